@@ -1,0 +1,34 @@
+"""nbgrader configuration for qkv-course. Run every nbgrader command from the repository root.
+
+    nbgrader generate_assignment ps01_search --force   # solutions/ -> notebooks/ (the release)
+    nbgrader autograde ps01_search                     # submitted/<student>/ps01_search/
+    nbgrader generate_feedback ps01_search             # -> feedback/
+    nbgrader export                                    # -> grades.csv
+
+See book/instructor_guide.md for the whole workflow.
+"""
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
+
+c.CourseDirectory.course_id = "qkv-course"
+# Paths are relative to the course root, which is the directory nbgrader is run from.
+c.CourseDirectory.source_directory = "solutions"   # instructor notebooks with solutions and hidden tests
+c.CourseDirectory.release_directory = "notebooks"  # generated student notebooks, committed to git
+c.CourseDirectory.submitted_directory = "submitted"
+c.CourseDirectory.autograded_directory = "autograded"
+c.CourseDirectory.feedback_directory = "feedback"
+# Data files an assignment folder may hold travel with its notebooks.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_Store"]
+
+# What students see in place of a solution.
+c.ClearSolutions.code_stub = {
+    "python": "# YOUR CODE HERE: replace the line below with your implementation.\nraise NotImplementedError()"
+}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Limits when notebooks are executed (validate, autograde): seconds per cell.
+c.Execute.timeout = 60
+c.Execute.interrupt_on_timeout = True
+
+# The released notebooks are generated: never keep outputs, always regenerate cleanly.
+c.ClearOutput.enabled = True

@@ -1,0 +1,213 @@
+"""Checks that assignment tests use to grade a student's function.
+
+Every failure raises :class:`FeedbackError` (an ``AssertionError``, so nbgrader
+counts it as a failed test) whose message says, in the student's terms, what is
+wrong and the likely cause. The helpers never show the reference solution.
+
+Trust: results are converted to plain ``float64`` ndarrays before any
+comparison, and comparisons use ndarray arithmetic and methods only (not
+``np.allclose`` or ``np.testing``, which student code could have replaced, and
+never the student's objects' own ``__eq__`` or ``__array__``).
+"""
+
+from __future__ import annotations
+
+import numbers
+import sys
+from typing import Any, Callable, Mapping, NoReturn, Sequence
+
+import numpy as np
+
+from .tripwire import Tripwire
+
+__all__ = [
+    "FeedbackError",
+    "fail",
+    "describe",
+    "call_student",
+    "to_array",
+    "check_shape",
+    "check_finite",
+    "matches",
+    "check_close",
+]
+
+_ndarray = np.ndarray
+_float64 = np.float64
+
+
+class FeedbackError(AssertionError):
+    """A failed check. Its message is written for the student."""
+
+
+def fail(message: str) -> NoReturn:
+    """Raise :class:`FeedbackError` with ``message``."""
+    __tracebackhide__ = True
+    raise FeedbackError(message)
+
+
+def describe(x: Any) -> str:
+    """Short description of an argument for messages, e.g. ``array of shape (2, 3)``."""
+    if isinstance(x, _ndarray):
+        return f"array of shape {x.shape}"
+    return repr(x)
+
+
+def _signature(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
+    parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def call_student(
+    fn: Any,
+    name: str,
+    *args: Any,
+    forbidden: Mapping[str, str] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Call the student's function ``fn`` and return what it returned.
+
+    Fails with a targeted message if ``fn`` is not a function, is still the
+    unanswered stub, raises, calls a ``forbidden`` function (internal name ->
+    friendly name, see :mod:`qkv_course.grading.tripwire`), disables the
+    tripwire, or modifies one of its array arguments in place.
+    """
+    __tracebackhide__ = True
+    if not callable(fn):
+        fail(f"{name} should be a function, but it is a {type(fn).__name__}.")
+    call = _signature(name, args, kwargs)
+    before = [(a, a.copy()) for a in list(args) + list(kwargs.values()) if type(a) is _ndarray]
+    wire = Tripwire(forbidden or {})
+    try:
+        with wire:
+            result = fn(*args, **kwargs)
+    except NotImplementedError:
+        fail(f"{name} is not written yet: replace the `raise NotImplementedError()` line with your code.")
+    except FeedbackError:
+        raise
+    except Exception as exc:  # the student's error, reported in their terms
+        fail(f"calling {call} raised {type(exc).__name__}: {exc}")
+    if wire.tampered:
+        fail(f"{name} changed the Python profiler (sys.setprofile) that the grader uses; remove that code.")
+    if wire.hits:
+        fail(
+            f"{name} calls {', '.join(wire.hits)}. This exercise asks you to write that computation "
+            "yourself with basic numpy operations, so library and reference versions are not allowed here."
+        )
+    for original, copy in before:
+        if original.shape != copy.shape or not (original == copy).all():
+            fail(f"{call} modified its input array in place; work on a copy or build a new array instead.")
+    return result
+
+
+def _plain_numbers(x: Any, depth: int = 0) -> bool:
+    if depth > 8:
+        return False
+    if isinstance(x, (list, tuple)):
+        return all(_plain_numbers(v, depth + 1) for v in x)
+    return type(x) in (int, float, bool) or isinstance(x, np.number)
+
+
+def to_array(result: Any, name: str) -> np.ndarray:
+    """Convert a student's result into a trusted plain ``float64`` ndarray.
+
+    Accepts numpy arrays and scalars, torch tensors, and (nested) lists of plain
+    numbers. Anything else fails with a message naming what was returned.
+    """
+    __tracebackhide__ = True
+    if result is None:
+        fail(f"{name} returned None: did you forget the `return` statement?")
+    torch = sys.modules.get("torch")
+    if torch is not None and type(result) in (torch.Tensor, torch.nn.Parameter):
+        result = result.detach().cpu().numpy()
+    if isinstance(result, _ndarray):
+        if result.dtype.kind not in "biuf":
+            fail(f"{name} returned an array of dtype {result.dtype}; it should hold real numbers (float).")
+        return _ndarray.astype(result, _float64, copy=True).view(_ndarray)
+    if isinstance(result, np.number) or _plain_numbers(result):
+        if isinstance(result, complex) or (isinstance(result, np.number) and np.iscomplexobj(result)):
+            fail(f"{name} returned a complex number; it should return real numbers.")
+        try:
+            return np.array(result, dtype=_float64)
+        except ValueError:
+            fail(f"{name} returned a ragged list (rows of different lengths); return a numpy array.")
+    if isinstance(result, numbers.Number):
+        fail(f"{name} returned a {type(result).__name__}; it should return a numpy array of floats.")
+    fail(f"{name} returned a {type(result).__name__}; it should return a numpy array.")
+
+
+def check_shape(arr: np.ndarray, expected: tuple[int, ...], name: str, hint: str = "") -> None:
+    """Fail unless ``arr.shape == expected``; ``hint`` explains what the axes mean."""
+    __tracebackhide__ = True
+    if arr.shape != tuple(expected):
+        msg = f"{name} returned shape {arr.shape}, but the expected shape is {tuple(expected)}."
+        fail(f"{msg} {hint}".strip())
+
+
+def check_finite(arr: np.ndarray, name: str, hint: str = "") -> None:
+    """Fail if ``arr`` holds NaN or infinity; ``hint`` suggests the likely cause."""
+    __tracebackhide__ = True
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        msg = f"{name} returned {int(bad.sum())} NaN or infinite value(s) out of {arr.size}."
+        fail(f"{msg} {hint}".strip())
+
+
+def matches(arr: np.ndarray, expected: np.ndarray, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
+    """True if ``arr`` and ``expected`` have the same shape and agree within tolerance.
+
+    NaN matches NaN and an infinity matches the same infinity, so that a known
+    mistake that overflows can itself be recognised.
+    """
+    expected = _ndarray.astype(np.asarray(expected), _float64)
+    if arr.shape != expected.shape:
+        return False
+    finite = np.isfinite(expected)
+    if not (np.isfinite(arr) == finite).all():
+        return False
+    a, e = arr[~finite], expected[~finite]
+    if not ((a == e) | (np.isnan(a) & np.isnan(e))).all():
+        return False
+    return bool((abs(arr[finite] - expected[finite]) <= atol + rtol * abs(expected[finite])).all())
+
+
+def check_close(
+    arr: np.ndarray,
+    expected: np.ndarray,
+    name: str,
+    *,
+    rtol: float = 1e-6,
+    atol: float = 1e-8,
+    diagnoses: Sequence[tuple[np.ndarray | Callable[[np.ndarray], bool], str]] = (),
+    shape_hint: str = "",
+    finite_hint: str = "",
+    show_values: bool = True,
+) -> None:
+    """Fail unless ``arr`` equals ``expected`` within tolerance.
+
+    diagnoses: ``(wrong, message)`` pairs tried in order when the result differs:
+    ``wrong`` is the array a known mistake produces, or a predicate on ``arr``;
+    the first that matches gives the feedback. Otherwise a wrong shape is
+    reported with ``shape_hint``, NaN or infinity with ``finite_hint``, and
+    wrong values by where the largest difference is (and, with
+    ``show_values``, the two values there).
+    """
+    __tracebackhide__ = True
+    expected = _ndarray.astype(np.asarray(expected), _float64)
+    if matches(arr, expected, rtol, atol):
+        return
+    if arr.shape == expected.shape and np.isfinite(expected).all():
+        check_finite(arr, name, finite_hint)
+    for wrong, message in diagnoses:
+        hit = wrong(arr) if callable(wrong) else matches(arr, wrong, rtol, atol)
+        if hit:
+            fail(f"{name} returned a wrong result. {message}")
+    check_shape(arr, expected.shape, name, shape_hint)
+    check_finite(arr, name, finite_hint)
+    err = abs(arr - expected)
+    bad = err > atol + rtol * abs(expected)
+    worst = tuple(int(i) for i in np.unravel_index(int(err.argmax()), err.shape)) if err.size else ()
+    msg = f"{name} returned wrong values in {int(bad.sum())} of {arr.size} entries"
+    if show_values:
+        msg += f"; e.g. at index {worst} it returned {arr[worst]:.6g} where {expected[worst]:.6g} was expected"
+    fail(msg + ".")
