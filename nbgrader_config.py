@@ -29,6 +29,3 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Limits when notebooks are executed (validate, autograde): seconds per cell.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
-
-# The released notebooks are generated: never keep outputs, always regenerate cleanly.
-c.ClearOutput.enabled = True

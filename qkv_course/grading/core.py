@@ -78,15 +78,18 @@ def call_student(
     call = _signature(name, args, kwargs)
     before = [(a, a.copy()) for a in list(args) + list(kwargs.values()) if type(a) is _ndarray]
     wire = Tripwire(forbidden or {})
+    stub = False
     try:
         with wire:
             result = fn(*args, **kwargs)
     except NotImplementedError:
-        fail(f"{name} is not written yet: replace the `raise NotImplementedError()` line with your code.")
+        stub = True  # reported below, outside this handler, so no traceback of the stub is chained
     except FeedbackError:
         raise
-    except Exception as exc:  # the student's error, reported in their terms
+    except Exception as exc:  # the student's error: keep its traceback, which points into their code
         fail(f"calling {call} raised {type(exc).__name__}: {exc}")
+    if stub:
+        fail(f"{name} is not written yet: replace the `raise NotImplementedError()` line with your code.")
     if wire.tampered:
         fail(f"{name} changed the Python profiler (sys.setprofile) that the grader uses; remove that code.")
     if wire.hits:
