@@ -12,8 +12,11 @@ never the student's objects' own ``__eq__`` or ``__array__``).
 
 from __future__ import annotations
 
+import contextlib
+import io
 import numbers
 import sys
+import warnings
 from typing import Any, Callable, Mapping, NoReturn, Sequence
 
 import numpy as np
@@ -29,6 +32,7 @@ __all__ = [
     "check_shape",
     "check_finite",
     "matches",
+    "proportional",
     "check_close",
 ]
 
@@ -79,8 +83,12 @@ def call_student(
     before = [(a, a.copy()) for a in list(args) + list(kwargs.values()) if type(a) is _ndarray]
     wire = Tripwire(forbidden or {})
     stub = False
+    stderr = io.StringIO()
     try:
-        with wire:
+        # Warnings and stderr output are collected and reported on stdout afterwards:
+        # nbgrader scores a test cell that writes to stderr as failed.
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr), wire:
+            warnings.simplefilter("always")
             result = fn(*args, **kwargs)
     except NotImplementedError:
         stub = True  # reported below, outside this handler, so no traceback of the stub is chained
@@ -90,6 +98,7 @@ def call_student(
         fail(f"calling {call} raised {type(exc).__name__}: {exc}")
     if stub:
         fail(f"{name} is not written yet: replace the `raise NotImplementedError()` line with your code.")
+    _report_noise(name, caught, stderr.getvalue())
     if wire.tampered:
         fail(f"{name} changed the Python profiler (sys.setprofile) that the grader uses; remove that code.")
     if wire.hits:
@@ -101,6 +110,17 @@ def call_student(
         if original.shape != copy.shape or not (original == copy).all():
             fail(f"{call} modified its input array in place; work on a copy or build a new array instead.")
     return result
+
+
+def _report_noise(name: str, caught: list, stderr: str) -> None:
+    """Tell the student (on stdout) about warnings and stderr output their function produced."""
+    notes = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+    if stderr.strip():
+        notes.append("stderr: " + stderr.strip().splitlines()[-1])
+    if notes:
+        print(f"Note: {name} produced these warnings (they do not cost points):")
+        for note in notes[:5]:
+            print("   ", note)
 
 
 def _plain_numbers(x: Any, depth: int = 0) -> bool:
@@ -172,6 +192,20 @@ def matches(arr: np.ndarray, expected: np.ndarray, rtol: float = 1e-6, atol: flo
     if not ((a == e) | (np.isnan(a) & np.isnan(e))).all():
         return False
     return bool((abs(arr[finite] - expected[finite]) <= atol + rtol * abs(expected[finite])).all())
+
+
+def proportional(arr: np.ndarray, expected: np.ndarray, rtol: float = 1e-6) -> bool:
+    """True if every row (last axis) of ``arr`` is a positive multiple ``c`` of the same row of
+    ``expected`` with ``c`` != 1 somewhere: the signature of weights that were never normalised."""
+    expected = _ndarray.astype(np.asarray(expected), _float64)
+    if arr.shape != expected.shape or not np.isfinite(arr).all() or expected.ndim == 0:
+        return False
+    denom = (expected * expected).sum(axis=-1, keepdims=True)
+    if not (denom > 0).all():
+        return False
+    c = (arr * expected).sum(axis=-1, keepdims=True) / denom
+    close = abs(arr - c * expected) <= rtol * (abs(c * expected) + 1e-12)
+    return bool(close.all() and (c > 0).all() and (abs(c - 1) > 1e-3).any())
 
 
 def check_close(

@@ -9,25 +9,54 @@ computed before the student's code runs; the student's code may not call it.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
 from .. import search
 from ..softmax import softmax
-from .core import call_student, check_close, to_array
+from .core import call_student, check_close, proportional, to_array
 from .tripwire import shortcuts
 
 __all__ = ["check_dot_scores", "check_hard_lookup", "check_soft_lookup", "FORBIDDEN"]
 
-#: What ps01's graded functions may not call (internal name -> name shown to the student).
-FORBIDDEN: dict[str, str] = {
-    **{f"qkv_course.search.{f}": f"qkv_course.search.{f}"
-       for f in ("dot_scores", "hard_lookup", "soft_lookup", "attention_weights", "rank", "top_k")},
-    "qkv_course.softmax.softmax": "qkv_course.softmax.softmax",
-    **shortcuts("torch.softmax", "scipy.special.softmax"),
+def _reference(*names: str) -> dict[str, str]:
+    return {f"qkv_course.search.{n}": f"qkv_course.search.{n}" for n in names}
+
+
+_SOFTMAXES = {"qkv_course.softmax.softmax": "qkv_course.softmax.softmax",
+              **shortcuts("torch.softmax", "scipy.special.softmax")}
+
+#: What each graded function may not call (internal name -> name shown to the student).
+#: hard_lookup and soft_lookup may use the reference dot_scores: that part is graded in
+#: dot_scores, and a student should not lose the same points twice.
+FORBIDDEN: dict[str, dict[str, str]] = {
+    "dot_scores": _reference("dot_scores", "hard_lookup", "soft_lookup", "attention_weights"),
+    "hard_lookup": _reference("hard_lookup", "soft_lookup", "rank", "top_k"),
+    "soft_lookup": {**_reference("soft_lookup", "hard_lookup", "attention_weights"), **_SOFTMAXES},
 }
+
+
+def _trusted_dot_scores(query: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    return np.asarray(query, dtype=float) @ np.asarray(keys, dtype=float).T
+
+
+@contextmanager
+def _isolated(fn: Callable) -> Iterator[None]:
+    """While ``fn`` is graded, a ``dot_scores`` it looks up in the student's notebook is the
+    trusted one, so a mistake in the student's dot_scores costs points once, not three times."""
+    namespace = getattr(fn, "__globals__", None)
+    if not isinstance(namespace, dict) or not callable(namespace.get("dot_scores")):
+        yield
+        return
+    saved = namespace["dot_scores"]
+    namespace["dot_scores"] = _trusted_dot_scores
+    try:
+        yield
+    finally:
+        namespace["dot_scores"] = saved
 
 
 @dataclass
@@ -111,7 +140,7 @@ def check_dot_scores(dot_scores: Callable, hidden: bool = False) -> None:
              "turning them into weights is soft_lookup's job."),
         ]
         name = f"dot_scores(query of shape {q.shape}, keys of shape {k.shape})"
-        result = to_array(call_student(dot_scores, "dot_scores", q, k, forbidden=FORBIDDEN), name)
+        result = to_array(call_student(dot_scores, "dot_scores", q, k, forbidden=FORBIDDEN["dot_scores"]), name)
         check_close(result, expected, name, diagnoses=diagnoses,
                     shape_hint="There should be one score per key for every query: "
                                "query (..., d) and keys (n, d) give scores (..., n).")
@@ -151,7 +180,9 @@ def check_hard_lookup(hard_lookup: Callable, hidden: bool = False) -> None:
              "It blends several values: a hard lookup returns exactly one value row, unchanged."),
         ]
         name = f"hard_lookup(query of shape {q.shape}, keys of shape {k.shape}, values of shape {v.shape})"
-        result = to_array(call_student(hard_lookup, "hard_lookup", q, k, v, forbidden=FORBIDDEN), name)
+        with _isolated(hard_lookup):
+            returned = call_student(hard_lookup, "hard_lookup", q, k, v, forbidden=FORBIDDEN["hard_lookup"])
+        result = to_array(returned, name)
         check_close(result, expected, name, diagnoses=diagnoses,
                     shape_hint="Each query should give one row of values: query (..., d), "
                                "values (n, d_v) -> (..., d_v).")
@@ -186,7 +217,6 @@ def check_soft_lookup(soft_lookup: Callable, hidden: bool = False) -> None:
         expected = search.soft_lookup(q, k, v, temperature=t)
         scores = search.dot_scores(q, k)
         with np.errstate(over="ignore", invalid="ignore"):
-            unnormalised = np.exp(scores / t) @ v
             naive = (np.exp(scores / t) / np.exp(scores / t).sum(-1, keepdims=True)) @ v
         diagnoses: list[tuple[Any, str]] = []
         if t != 1.0:
@@ -199,7 +229,7 @@ def check_soft_lookup(soft_lookup: Callable, hidden: bool = False) -> None:
                  "so that a small temperature gives sharp weights."),
             ]
         diagnoses.append(
-            (unnormalised,
+            (lambda a, e=expected: proportional(a, e),
              "The weights were not normalised: after exponentiating, divide by their sum over the "
              "keys so that each query's weights add up to 1."))
         if scores.ndim > 1:
@@ -225,8 +255,10 @@ def check_soft_lookup(soft_lookup: Callable, hidden: bool = False) -> None:
                            "before exponentiating, which leaves the softmax unchanged.")
         name = (f"soft_lookup(query of shape {q.shape}, keys of shape {k.shape}, "
                 f"values of shape {v.shape}, temperature={t})")
-        result = to_array(call_student(soft_lookup, "soft_lookup", q, k, v, forbidden=FORBIDDEN,
-                                       **case.kwargs), name)
+        with _isolated(soft_lookup):
+            returned = call_student(soft_lookup, "soft_lookup", q, k, v,
+                                    forbidden=FORBIDDEN["soft_lookup"], **case.kwargs)
+        result = to_array(returned, name)
         check_close(result, expected, name, rtol=1e-5, atol=1e-8, diagnoses=diagnoses,
                     finite_hint=finite_hint,
                     shape_hint="Each query should give one blended row of values: query (..., d), "
