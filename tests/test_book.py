@@ -1,0 +1,177 @@
+"""The book builds (warnings are errors) and what a reader gets is whole: no error output, every
+internal link, image, script and stylesheet resolves, MathJax is served locally, and every page
+offers its source for download.
+
+The build runs scripts/build_book.sh, the README's command, into a fresh directory, so every
+chapter is executed from scratch.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def build(output: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, BOOK_OUTPUT=str(output))
+    return subprocess.run(["bash", str(REPO / "scripts" / "build_book.sh")], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=1500)
+
+
+@pytest.fixture(scope="session")
+def html(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    proc = build(out)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, f"book build failed:\n{log[-6000:]}"
+    assert "build succeeded" in log
+    return out / "_build" / "html"
+
+
+def toc_pages() -> list[str]:
+    """Every document named in _toc.yml, e.g. 'book/intro'."""
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                pages.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(toc.get("parts", toc.get("chapters", [])))
+    return pages
+
+
+PAGES = toc_pages()
+
+
+def soup(html: Path, page: str) -> BeautifulSoup:
+    return BeautifulSoup((html / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def local_target(html: Path, page: str, url: str) -> tuple[Path, str] | None:
+    """(file, fragment) that a relative URL on ``page`` points to, or None for external URLs."""
+    parts = urlsplit(url)
+    if parts.scheme or url.startswith("//") or url.startswith("data:"):
+        return None
+    base = (html / page).parent
+    path = (base / unquote(parts.path)).resolve() if parts.path else (html / f"{page}.html").resolve()
+    return path, parts.fragment
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_no_error_output(html, page):
+    doc = soup(html, page)
+    for selector in (".output.error", ".output.traceback", ".output.stderr", ".system-message", ".problematic"):
+        found = doc.select(selector)
+        assert not found, f"{page}: {selector} in the HTML: {found[0].get_text()[:500]}"
+    for output in doc.select(".cell_output"):
+        text = output.get_text()
+        assert "Traceback (most recent call last)" not in text, f"{page}: traceback in an output"
+        assert "Error" not in text.split(":")[0], f"{page}: error in an output: {text[:300]}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_internal_link_image_and_asset_resolves(html, page):
+    doc = soup(html, page)
+    missing = []
+    for tag, attr in (("a", "href"), ("img", "src"), ("script", "src"), ("link", "href")):
+        for el in doc.find_all(tag):
+            url = el.get(attr)
+            if not url:
+                continue
+            target = local_target(html, page, url)
+            if target is None:
+                continue
+            path, fragment = target
+            if not path.exists():
+                missing.append(f"<{tag} {attr}={url!r}>: {path} does not exist")
+            elif fragment and path.suffix == ".html":
+                ids = {e.get("id") for e in BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser").find_all(id=True)}
+                if fragment not in ids:
+                    missing.append(f"<{tag} {attr}={url!r}>: no element with id {fragment!r} in {path.name}")
+    assert not missing, f"{page}:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_mathjax_is_served_locally(html, page):
+    doc = soup(html, page)
+    sources = [s.get("src", "") for s in doc.find_all("script")]
+    mathjax = [s for s in sources if "mathjax" in s.lower() or "tex-" in s]
+    if doc.select(".math"):
+        assert mathjax, f"{page} has math but no MathJax script"
+    for src in mathjax:
+        assert local_target(html, page, src) is not None, f"{page}: MathJax from the network: {src}"
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").exists()
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_offers_its_source_for_download(html, page):
+    doc = soup(html, page)
+    downloads = [a["href"] for a in doc.find_all("a", href=True) if "_sources/" in a["href"]]
+    assert downloads, f"{page}: no download link for the page source"
+    for href in downloads:
+        path, _ = local_target(html, page, href)
+        assert path.exists(), href
+
+
+def test_chapters_have_math_and_figures_with_alt_text(html):
+    doc = soup(html, "book/01_search_as_attention")
+    assert doc.select(".math"), "chapter 1 has no typeset math"
+    images = doc.select("figure img")
+    assert len(images) >= 3
+    assert all(len(img.get("alt", "")) > 30 for img in images), "every figure needs a real alt text"
+
+
+def test_chapter_links_its_assignment_notebook(html):
+    doc = soup(html, "book/01_search_as_attention")
+    links = [a["href"] for a in doc.find_all("a", href=True) if a["href"].endswith("search.ipynb")]
+    assert links, "chapter 1 does not link the ps01 notebook"
+    path, _ = local_target(html, "book/01_search_as_attention", links[0])
+    assert path.read_bytes() == (REPO / "notebooks" / "ps01_search" / "search.ipynb").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "code, expected",
+    [("1 / 0", "ZeroDivisionError"), ("import sys\nprint('oops', file=sys.stderr)", "stderr")],
+)
+def test_an_error_or_stray_stderr_in_a_chapter_fails_the_build(tmp_path, code, expected):
+    """The book's own configuration turns execution errors and stderr output into a failed build."""
+    book = tmp_path / "book"
+    book.mkdir()
+    shutil.copy(REPO / "_config.yml", book / "_config.yml")
+    (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
+    (book / "intro.md").write_text(textwrap.dedent("""\
+        ---
+        jupytext:
+          text_representation:
+            format_name: myst
+        kernelspec:
+          display_name: Python 3
+          language: python
+          name: python3
+        ---
+        # A broken page
+
+        ```{code-cell} ipython3
+        """) + code + "\n```\n")
+    proc = subprocess.run(["jupyter-book", "build", str(book), "-W", "-n", "--keep-going"],
+                          capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"))
+    assert proc.returncode != 0, "the build should have failed"
+    assert expected in proc.stdout + proc.stderr

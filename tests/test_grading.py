@@ -1,0 +1,170 @@
+"""Unit tests of the grading helpers: they must catch mistakes, pass correct answers written
+in other ways, recognise shortcuts however they are imported, and never trust student objects."""
+
+import numpy as np
+import pytest
+
+from qkv_course.grading import FeedbackError, Tripwire, call_student, check_close, shortcuts, to_array
+from qkv_course.grading import ps01
+
+
+def correct_dot(q, k):
+    return np.einsum("...d,nd->...n", q, k)
+
+
+def correct_hard(q, k, v):
+    return v[np.argmax(q @ k.T, axis=-1)]
+
+
+def correct_soft(q, k, v, temperature=1.0):
+    s = (q @ k.T) / temperature
+    e = np.exp(s - s.max(-1, keepdims=True))
+    return (e / e.sum(-1, keepdims=True)) @ v
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_correct_answers_pass(hidden):
+    ps01.check_dot_scores(correct_dot, hidden)
+    ps01.check_hard_lookup(correct_hard, hidden)
+    ps01.check_soft_lookup(correct_soft, hidden)
+
+
+def test_torch_answers_are_accepted():
+    torch = pytest.importorskip("torch")
+
+    def torch_dot(q, k):
+        return torch.from_numpy(q) @ torch.from_numpy(k).T
+
+    ps01.check_dot_scores(torch_dot, hidden=True)
+
+
+def test_a_mistake_is_caught_in_the_hidden_cases_even_if_visible_ones_pass():
+    def first_query_only(q, k, v):  # ignores every query of a batch but the first
+        return correct_hard(np.atleast_2d(q)[0], k, v)
+
+    with pytest.raises(FeedbackError):
+        ps01.check_hard_lookup(first_query_only, hidden=True)
+
+
+def test_stub_missing_return_and_exceptions_get_plain_messages():
+    def stub(q, k):
+        raise NotImplementedError()
+
+    with pytest.raises(FeedbackError, match="not written yet") as info:
+        ps01.check_dot_scores(stub)
+    assert info.value.__context__ is None  # no chained traceback of the stub
+
+    with pytest.raises(FeedbackError, match="returned None: did you forget the `return`"):
+        ps01.check_dot_scores(lambda q, k: None)
+    with pytest.raises(FeedbackError, match=r"calling dot_scores\(array of shape \(3,\), .*\) raised ZeroDivisionError"):
+        ps01.check_dot_scores(lambda q, k: 1 / 0)
+    with pytest.raises(FeedbackError, match="should be a function, but it is a int"):
+        ps01.check_dot_scores(3)
+
+
+def test_untrusted_objects_are_never_compared_with_their_own_eq():
+    class AlwaysEqual(np.ndarray):
+        def __eq__(self, other):
+            return True
+
+    wrong = np.zeros(4).view(AlwaysEqual)
+    with pytest.raises(FeedbackError, match="wrong values"):
+        check_close(to_array(wrong, "f"), np.ones(4), "f")
+
+    class Liar:
+        def __eq__(self, other):
+            return True
+
+        def __array__(self, *a, **k):
+            raise AssertionError("the grader must not call __array__")
+
+    with pytest.raises(FeedbackError, match="returned a Liar; it should return a numpy array"):
+        to_array(Liar(), "f")
+    objects = np.empty(2, dtype=object)
+    objects[0], objects[1] = Liar(), Liar()
+    with pytest.raises(FeedbackError, match="dtype object"):
+        to_array(objects, "f")
+
+
+def test_patched_numpy_comparisons_do_not_fool_the_checks(monkeypatch):
+    monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
+    monkeypatch.setattr(np.testing, "assert_allclose", lambda *a, **k: None)
+    with pytest.raises(FeedbackError):
+        ps01.check_dot_scores(lambda q, k: np.zeros(q.shape[:-1] + (k.shape[0],)))
+
+
+def test_modifying_an_input_in_place_is_reported():
+    def destructive(q, k):
+        k -= 0  # harmless
+        q *= 1.0
+        k[0] = 0.0
+        return q @ k.T
+
+    with pytest.raises(FeedbackError, match="modified its input array in place"):
+        ps01.check_dot_scores(destructive)
+
+
+def test_tripwire_catches_aliases_methods_and_lazy_imports():
+    torch = pytest.importorskip("torch")
+    from torch import softmax as renamed
+    from torch.nn import functional as F_alias
+
+    x = torch.zeros(3)
+    calls = {
+        "alias": lambda: renamed(x, 0),
+        "method": lambda: x.softmax(0),
+        "functional": lambda: F_alias.softmax(x, dim=0),
+        "lazy import": lambda: __import__("torch").special.softmax(x, 0),
+    }
+    for label, call in calls.items():
+        with Tripwire(shortcuts("torch.softmax")) as wire:
+            call()
+        assert wire.hits == ["torch.softmax"], label
+    with Tripwire(shortcuts("torch.softmax")) as wire:
+        torch.exp(x)
+    assert wire.hits == []
+
+
+def test_tripwire_catches_the_reference_implementation_under_another_name():
+    from qkv_course.search import dot_scores as d
+
+    with pytest.raises(FeedbackError, match="dot_scores calls qkv_course.search.dot_scores"):
+        ps01.check_dot_scores(lambda q, k: d(q, k))
+
+
+def test_removing_the_tripwire_is_reported():
+    import sys
+
+    def sneaky(q, k):
+        sys.setprofile(None)
+        return q @ k.T
+
+    with pytest.raises(FeedbackError, match="changed the Python profiler"):
+        call_student(sneaky, "dot_scores", np.ones(2), np.ones((3, 2)), forbidden={"x.y": "x.y"})
+
+
+def test_warnings_do_not_reach_stderr(capsys):
+    import warnings
+
+    def noisy(q, k):
+        warnings.warn("just a warning")
+        return q @ k.T
+
+    ps01.check_dot_scores(noisy)
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "UserWarning: just a warning" in out
+
+
+def test_a_wrong_dot_scores_costs_points_only_once():
+    """hard_lookup and soft_lookup are graded with a trusted dot_scores in the student's namespace."""
+    namespace = {"np": np}
+    exec(
+        "def dot_scores(q, k):\n    return -(q @ k.T)\n"
+        "def hard_lookup(q, k, v):\n    return v[np.argmax(dot_scores(q, k), axis=-1)]\n",
+        namespace,
+    )
+    with pytest.raises(FeedbackError):
+        ps01.check_dot_scores(namespace["dot_scores"])
+    ps01.check_hard_lookup(namespace["hard_lookup"], hidden=True)
+    assert namespace["dot_scores"](np.ones(1), np.ones((1, 1)))[0] == -1  # restored afterwards
