@@ -17,7 +17,7 @@ import io
 import numbers
 import sys
 import warnings
-from typing import Any, Callable, Mapping, NoReturn, Sequence
+from typing import Any, Callable, ContextManager, Mapping, NoReturn, Sequence
 
 import numpy as np
 
@@ -34,6 +34,7 @@ __all__ = [
     "matches",
     "proportional",
     "check_close",
+    "check_call",
 ]
 
 _ndarray = np.ndarray
@@ -248,3 +249,31 @@ def check_close(
     if show_values:
         msg += f"; e.g. at index {worst} it returned {arr[worst]:.6g} where {expected[worst]:.6g} was expected"
     fail(msg + ".")
+
+
+def check_call(
+    fn: Any,
+    name: str,
+    args: Mapping[str, Any],
+    expected: np.ndarray,
+    *,
+    kwargs: Mapping[str, Any] | None = None,
+    forbidden: Mapping[str, str] | None = None,
+    context: ContextManager | None = None,
+    **compare: Any,
+) -> None:
+    """Grade one call of the student's function ``fn`` against ``expected``.
+
+    args: the positional arguments by name, e.g. ``{"query": q, "keys": k}`` (the names
+    appear in messages: ``dot_scores(query of shape (3,), keys of shape (4, 3))``).
+    kwargs: keyword arguments, shown with their values. forbidden: see :func:`call_student`.
+    context: entered around the call (e.g. to swap in trusted helpers). ``compare`` goes to
+    :func:`check_close` (``diagnoses``, ``shape_hint``, ``finite_hint``, ``rtol``, ``atol``).
+    """
+    __tracebackhide__ = True
+    kwargs = dict(kwargs or {})
+    shown = [f"{k} of shape {np.shape(v)}" for k, v in args.items()] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    label = f"{name}({', '.join(shown)})"
+    with context if context is not None else contextlib.nullcontext():
+        returned = call_student(fn, name, *args.values(), forbidden=forbidden, **kwargs)
+    check_close(to_array(returned, label), expected, label, **compare)

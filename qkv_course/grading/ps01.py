@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import search
 from ..softmax import softmax
-from .core import call_student, check_close, proportional, to_array
+from .core import check_call, proportional
 from .tripwire import shortcuts
 
 __all__ = ["check_dot_scores", "check_hard_lookup", "check_soft_lookup", "FORBIDDEN"]
@@ -139,11 +139,10 @@ def check_dot_scores(dot_scores: Callable, hidden: bool = False) -> None:
              "Its rows sum to 1, as after a softmax: dot_scores should return the raw scores; "
              "turning them into weights is soft_lookup's job."),
         ]
-        name = f"dot_scores(query of shape {q.shape}, keys of shape {k.shape})"
-        result = to_array(call_student(dot_scores, "dot_scores", q, k, forbidden=FORBIDDEN["dot_scores"]), name)
-        check_close(result, expected, name, diagnoses=diagnoses,
-                    shape_hint="There should be one score per key for every query: "
-                               "query (..., d) and keys (n, d) give scores (..., n).")
+        check_call(dot_scores, "dot_scores", {"query": q, "keys": k}, expected,
+                   forbidden=FORBIDDEN["dot_scores"], diagnoses=diagnoses,
+                   shape_hint="There should be one score per key for every query: "
+                              "query (..., d) and keys (n, d) give scores (..., n).")
 
 
 # --------------------------------------------------------------------------- hard_lookup
@@ -179,13 +178,11 @@ def check_hard_lookup(hard_lookup: Callable, hidden: bool = False) -> None:
             (search.soft_lookup(q, k, v),
              "It blends several values: a hard lookup returns exactly one value row, unchanged."),
         ]
-        name = f"hard_lookup(query of shape {q.shape}, keys of shape {k.shape}, values of shape {v.shape})"
-        with _isolated(hard_lookup):
-            returned = call_student(hard_lookup, "hard_lookup", q, k, v, forbidden=FORBIDDEN["hard_lookup"])
-        result = to_array(returned, name)
-        check_close(result, expected, name, diagnoses=diagnoses,
-                    shape_hint="Each query should give one row of values: query (..., d), "
-                               "values (n, d_v) -> (..., d_v).")
+        check_call(hard_lookup, "hard_lookup", {"query": q, "keys": k, "values": v}, expected,
+                   forbidden=FORBIDDEN["hard_lookup"], context=_isolated(hard_lookup),
+                   diagnoses=diagnoses,
+                   shape_hint="Each query should give one row of values: query (..., d), "
+                              "values (n, d_v) -> (..., d_v).")
 
 
 # --------------------------------------------------------------------------- soft_lookup
@@ -253,13 +250,9 @@ def check_soft_lookup(soft_lookup: Callable, hidden: bool = False) -> None:
             finite_hint = (f"These scores are large (up to {np.abs(scores).max():.0f}), and np.exp "
                            "overflows for inputs above about 709: subtract each query's maximum score "
                            "before exponentiating, which leaves the softmax unchanged.")
-        name = (f"soft_lookup(query of shape {q.shape}, keys of shape {k.shape}, "
-                f"values of shape {v.shape}, temperature={t})")
-        with _isolated(soft_lookup):
-            returned = call_student(soft_lookup, "soft_lookup", q, k, v,
-                                    forbidden=FORBIDDEN["soft_lookup"], **case.kwargs)
-        result = to_array(returned, name)
-        check_close(result, expected, name, rtol=1e-5, atol=1e-8, diagnoses=diagnoses,
-                    finite_hint=finite_hint,
-                    shape_hint="Each query should give one blended row of values: query (..., d), "
-                               "values (n, d_v) -> (..., d_v).")
+        check_call(soft_lookup, "soft_lookup", {"query": q, "keys": k, "values": v}, expected,
+                   kwargs=case.kwargs, forbidden=FORBIDDEN["soft_lookup"],
+                   context=_isolated(soft_lookup), rtol=1e-5, atol=1e-8, diagnoses=diagnoses,
+                   finite_hint=finite_hint,
+                   shape_hint="Each query should give one blended row of values: query (..., d), "
+                              "values (n, d_v) -> (..., d_v).")
