@@ -12,7 +12,7 @@ import numpy as np
 
 from .validation import as_array, check_positive
 
-__all__ = ["softmax"]
+__all__ = ["softmax", "logsumexp", "masked_softmax"]
 
 
 def softmax(x: np.ndarray, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
@@ -26,3 +26,36 @@ def softmax(x: np.ndarray, axis: int = -1, temperature: float = 1.0) -> np.ndarr
     z = z - z.max(axis=axis, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def logsumexp(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``log(sum(exp(x)))`` along ``axis``, computed without overflow.
+
+    x: (...,) -> the same shape with ``axis`` removed. ``log(softmax(x)) = x - logsumexp(x)``.
+    """
+    z = as_array(x, "x", min_ndim=1)
+    m = z.max(axis=axis, keepdims=True)
+    return (m + np.log(np.exp(z - m).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+def masked_softmax(scores: np.ndarray, mask: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Softmax of ``scores`` along ``axis`` over the positions where ``mask`` is True.
+
+    scores: (...,); mask: boolean, broadcastable to ``scores``, True = may attend.
+    Masked positions get exactly 0 weight. A slice with no allowed position gets
+    all zeros (not NaN): there is nothing to attend to, so nothing is mixed in.
+    """
+    s = as_array(scores, "scores", min_ndim=1)
+    m = np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise ValueError(f"mask must be boolean (True = may attend), got dtype {m.dtype}")
+    try:
+        m = np.broadcast_to(m, s.shape)
+    except ValueError:
+        raise ValueError(f"mask of shape {m.shape} does not broadcast to scores of shape {s.shape}") from None
+    # Masked scores become -inf; a fully masked slice has max -inf, so shift it by 0 instead.
+    z = np.where(m, s, -np.inf)
+    top = z.max(axis=axis, keepdims=True)
+    e = np.where(m, np.exp(z - np.where(np.isfinite(top), top, 0.0)), 0.0)
+    total = e.sum(axis=axis, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
