@@ -68,9 +68,12 @@ def call_student(
     name: str,
     *args: Any,
     forbidden: Mapping[str, str] | None = None,
+    label: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """Call the student's function ``fn`` and return what it returned.
+
+    ``label`` describes the call in messages (default: the argument shapes).
 
     Fails with a targeted message if ``fn`` is not a function, is still the
     unanswered stub, raises, calls a ``forbidden`` function (internal name ->
@@ -80,7 +83,7 @@ def call_student(
     __tracebackhide__ = True
     if not callable(fn):
         fail(f"{name} should be a function, but it is a {type(fn).__name__}.")
-    call = _signature(name, args, kwargs)
+    call = label or _signature(name, args, kwargs)
     before = [(a, a.copy()) for a in list(args) + list(kwargs.values()) if type(a) is _ndarray]
     wire = Tripwire(forbidden or {})
     stub = False
@@ -275,5 +278,5 @@ def check_call(
     shown = [f"{k} of shape {np.shape(v)}" for k, v in args.items()] + [f"{k}={v!r}" for k, v in kwargs.items()]
     label = f"{name}({', '.join(shown)})"
     with context if context is not None else contextlib.nullcontext():
-        returned = call_student(fn, name, *args.values(), forbidden=forbidden, **kwargs)
+        returned = call_student(fn, name, *args.values(), forbidden=forbidden, label=label, **kwargs)
     check_close(to_array(returned, label), expected, label, **compare)
