@@ -39,20 +39,17 @@ FORBIDDEN: dict[str, dict[str, str]] = {
 }
 
 
-def _trusted_dot_scores(query: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    return np.asarray(query, dtype=float) @ np.asarray(keys, dtype=float).T
-
-
 @contextmanager
 def _isolated(fn: Callable) -> Iterator[None]:
     """While ``fn`` is graded, a ``dot_scores`` it looks up in the student's notebook is the
-    trusted one, so a mistake in the student's dot_scores costs points once, not three times."""
+    reference one (which FORBIDDEN allows for hard_lookup and soft_lookup), so a mistake in the
+    student's dot_scores costs points once, not three times."""
     namespace = getattr(fn, "__globals__", None)
     if not isinstance(namespace, dict) or not callable(namespace.get("dot_scores")):
         yield
         return
     saved = namespace["dot_scores"]
-    namespace["dot_scores"] = _trusted_dot_scores
+    namespace["dot_scores"] = search.dot_scores
     try:
         yield
     finally:
