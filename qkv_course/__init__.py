@@ -3,7 +3,11 @@
 One module per idea of the book:
 
 * :mod:`qkv_course.search`: chapter 1, search as attention (queries, keys, values).
-* :mod:`qkv_course.softmax`: stable softmax with temperature, log-sum-exp, masked softmax.
+* :mod:`qkv_course.softmax`: chapter 2, stable softmax with temperature, log-sum-exp, masked softmax.
+* :mod:`qkv_course.projections`: chapter 3, queries, keys and values as linear maps of tokens.
+* :mod:`qkv_course.attention`: chapter 4, scaled dot-product attention; self- and cross-attention.
+* :mod:`qkv_course.masks`: chapter 5, causal and padding masks (True = may attend).
+* :mod:`qkv_course.nn`: torch ``nn.Module`` versions of the building blocks.
 * :mod:`qkv_course.plotting`: the book's figures.
 * :mod:`qkv_course.grading`: checks used by the assignments' tests.
 * :mod:`qkv_course.validation`: input checks with clear error messages.
