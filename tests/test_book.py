@@ -9,6 +9,7 @@ chapter is executed from scratch.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import textwrap
@@ -130,20 +131,44 @@ def test_page_offers_its_source_for_download(html, page):
         assert path.exists(), href
 
 
-def test_chapters_have_math_and_figures_with_alt_text(html):
-    doc = soup(html, "book/01_search_as_attention")
-    assert doc.select(".math"), "chapter 1 has no typeset math"
+CHAPTERS = [p for p in PAGES if re.fullmatch(r"book/\d\d_\w+", p)]
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_chapter_has_objectives_math_figures_and_a_self_check(html, page):
+    doc = soup(html, page)
+    titles = [t.get_text(" ", strip=True) for t in doc.select(".admonition-title")]
+    assert "Learning objectives" in titles, f"{page}: no learning objectives"
+    assert doc.select(".math"), f"{page}: no typeset math"
     images = doc.select("figure img")
-    assert len(images) >= 3
-    assert all(len(img.get("alt", "")) > 30 for img in images), "every figure needs a real alt text"
+    assert images, f"{page}: no figure"
+    short = [img.get("src") for img in images if len(img.get("alt", "")) <= 30]
+    assert not short, f"{page}: figures without a real alt text: {short}"
+    assert doc.select("div.exercise"), f"{page}: no self-check exercise"
+    assert doc.select("div.solution.dropdown"), f"{page}: the exercise has no hidden (dropdown) solution"
 
 
-def test_chapter_links_its_assignment_notebook(html):
-    doc = soup(html, "book/01_search_as_attention")
-    links = [a["href"] for a in doc.find_all("a", href=True) if a["href"].endswith("search.ipynb")]
-    assert links, "chapter 1 does not link the ps01 notebook"
-    path, _ = local_target(html, "book/01_search_as_attention", links[0])
-    assert path.read_bytes() == (REPO / "notebooks" / "ps01_search" / "search.ipynb").read_bytes()
+def assignment_links(html: Path, page: str) -> list[Path]:
+    doc = soup(html, page)
+    links = [a["href"] for a in doc.find_all("a", href=True) if a["href"].endswith(".ipynb")]
+    return [local_target(html, page, href)[0] for href in links]
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_chapter_links_its_released_assignment(html, page):
+    """The download is byte for byte the committed release in notebooks/ (not the solutions)."""
+    targets = assignment_links(html, page)
+    assert targets, f"{page} does not link its assignment notebook"
+    released = {p.read_bytes(): p for p in (REPO / "notebooks").glob("*/*.ipynb")}
+    for path in targets:
+        assert path.exists(), f"{page}: {path} missing"
+        assert path.read_bytes() in released, f"{page}: {path.name} is not a released notebook"
+
+
+def test_every_assignment_is_linked_from_a_chapter(html):
+    linked = {p.read_bytes() for page in CHAPTERS for p in assignment_links(html, page) if p.exists()}
+    for nb in sorted((REPO / "notebooks").glob("*/*.ipynb")):
+        assert nb.read_bytes() in linked, f"no chapter links {nb.relative_to(REPO)}"
 
 
 @pytest.mark.parametrize(
