@@ -15,7 +15,9 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["causal_mask", "padding_mask", "key_padding_mask", "combine_masks", "check_mask"]
+from .validation import as_array
+
+__all__ = ["causal_mask", "padding_mask", "key_padding_mask", "combine_masks", "check_mask", "masked_weight"]
 
 
 def causal_mask(n: int) -> np.ndarray:
@@ -77,3 +79,16 @@ def check_mask(mask: np.ndarray, scores_shape: tuple[int, ...] | None = None) ->
         if np.broadcast_shapes(m.shape, tuple(scores_shape)) != tuple(scores_shape):
             raise ValueError(f"mask of shape {m.shape} has more or longer axes than the scores {tuple(scores_shape)}")
     return m
+
+
+def masked_weight(weights: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """How much attention weight each query puts on keys that ``mask`` forbids.
+
+    weights: (..., n_q, n_k); mask: bool broadcastable to it, True = may attend.
+    Returns (..., n_q). A correctly masked attention gives exactly 0 everywhere;
+    anything else means the mask was ignored or broadcast along the wrong axis
+    (e.g. a padding mask over queries instead of keys).
+    """
+    w = as_array(weights, "weights", min_ndim=2)
+    m = np.broadcast_to(check_mask(mask, w.shape), w.shape)
+    return np.where(m, 0.0, w).sum(axis=-1)
