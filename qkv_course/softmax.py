@@ -12,7 +12,7 @@ import numpy as np
 
 from .validation import as_array, check_positive
 
-__all__ = ["softmax", "logsumexp", "masked_softmax"]
+__all__ = ["softmax", "logsumexp", "log_softmax", "masked_softmax"]
 
 
 def softmax(x: np.ndarray, axis: int = -1, temperature: float = 1.0) -> np.ndarray:
@@ -36,6 +36,16 @@ def logsumexp(x: np.ndarray, axis: int = -1) -> np.ndarray:
     z = as_array(x, "x", min_ndim=1)
     m = z.max(axis=axis, keepdims=True)
     return (m + np.log(np.exp(z - m).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+def log_softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
+    """``log(softmax(x))`` along ``axis``, computed as ``x - logsumexp(x)``.
+
+    x: (...,) -> the same shape. Stays finite where ``softmax`` underflows to 0
+    (and its log to ``-inf``): a weight of ``exp(-800)`` has log ``-800``.
+    """
+    z = as_array(x, "x", min_ndim=1)
+    return z - np.expand_dims(logsumexp(z, axis=axis), axis)
 
 
 def masked_softmax(scores: np.ndarray, mask: np.ndarray, axis: int = -1) -> np.ndarray:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from qkv_course.softmax import logsumexp, masked_softmax, softmax
+from qkv_course.softmax import log_softmax, logsumexp, masked_softmax, softmax
 
 RNG = np.random.default_rng(1)
 
@@ -56,3 +56,13 @@ def test_mask_broadcasts_along_any_axis():
 def test_bad_masks_raise_a_clear_value_error(mask, message):
     with pytest.raises(ValueError, match=message):
         masked_softmax(np.zeros((3, 4)), mask)
+
+
+def test_log_softmax_is_the_log_of_softmax_and_stays_finite_where_softmax_underflows():
+    x = RNG.normal(size=(2, 3, 4))
+    for axis in (-1, 0, 1):
+        assert np.allclose(log_softmax(x, axis=axis), np.log(softmax(x, axis=axis)))
+    far = np.array([0.0, -800.0])
+    assert softmax(far)[1] == 0.0  # exp(-800) underflows ...
+    assert log_softmax(far).tolist() == [0.0, -800.0]  # ... but its log is exactly -800
+    assert np.allclose(np.exp(log_softmax(x)).sum(-1), 1)
