@@ -1,0 +1,247 @@
+"""Unit tests of the ps04 checks: correct answers in several styles pass, each known mistake gets
+its targeted message, and self_attention is graded with a trusted attention step."""
+
+import numpy as np
+import pytest
+
+from qkv_course.grading import FeedbackError
+from qkv_course.grading import ps04
+
+
+def _stable_weights(scores, mask):
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    top = scores.max(axis=-1, keepdims=True)
+    e = np.exp(scores - np.where(np.isfinite(top), top, 0.0))
+    total = e.sum(axis=-1, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+
+
+def correct_sdpa(Q, K, V, mask=None):
+    w = _stable_weights(Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1]), mask)
+    return w @ V, w
+
+
+def correct_einsum(Q, K, V, mask=None):
+    s = np.einsum("...qd,...kd->...qk", Q, K) / np.sqrt(K.shape[-1])
+    if mask is None:
+        mask = np.ones(s.shape, dtype=bool)
+    s = np.where(mask, s, -1e300)
+    e = np.where(mask, np.exp(s - s.max(-1, keepdims=True)), 0.0)
+    total = e.sum(-1, keepdims=True)
+    w = e / np.where(total > 0, total, 1.0)
+    return np.einsum("...qk,...kv->...qv", w, V), w
+
+
+def correct_self(X, W_q, W_k, W_v, mask=None):
+    return scaled_dot_product_attention(X @ W_q, X @ W_k, X @ W_v, mask)
+
+
+scaled_dot_product_attention = correct_sdpa  # what correct_self looks up
+
+
+def _variant(change):
+    """correct_sdpa with one step replaced: change(name, value) -> value."""
+    def sdpa(Q, K, V, mask=None):
+        d_k = change("d_k", Q.shape[-1])
+        kt = change("kt", np.swapaxes(K, -1, -2))
+        s = change("scores", Q @ kt / np.sqrt(d_k))
+        w = change("weights", _stable_weights(s, change("mask", mask)))
+        return change("result", (w @ V, w))
+    return sdpa
+
+
+def _replace(step, fn):
+    return _variant(lambda name, value: fn(value) if name == step else value)
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_correct_answers_pass(hidden):
+    ps04.check_scaled_dot_product_attention(correct_sdpa, hidden)
+    ps04.check_scaled_dot_product_attention(correct_einsum, hidden)
+    ps04.check_self_attention(correct_self, hidden)
+
+
+def test_torch_tensors_are_accepted():
+    torch = pytest.importorskip("torch")
+
+    def torch_sdpa(Q, K, V, mask=None):
+        out, w = correct_sdpa(Q, K, V, mask)
+        return torch.from_numpy(out), torch.from_numpy(w)
+
+    ps04.check_scaled_dot_product_attention(torch_sdpa, hidden=True)
+
+
+def _large_negative(Q, K, V, mask=None):
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -1e9)
+    return (lambda w: (w @ V, w))(_stable_weights(s, None))
+
+
+def _over_queries(Q, K, V):
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    e = np.exp(s - s.max(axis=-2, keepdims=True))
+    w = e / e.sum(axis=-2, keepdims=True)
+    return w @ V, w
+
+
+MISTAKES = {
+    "no scaling": (_replace("d_k", lambda d: 1), "without the scaling"),
+    "d_k": (_replace("d_k", lambda d: d * d), "divided by d_k = 4; divide by its square root"),
+    "sqrt d_v": (lambda Q, K, V, mask=None: correct_sdpa(Q * np.sqrt(Q.shape[-1] / V.shape[-1]), K, V, mask),
+                 "divided by sqrt(d_v)"),
+    "sqrt n_k": (lambda Q, K, V, mask=None: correct_sdpa(Q * np.sqrt(Q.shape[-1] / K.shape[-2]), K, V, mask),
+                 "square root of the number of keys"),
+    "queries axis": (lambda Q, K, V, mask=None: _over_queries(Q, K, V), "softmax ran over the queries"),
+    "swapped": (_replace("result", lambda r: r[::-1]), "returned (weights, output)"),
+    "only output": (_replace("result", lambda r: r[0]), "returned one array, shaped like the output"),
+    "mask inverted": (_replace("mask", lambda m: m if m is None else ~m), "The mask is inverted"),
+    "mask ignored": (_replace("mask", lambda m: None), "The mask had no effect"),
+    "empty rows uniform": (_large_negative, "got the same weight on every key"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(MISTAKES))
+def test_each_mistake_gets_its_message(mistake):
+    fn, message = MISTAKES[mistake]
+    with pytest.raises(FeedbackError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        ps04.check_scaled_dot_product_attention(fn)
+
+
+def test_mask_applied_after_the_softmax():
+    def after(Q, K, V, mask=None):
+        w = _stable_weights(Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1]), None)
+        w = w if mask is None else w * mask
+        return w @ V, w
+
+    with pytest.raises(FeedbackError, match="masked after the softmax"):
+        ps04.check_scaled_dot_product_attention(after)
+
+
+def test_nan_in_fully_masked_rows_is_named():
+    def nan_rows(Q, K, V, mask=None):
+        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+        if mask is not None:
+            s = np.where(mask, s, -np.inf)
+        with np.errstate(invalid="ignore"):
+            e = np.exp(s - s.max(-1, keepdims=True))
+            w = e / e.sum(-1, keepdims=True)
+        return w @ V, w
+
+    with pytest.raises(FeedbackError, match="mask row is all False"):
+        ps04.check_scaled_dot_product_attention(nan_rows)
+
+
+def test_naive_softmax_gets_the_overflow_hint():
+    def naive(Q, K, V, mask=None):
+        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+        e = np.exp(s) if mask is None else np.where(mask, np.exp(s), 0.0)
+        w = np.divide(e, e.sum(-1, keepdims=True), out=np.zeros_like(e), where=e.sum(-1, keepdims=True) > 0)
+        return w @ V, w
+
+    with pytest.raises(FeedbackError, match="overflows above about 709"):
+        ps04.check_scaled_dot_product_attention(naive)
+
+
+def test_k_dot_T_is_named_whether_numpy_raises_or_not():
+    def kt(Q, K, V, mask=None):
+        w = _stable_weights(Q @ K.T / np.sqrt(Q.shape[-1]), mask)
+        return w @ V, w
+
+    with pytest.raises(FeedbackError, match="raised ValueError(.|\n)*K.T reverses every axis"):
+        ps04.check_scaled_dot_product_attention(kt)
+    case = ps04._sdpa_cases(hidden=True)[1]
+    Q, K, V = case.arrays
+    assert (Q @ K.T).shape == (Q @ np.swapaxes(K, -1, -2)).shape  # numpy accepts it here
+    with pytest.raises(FeedbackError, match="returned a wrong result. K has leading batch axes here: K.T reverses"):
+        ps04.check_scaled_dot_product_attention(kt, hidden=True)
+
+
+def test_shortcuts_are_caught():
+    from qkv_course.attention import scaled_dot_product_attention as ref
+    from qkv_course.softmax import masked_softmax
+
+    with pytest.raises(FeedbackError, match="calls qkv_course.attention.scaled_dot_product_attention"):
+        ps04.check_scaled_dot_product_attention(lambda Q, K, V, mask=None: ref(Q, K, V, mask))
+
+    def course_softmax(Q, K, V, mask=None):
+        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+        w = masked_softmax(s, np.ones(s.shape, bool) if mask is None else mask)
+        return w @ V, w
+
+    with pytest.raises(FeedbackError, match="calls qkv_course.softmax.masked_softmax"):
+        ps04.check_scaled_dot_product_attention(course_softmax)
+
+
+def test_torch_sdpa_is_caught():
+    torch = pytest.importorskip("torch")
+    from torch.nn.functional import scaled_dot_product_attention as fast
+
+    def via_torch(Q, K, V, mask=None):
+        t = [torch.from_numpy(a) for a in (Q, K, V)]
+        m = None if mask is None else torch.from_numpy(np.broadcast_to(mask, Q.shape[:-1] + K.shape[-2:-1]).copy())
+        return fast(*t, attn_mask=m), None
+
+    with pytest.raises(FeedbackError, match="calls torch.nn.functional.scaled_dot_product_attention"):
+        ps04.check_scaled_dot_product_attention(via_torch)
+
+
+def test_in_place_scaling_is_reported():
+    def in_place(Q, K, V, mask=None):
+        Q /= np.sqrt(Q.shape[-1])
+        w = _stable_weights(Q @ np.swapaxes(K, -1, -2), mask)
+        return w @ V, w
+
+    with pytest.raises(FeedbackError, match="modified its input array in place"):
+        ps04.check_scaled_dot_product_attention(in_place)
+
+
+SELF_MISTAKES = {
+    "swapped": (lambda X, Wq, Wk, Wv, mask=None: scaled_dot_product_attention(X @ Wk, X @ Wq, X @ Wv, mask),
+                "queries and keys are swapped"),
+    "no projections": (lambda X, Wq, Wk, Wv, mask=None: scaled_dot_product_attention(X, X, X @ Wv, mask),
+                       "without the projections"),
+    "mask dropped": (lambda X, Wq, Wk, Wv, mask=None: scaled_dot_product_attention(X @ Wq, X @ Wk, X @ Wv),
+                     "The mask had no effect"),
+    "values are X": (lambda X, Wq, Wk, Wv, mask=None: (lambda o, w: (w @ X, w))(
+        *scaled_dot_product_attention(X @ Wq, X @ Wk, X @ Wv, mask)), "averages the embeddings X"),
+    "sqrt d_model": (lambda X, Wq, Wk, Wv, mask=None: correct_sdpa(
+        X @ Wq * np.sqrt(Wq.shape[1] / X.shape[-1]), X @ Wk, X @ Wv, mask), "sqrt(d_model)"),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(SELF_MISTAKES))
+def test_each_self_attention_mistake_gets_its_message(mistake):
+    fn, message = SELF_MISTAKES[mistake]
+    with pytest.raises(FeedbackError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        ps04.check_self_attention(fn)
+
+
+def test_a_wrong_attention_costs_points_only_once():
+    """self_attention is graded with the reference attention in the student's namespace."""
+    namespace = {"np": np}
+    exec(
+        "def scaled_dot_product_attention(Q, K, V, mask=None):\n"
+        "    s = Q @ np.swapaxes(K, -1, -2)\n"
+        "    e = np.exp(s - s.max(-1, keepdims=True))\n"
+        "    return (e / e.sum(-1, keepdims=True)) @ V, e / e.sum(-1, keepdims=True)\n"
+        "def self_attention(X, W_q, W_k, W_v, mask=None):\n"
+        "    return scaled_dot_product_attention(X @ W_q, X @ W_k, X @ W_v, mask)\n",
+        namespace,
+    )
+    wrong = namespace["scaled_dot_product_attention"]
+    with pytest.raises(FeedbackError, match="without the scaling"):
+        ps04.check_scaled_dot_product_attention(wrong)
+    ps04.check_self_attention(namespace["self_attention"], hidden=True)
+    assert namespace["scaled_dot_product_attention"] is wrong  # restored afterwards
+
+
+def test_messages_do_not_show_hidden_arrays():
+    def slightly_off(Q, K, V, mask=None):
+        out, w = correct_sdpa(Q, K, V, mask)
+        return out + 0.1, w
+
+    with pytest.raises(FeedbackError) as info:
+        ps04.check_scaled_dot_product_attention(slightly_off, hidden=True)
+    assert "[" not in str(info.value).split("returned", 1)[1]
