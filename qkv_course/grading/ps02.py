@@ -1,0 +1,485 @@
+"""Checks for assignment ps02, "Softmax: from scores to weights".
+
+Each ``check_*`` function takes the student's function, runs it on a set of
+cases (the visible ones by default, the hidden ones with ``hidden=True``) and
+raises :class:`~qkv_course.grading.core.FeedbackError` with a targeted message
+on the first problem. Expected results come from :mod:`qkv_course.softmax`,
+computed before the student's code runs; the student's code may not call the
+reference version of the function being graded.
+
+``logsumexp`` and ``masked_softmax`` may use the student's own ``softmax`` (and
+``logsumexp``). So that a mistake there costs points once, a case that fails is
+graded again with trusted helpers in their place, and passes if it passes then.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from .. import softmax as ref
+from .core import FeedbackError, call_student, check_close, fail, matches, proportional, to_array
+from .tripwire import shortcuts
+
+__all__ = ["check_softmax", "check_logsumexp", "check_masked_softmax", "FORBIDDEN"]
+
+
+def _reference(*names: str) -> dict[str, str]:
+    return {f"qkv_course.softmax.{n}": f"qkv_course.softmax.{n}" for n in names}
+
+
+_LIBRARY_SOFTMAX = shortcuts("torch.softmax", "scipy.special.softmax")
+_LIBRARY_LOGSUMEXP = {
+    "torch._VariableFunctionsClass.logsumexp": "torch.logsumexp",
+    "torch.Tensor.logsumexp": "torch.logsumexp",
+    "torch._C._special.special_logsumexp": "torch.logsumexp",
+    "scipy.special._logsumexp.logsumexp": "scipy.special.logsumexp",
+}
+
+#: What each graded function may not call (internal name -> name shown to the student).
+#: logsumexp and masked_softmax may use the reference softmax (and masked_softmax the reference
+#: logsumexp): those parts are graded in their own exercises.
+FORBIDDEN: dict[str, dict[str, str]] = {
+    "softmax": {**_reference("softmax", "log_softmax", "logsumexp", "masked_softmax"),
+                **_LIBRARY_SOFTMAX, **_LIBRARY_LOGSUMEXP},
+    "logsumexp": {**_reference("logsumexp", "log_softmax", "masked_softmax"),
+                  **_LIBRARY_SOFTMAX, **_LIBRARY_LOGSUMEXP},
+    "masked_softmax": {**_reference("masked_softmax"), **_LIBRARY_SOFTMAX,
+                       **shortcuts("torch.nn.functional.scaled_dot_product_attention")},
+}
+
+
+# --------------------------------------------------------------------------- trusted helpers
+# Stand-ins for the student's own softmax and logsumexp while another function is graded.
+# Unlike the reference versions they accept -inf (a student's masked_softmax may pass
+# -inf-filled scores to its softmax). Two behaviours for a slice that is all -inf, since a
+# correct student softmax may do either: NaN (0/0, the plain formula) or zeros.
+
+def _max_shift(x: Any, axis: int) -> np.ndarray:
+    z = np.asarray(x, dtype=np.float64)
+    return z - z.max(axis=axis, keepdims=True)
+
+
+def _trusted_softmax(x: Any, axis: int = -1) -> np.ndarray:
+    """Stable softmax; an all -inf slice gives NaN."""
+    with np.errstate(invalid="ignore"):
+        e = np.exp(_max_shift(x, axis))
+        return e / e.sum(axis=axis, keepdims=True)
+
+
+def _trusted_softmax_zeros(x: Any, axis: int = -1) -> np.ndarray:
+    """Stable softmax; an all -inf slice gives zeros."""
+    with np.errstate(invalid="ignore"):
+        e = np.nan_to_num(np.exp(_max_shift(x, axis)), nan=0.0)
+    total = e.sum(axis=axis, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+
+
+def _trusted_logsumexp(x: Any, axis: int = -1) -> np.ndarray:
+    """Stable log-sum-exp; an all -inf slice gives NaN."""
+    z = np.asarray(x, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m = z.max(axis=axis, keepdims=True)
+        return (m + np.log(np.exp(z - m).sum(axis=axis, keepdims=True))).squeeze(axis)
+
+
+def _trusted_logsumexp_inf(x: Any, axis: int = -1) -> np.ndarray:
+    """Stable log-sum-exp; an all -inf slice gives -inf (log of 0)."""
+    out = _trusted_logsumexp(x, axis)
+    return np.where(np.isnan(out), -np.inf, out)
+
+
+_HELPERS_FOR_LOGSUMEXP = ({"softmax": _trusted_softmax},)
+_HELPERS_FOR_MASKED = (
+    {"softmax": _trusted_softmax, "logsumexp": _trusted_logsumexp},
+    {"softmax": _trusted_softmax_zeros, "logsumexp": _trusted_logsumexp_inf},
+)
+
+
+@contextlib.contextmanager
+def _swapped(namespace: dict, replacements: Mapping[str, Callable]) -> Iterator[None]:
+    """Temporarily replace the functions named in ``replacements`` in ``namespace``."""
+    saved = {k: namespace[k] for k in replacements if callable(namespace.get(k))}
+    namespace.update({k: replacements[k] for k in saved})
+    try:
+        yield
+    finally:
+        namespace.update(saved)
+
+
+# --------------------------------------------------------------------------- grading one call
+
+@dataclass
+class Case:
+    """One call of the student's function."""
+
+    args: dict[str, np.ndarray]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def axis(self) -> int:
+        return self.kwargs.get("axis", -1)
+
+
+def _grade_once(fn: Callable, name: str, case: Case, expected: np.ndarray, *,
+                forbidden: Mapping[str, str], nonfinite: Sequence[tuple[Any, str]],
+                zero_where: np.ndarray | None, **compare: Any) -> None:
+    __tracebackhide__ = True
+    shown = [f"{k} of shape {np.shape(v)}" for k, v in case.args.items()]
+    shown += [f"{k}={v!r}" for k, v in case.kwargs.items()]
+    label = f"{name}({', '.join(shown)})"
+    returned = call_student(fn, name, *case.args.values(), forbidden=forbidden, label=label,
+                            **case.kwargs)
+    arr = to_array(returned, label)
+    if arr.shape == expected.shape and not np.isfinite(arr).all():
+        for wrong, message in nonfinite:
+            if wrong(arr) if callable(wrong) else matches(arr, wrong):
+                compare["finite_hint"] = message
+                break
+    check_close(arr, expected, label, **compare)
+    if zero_where is not None and (arr[zero_where] != 0).any():
+        worst = float(abs(arr[zero_where]).max())
+        fail(f"{label} gives masked positions small but non-zero weights (up to {worst:.1e}); "
+             "masked positions must get exactly 0. A finite fill value such as -10 or -50 still "
+             "leaves exp(fill - max) above zero: make sure a masked score cannot contribute anything.")
+
+
+def _grade(fn: Callable, name: str, case: Case, expected: np.ndarray, *,
+           helpers: Sequence[Mapping[str, Callable]] = (), **options: Any) -> None:
+    """Grade one case; if it fails and ``fn``'s notebook defines one of the ``helpers``' names,
+    grade it again with each set of trusted helpers swapped in, and pass if any attempt passes.
+    The failure reported is the first attempt with trusted helpers (it isolates ``fn``'s own
+    mistake); what the student's function printed is shown for the reported attempt only."""
+    __tracebackhide__ = True
+    namespace = getattr(fn, "__globals__", None)
+    swaps: list[Mapping[str, Callable]] = [{}]
+    if isinstance(namespace, dict):
+        swaps += [h for h in helpers if any(callable(namespace.get(k)) for k in h)]
+    failures: list[tuple[FeedbackError, str]] = []
+    for replacements in swaps:
+        out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(out), _swapped(namespace or {}, replacements):
+                _grade_once(fn, name, case, expected, **options)
+        except FeedbackError as exc:
+            failures.append((exc, out.getvalue()))
+            continue
+        print(out.getvalue(), end="")
+        return
+    error, printed = failures[1] if len(failures) > 1 else failures[0]
+    print(printed, end="")
+    raise error
+
+
+def _moved(arr: np.ndarray, axis: int) -> np.ndarray:
+    return np.moveaxis(arr, axis, -1)
+
+
+def _unnormalised(axis: int, expected: np.ndarray) -> Callable[[np.ndarray], bool]:
+    """Predicate: every slice along ``axis`` is a positive multiple of the expected slice."""
+    return lambda a: a.shape == expected.shape and proportional(_moved(a, axis), _moved(expected, axis))
+
+
+def _other_axes(x: np.ndarray, axis: int) -> list[int]:
+    own = axis % x.ndim
+    return [a for a in range(x.ndim) if a != own and x.shape[a] > 1]
+
+
+def _rng(seed: int) -> np.random.Generator:
+    return np.random.default_rng(1000 + seed)
+
+
+# --------------------------------------------------------------------------- softmax
+
+def _softmax_cases(hidden: bool) -> list[Case]:
+    small = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    big = np.array([[1e4, 9999.0, 9998.0], [-1e4, -9999.0, -9998.0]])
+    if not hidden:
+        return [Case({"x": np.array([1.0, 2.0, 3.0])}), Case({"x": small}),
+                Case({"x": small}, {"axis": 0}), Case({"x": big})]
+    offsets = np.array([1e4, 0.0, -1e4])[:, None]
+    far = 3 * _rng(6).normal(size=(2, 3, 5)) + offsets
+    far[0, 0] = [1e4, -1e4, 0.0, 5e3, 1e4 - 1]
+    columns = np.array([[1e4, -1e4], [1e4 - 2, -1e4 + 1], [0.0, -1e4 + 0.5]])
+    return [
+        Case({"x": np.array([5.0])}),
+        Case({"x": 3 * _rng(1).normal(size=(4, 6))}),
+        Case({"x": _rng(2).normal(size=(2, 3, 5))}, {"axis": 1}),
+        Case({"x": 2 * _rng(3).normal(size=(2, 1, 3, 4))}),
+        Case({"x": _rng(4).normal(size=(3, 4, 2))}, {"axis": 0}),
+        Case({"x": _rng(5).normal(size=(2, 3, 4))}, {"axis": -2}),
+        Case({"x": far}),
+        Case({"x": columns}, {"axis": 0}),
+        Case({"x": np.full((2, 4), 7.0)}),
+        Case({"x": _rng(7).normal(size=(3, 1))}),
+    ]
+
+
+def check_softmax(softmax: Callable, hidden: bool = False) -> None:
+    """Check ``softmax(x, axis=-1)``: x (...) -> the same shape, each slice along ``axis``
+    positive and summing to 1, finite for inputs as large as +-1e4."""
+    __tracebackhide__ = True
+    for case in _softmax_cases(hidden):
+        x, axis = case.args["x"], case.axis
+        expected = ref.softmax(x, axis=axis)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            naive = np.exp(x) / np.exp(x).sum(axis=axis, keepdims=True)
+            e_global = np.exp(x - x.max())
+            global_max = e_global / e_global.sum(axis=axis, keepdims=True)
+            e_last = np.exp(x - x.max(axis=-1, keepdims=True))
+            max_last = e_last / e_last.sum(axis=axis, keepdims=True)
+            by_sum = x / x.sum(axis=axis, keepdims=True)
+        diagnoses: list[tuple[Any, str]] = []
+        if axis % x.ndim != x.ndim - 1:
+            diagnoses.append(
+                (ref.softmax(x, axis=-1),
+                 f"It is normalised along the last axis, but axis={axis} was passed: use the axis "
+                 "argument everywhere you take a maximum or a sum."))
+        for other in _other_axes(x, axis):
+            diagnoses.append(
+                (ref.softmax(x, axis=other),
+                 f"It is normalised along axis {other}, but axis={axis} was asked for: the slices "
+                 f"along axis {axis} should each sum to 1."))
+        if x.ndim > 1:
+            e = np.exp(x - x.max())
+            diagnoses.append(
+                (e / e.sum(),
+                 "All the entries together sum to 1: normalise each slice along the axis on its "
+                 "own (sum along that axis, keeping it so the division broadcasts)."))
+        diagnoses += [
+            (_unnormalised(axis, expected),
+             "It has the right proportions but the slices do not sum to 1: after exponentiating, "
+             "divide by the sum along the axis."),
+            (ref.log_softmax(x, axis=axis),
+             "It looks like the logarithm of the softmax: return the weights themselves, which are "
+             "positive and sum to 1."),
+            (ref.softmax(-x, axis=axis),
+             "Larger inputs got smaller weights: the weights should grow with the input (exp of "
+             "the input, not of its negative)."),
+        ]
+        if np.isfinite(by_sum).all():
+            diagnoses.append(
+                (by_sum,
+                 "It looks like the inputs were divided by their sum without exponentiating first; "
+                 "that fails for negative inputs or a sum of 0, which exp avoids."))
+        nonfinite: list[tuple[Any, str]] = []
+        if not np.isfinite(naive).all():
+            nonfinite.append(
+                (naive,
+                 f"These inputs are large (up to {np.abs(x).max():.0f} in size): np.exp overflows to "
+                 "inf above about 709 and underflows to 0 below about -745, so the literal formula "
+                 "gives inf/inf or 0/0 = NaN. Subtract each slice's maximum before exponentiating; "
+                 "it cancels between numerator and denominator."))
+        if not np.isfinite(global_max).all():
+            nonfinite.append(
+                (global_max,
+                 "One maximum was subtracted for the whole array: slices whose inputs lie far below "
+                 "it underflow to all zeros, and 0/0 = NaN. Subtract each slice's own maximum along "
+                 "the axis."))
+        if axis % x.ndim != x.ndim - 1:
+            message = (f"The maximum was taken along the last axis but the sum along axis={axis}: "
+                       "subtracting a number cancels out only if it is the same throughout the "
+                       "slice being normalised, so take both along the same axis.")
+            (nonfinite if not np.isfinite(max_last).all() else diagnoses).append((max_last, message))
+        _grade(softmax, "softmax", case, expected, forbidden=FORBIDDEN["softmax"],
+               nonfinite=nonfinite, zero_where=None, diagnoses=diagnoses,
+               finite_hint="Inputs as large as +-1e4 must not overflow: subtract each slice's "
+                           "maximum along the axis before exponentiating.",
+               shape_hint="softmax returns an array of the same shape as x.")
+
+
+# --------------------------------------------------------------------------- logsumexp
+
+def _logsumexp_cases(hidden: bool) -> list[Case]:
+    if not hidden:
+        return [
+            Case({"x": np.array([1.0, 2.0, 3.0])}),
+            Case({"x": np.array([[0.0, 0.0], [1e4, 1e4], [-1e4, -1e4]])}),
+            Case({"x": np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]])}, {"axis": 0}),
+        ]
+    far = 2 * _rng(16).normal(size=(3, 2, 4)) + np.array([1e4, 0.0, -1e4])[:, None, None]
+    far[1, 0] = [1e4, -1e4, 0.0, 1e4 - 3]
+    return [
+        Case({"x": np.array([5.0])}),
+        Case({"x": _rng(11).normal(size=(2, 3, 4))}),
+        Case({"x": _rng(12).normal(size=(2, 1, 3, 4))}),
+        Case({"x": _rng(13).normal(size=(3, 4, 2))}, {"axis": 0}),
+        Case({"x": _rng(14).normal(size=(2, 3, 4))}, {"axis": 1}),
+        Case({"x": far}),
+        Case({"x": np.swapaxes(far, 0, 2)}, {"axis": 0}),
+        Case({"x": _rng(17).normal(size=(4, 1))}),
+    ]
+
+
+def check_logsumexp(logsumexp: Callable, hidden: bool = False) -> None:
+    """Check ``logsumexp(x, axis=-1)``: log(sum(exp(x))) along ``axis``, without overflow;
+    x (...) -> the shape of x without ``axis``."""
+    __tracebackhide__ = True
+    for case in _logsumexp_cases(hidden):
+        x, axis = case.args["x"], case.axis
+        expected = np.asarray(ref.logsumexp(x, axis=axis))
+        m = x.max(axis=axis, keepdims=True)
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            naive = np.log(np.exp(x).sum(axis=axis))
+            global_max = x.max() + np.log(np.exp(x - x.max()).sum(axis=axis))
+            summed = np.exp(x).sum(axis=axis)
+        diagnoses: list[tuple[Any, str]] = [
+            (np.expand_dims(expected, axis),
+             f"It keeps the summed axis with length 1: the result should drop axis {axis}, one "
+             "number per slice."),
+            (np.log(np.exp(x - m).sum(axis=axis)),
+             "The maximum was subtracted before exponentiating but not added back after the log: "
+             "log sum exp(x) = m + log sum exp(x - m)."),
+            (x.max(axis=axis),
+             "It is the plain maximum of each slice. Log-sum-exp is a smooth maximum: a bit larger "
+             "than the maximum, by the log of the sum of exp(x - max)."),
+            (expected - np.log(x.shape[axis]),
+             "It is the log of the mean of the exponentials: log-sum-exp takes their sum."),
+        ]
+        if axis % x.ndim != x.ndim - 1:
+            diagnoses.append(
+                (np.asarray(ref.logsumexp(x, axis=-1)),
+                 f"It sums along the last axis, but axis={axis} was passed: use the axis argument "
+                 "for the maximum and the sum."))
+        for other in _other_axes(x, axis):
+            diagnoses.append(
+                (np.asarray(ref.logsumexp(x, axis=other)),
+                 f"It sums along axis {other}, but axis={axis} was asked for."))
+        if np.isfinite(summed).all():
+            diagnoses.append(
+                (summed, "It is the sum of the exponentials: take its logarithm (stably)."))
+        nonfinite: list[tuple[Any, str]] = []
+        if not np.isfinite(naive).all():
+            nonfinite.append(
+                (naive,
+                 f"These inputs are large (up to {np.abs(x).max():.0f} in size): exp overflows to "
+                 "inf (and log(inf) = inf), or every exp underflows to 0 (and log(0) = -inf). "
+                 "Take out each slice's maximum m first: log sum exp(x) = m + log sum exp(x - m)."))
+        if not np.isfinite(global_max).all():
+            nonfinite.append(
+                (global_max,
+                 "One maximum was used for the whole array: slices far below it underflow to a "
+                 "sum of 0 and log(0) = -inf. Use each slice's own maximum along the axis."))
+        _grade(logsumexp, "logsumexp", case, expected, helpers=_HELPERS_FOR_LOGSUMEXP,
+               forbidden=FORBIDDEN["logsumexp"], nonfinite=nonfinite, zero_where=None,
+               diagnoses=diagnoses, rtol=1e-9, atol=1e-9,
+               finite_hint="Inputs as large as +-1e4 must give finite results: take out each "
+                           "slice's maximum before exponentiating.",
+               shape_hint="There should be one number per slice along the axis: the shape of x "
+                          "without that axis, e.g. x of shape (2, 3) gives (2,) for axis=-1 and "
+                          "(3,) for axis=0.")
+
+
+# --------------------------------------------------------------------------- masked_softmax
+
+def _padding(lengths: Sequence[int], n: int) -> np.ndarray:
+    return np.arange(n) < np.asarray(lengths)[:, None]
+
+
+def _masked_softmax_cases(hidden: bool) -> list[Case]:
+    T, F = True, False
+    big = np.array([[1e4, -1e4, 0.0], [-1e4, 1.0 - 1e4, 1e4]])
+    big_mask = np.array([[F, T, T], [T, T, F]])
+    if not hidden:
+        return [
+            Case({"scores": np.array([1.0, 2.0, 3.0, 4.0]), "mask": np.array([T, F, T, F])}),
+            Case({"scores": np.array([[1.0, 2.0, 3.0, 4.0], [4.0, 3.0, 2.0, 1.0], [0.0, 1.0, 2.0, 3.0]]),
+                  "mask": np.array([[T, T, T, T], [T, T, F, F], [F, F, F, F]])}),
+            Case({"scores": np.array([[0.5, 1.0, 1.5], [3.0, 2.0, 1.0]]), "mask": np.array([T, F, T])}),
+            Case({"scores": big, "mask": big_mask}),
+        ]
+    causal = np.tril(np.ones((4, 4), dtype=bool))
+    random_mask = _rng(28).random((5, 6)) < 0.6
+    random_mask[2] = False
+    column_mask = _rng(29).random((2, 3, 4)) < 0.6
+    column_mask[1, :, 2] = False
+    big_batch = np.stack([big, -big])                      # (2, 2, 3)
+    big_batch_mask = np.stack([big_mask, np.array([[T, T, F], [F, F, F]])])
+    return [
+        Case({"scores": _rng(21).normal(size=(2, 4, 4)), "mask": causal}),
+        Case({"scores": _rng(22).normal(size=(3, 2, 5)), "mask": _padding([5, 2, 0], 5)[:, None, :]}),
+        Case({"scores": 2 * _rng(23).normal(size=(2, 2, 3, 4)),
+              "mask": _padding([4, 1], 4)[:, None, None, :] & np.tril(np.ones((3, 4), dtype=bool), 1)}),
+        Case({"scores": _rng(24).normal(size=(3, 4)), "mask": np.array([[T], [F], [T]])}, {"axis": 0}),
+        Case({"scores": _rng(25).normal(size=(2, 3, 4)), "mask": column_mask}, {"axis": -2}),
+        Case({"scores": big_batch, "mask": big_batch_mask}),
+        Case({"scores": _rng(26).normal(size=(4, 4)), "mask": np.array([T, T, F, T])}),
+        Case({"scores": _rng(27).normal(size=(2, 3)), "mask": np.ones((2, 3), dtype=bool)}),
+        Case({"scores": np.array([[2.0], [3.0], [-1.0]]), "mask": np.array([[T], [F], [T]])}),
+        Case({"scores": _rng(30).normal(size=(5, 6)), "mask": random_mask}),
+    ]
+
+
+def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None:
+    """Check ``masked_softmax(scores, mask, axis=-1)``: softmax along ``axis`` over the positions
+    where the boolean ``mask`` (broadcastable to scores, True = may attend) is True; masked
+    positions get exactly 0, and a slice with no allowed position is all zeros."""
+    __tracebackhide__ = True
+    for case in _masked_softmax_cases(hidden):
+        s, mask, axis = case.args["scores"], case.args["mask"], case.axis
+        expected = ref.masked_softmax(s, mask, axis=axis)
+        m = np.broadcast_to(mask, s.shape)
+        empty = ~m.any(axis=axis, keepdims=True)           # slices with no allowed position
+        empty_full = np.broadcast_to(empty, s.shape)
+        plain = ref.softmax(s, axis=axis)
+        n = s.shape[axis]
+        diagnoses: list[tuple[Any, str]] = [
+            (ref.masked_softmax(s, ~m, axis=axis),
+             "It gives weight to exactly the positions the mask blocks: True in the mask means "
+             "'may attend', False means 'blocked'."),
+            (plain,
+             "It is the plain softmax: the mask was ignored. Positions where the mask is False "
+             "must get weight 0."),
+            (plain * m,
+             "Masked positions are 0, but the remaining weights no longer sum to 1: zeroing "
+             "weights after the softmax needs a new normalisation (or mask the scores before "
+             "the softmax instead)."),
+        ]
+        if empty.any():
+            diagnoses += [
+                (np.where(empty_full, 1.0 / n, expected),
+                 "Slices in which every position is masked got equal weights 1/n (what a large "
+                 "negative fill value such as -1e9 gives): such a slice has nothing to attend to, "
+                 "so it should be all zeros."),
+                (np.where(empty_full, plain, expected),
+                 "Slices in which every position is masked got the plain softmax of their scores: "
+                 "such a slice has nothing to attend to, so it should be all zeros."),
+            ]
+        if axis % s.ndim != s.ndim - 1:
+            diagnoses.append(
+                (ref.masked_softmax(s, m, axis=-1),
+                 f"It is normalised along the last axis, but axis={axis} was passed: use the axis "
+                 "argument everywhere you take a maximum or a sum."))
+        if mask.ndim == 1 and s.ndim == 2 and s.shape[0] == s.shape[1]:
+            diagnoses.append(
+                (ref.masked_softmax(s, mask[:, None], axis=axis),
+                 f"A mask of shape {mask.shape} broadcasts against the scores along their LAST "
+                 "axis (numpy lines shapes up from the right), so it blocks keys (columns); yours "
+                 "blocks rows instead."))
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            e = np.exp(s - s.max(axis=axis, keepdims=True)) * m
+            unmasked_max = e / e.sum(axis=axis, keepdims=True)
+        nonfinite: list[tuple[Any, str]] = [
+            (lambda a, bad=empty_full: bool(bad[~np.isfinite(a)].all()),
+             "The NaN are in slices where every position is masked: there, every exponential is "
+             "0 (or every score -inf, and -inf - (-inf) = NaN), and 0/0 = NaN. Such a slice has "
+             "nothing to attend to: return all zeros for it, never NaN."),
+        ]
+        if not np.isfinite(unmasked_max).all():
+            nonfinite.append(
+                (lambda a, bad=~np.isfinite(unmasked_max) & ~empty_full:
+                 bool(bad.any() and (~np.isfinite(a))[bad].all()),
+                 "The NaN are in slices whose largest score sits at a masked position: the maximum "
+                 "was taken over all positions, masked ones included, so every allowed "
+                 "exponential underflowed to 0. Take the maximum over the allowed positions only."))
+        _grade(masked_softmax, "masked_softmax", case, expected, helpers=_HELPERS_FOR_MASKED,
+               forbidden=FORBIDDEN["masked_softmax"], nonfinite=nonfinite, zero_where=~m,
+               diagnoses=diagnoses,
+               finite_hint="Masking must not produce NaN: look for 0/0 (a slice whose exponentials "
+                           "are all 0) or -inf - (-inf).",
+               shape_hint="masked_softmax returns an array of the same shape as scores (the mask "
+                          "only broadcasts against it).")
