@@ -1,0 +1,9 @@
+# expect: partial
+# feedback: They are square, (n_q, n_q), as in self-attention
+# %% cross_attention
+def cross_attention(X_q, X_kv, W_q, W_k, W_v, mask=None):
+    Q, K, V = X_q @ W_q, X_q @ W_k, X_q @ W_v
+    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = e / e.sum(axis=-1, keepdims=True)
+    return weights @ V, weights

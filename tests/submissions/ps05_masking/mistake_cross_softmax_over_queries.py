@@ -1,0 +1,9 @@
+# expect: partial
+# feedback: the softmax ran over the query axis
+# %% cross_attention
+def cross_attention(X_q, X_kv, W_q, W_k, W_v, mask=None):
+    Q, K, V = X_q @ W_q, X_kv @ W_k, X_kv @ W_v
+    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    e = np.exp(scores - scores.max(axis=-2, keepdims=True))
+    weights = e / e.sum(axis=-2, keepdims=True)
+    return weights @ V, weights
