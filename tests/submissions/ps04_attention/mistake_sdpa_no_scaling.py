@@ -1,0 +1,13 @@
+# expect: partial
+# feedback: without the scaling: divide the scores by sqrt(d_k)
+# The seed articles' version: raw dot products go straight into the softmax.
+# %% scaled_dot_product_attention
+def scaled_dot_product_attention(Q, K, V, mask=None):
+    scores = Q @ np.swapaxes(K, -1, -2)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    top = scores.max(axis=-1, keepdims=True)
+    e = np.exp(scores - np.where(np.isfinite(top), top, 0.0))
+    total = e.sum(axis=-1, keepdims=True)
+    w = np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+    return w @ V, w

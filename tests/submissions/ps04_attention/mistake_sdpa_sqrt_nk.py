@@ -1,0 +1,14 @@
+# expect: partial
+# feedback: square root of the number of keys
+# d_k = K.shape[-2] reads the wrong axis of K.
+# %% scaled_dot_product_attention
+def scaled_dot_product_attention(Q, K, V, mask=None):
+    d_k = K.shape[-2]
+    scores = Q @ np.swapaxes(K, -1, -2) / np.sqrt(d_k)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    top = scores.max(axis=-1, keepdims=True)
+    e = np.exp(scores - np.where(np.isfinite(top), top, 0.0))
+    total = e.sum(axis=-1, keepdims=True)
+    w = np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+    return w @ V, w
