@@ -167,6 +167,12 @@ def nan_rows(scores, mask, axis=-1):
 def max_over_all(scores, mask, axis=-1):
     e = np.exp(scores - scores.max(axis=axis, keepdims=True)) * mask
     total = e.sum(axis=axis, keepdims=True)
+    return np.divide(e, total, out=np.zeros(e.shape), where=total > 0)
+
+
+def max_over_all_nan(scores, mask, axis=-1):
+    e = np.exp(scores - scores.max(axis=axis, keepdims=True)) * mask
+    total = e.sum(axis=axis, keepdims=True)
     return e / np.where(mask.any(axis=axis, keepdims=True), total, 1.0)
 
 
@@ -184,7 +190,8 @@ def masks_in_place(scores, mask, axis=-1):
         (fill_large_negative, False, "got equal weights 1/n"),
         (fill_not_negative_enough, False, "small but non-zero weights"),
         (nan_rows, False, "The NaN are in slices where every position is masked"),
-        (max_over_all, False, "largest score sits at a masked position"),
+        (max_over_all, False, "All zeros came out for slices whose largest score sits at a masked"),
+        (max_over_all_nan, False, "The NaN are in slices whose largest score sits at a masked"),
         (lambda s, m, axis=-1: masked_inf(s, m), True, "normalised along the last axis, but axis=0"),
         (lambda s, m, axis=-1: masked_inf(s, m[:, None] if m.ndim == 1 else m, axis), True,
          "blocks rows instead"),
@@ -232,3 +239,17 @@ def test_messages_do_not_show_hidden_arrays():
     with pytest.raises(FeedbackError) as info:
         ps02.check_softmax(lambda x, axis=-1: np.zeros_like(x) + 0.3, hidden=True)
     assert "[" not in str(info.value)
+
+
+def test_an_in_place_change_is_not_hidden_by_the_regrading_with_trusted_helpers():
+    namespace = {"np": np, "masked_inf": masked_inf}
+    exec(
+        "def softmax(x, axis=-1):\n"
+        "    return masked_inf(x, np.isfinite(x), axis)\n"
+        "def masked_softmax(scores, mask, axis=-1):\n"
+        "    scores[~np.broadcast_to(mask, scores.shape)] = -np.inf\n"
+        "    return softmax(scores, axis)\n",
+        namespace,
+    )
+    with pytest.raises(FeedbackError, match="modified its input array in place"):
+        ps02.check_masked_softmax(namespace["masked_softmax"])

@@ -132,8 +132,8 @@ def _grade_once(fn: Callable, name: str, case: Case, expected: np.ndarray, *,
     shown = [f"{k} of shape {np.shape(v)}" for k, v in case.args.items()]
     shown += [f"{k}={v!r}" for k, v in case.kwargs.items()]
     label = f"{name}({', '.join(shown)})"
-    returned = call_student(fn, name, *case.args.values(), forbidden=forbidden, label=label,
-                            **case.kwargs)
+    args = [np.array(a, copy=True) for a in case.args.values()]  # fresh copies for every attempt
+    returned = call_student(fn, name, *args, forbidden=forbidden, label=label, **case.kwargs)
     arr = to_array(returned, label)
     if arr.shape == expected.shape and not np.isfinite(arr).all():
         for wrong, message in nonfinite:
@@ -427,7 +427,21 @@ def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None
         empty_full = np.broadcast_to(empty, s.shape)
         plain = ref.softmax(s, axis=axis)
         n = s.shape[axis]
-        diagnoses: list[tuple[Any, str]] = [
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            e = np.exp(s - s.max(axis=axis, keepdims=True)) * m
+            total = e.sum(axis=axis, keepdims=True)
+            unmasked_max = e / total                           # max over all positions
+        underflowed = np.broadcast_to((total == 0) & ~empty, s.shape)
+        masked_max_message = (
+            "slices whose largest score sits at a masked position: the maximum was taken over "
+            "all positions, masked ones included, so every allowed exponential underflowed to 0. "
+            "Take the maximum over the allowed positions only.")
+        diagnoses: list[tuple[Any, str]] = []
+        if underflowed.any():
+            diagnoses.append(
+                (np.where(underflowed, 0.0, np.nan_to_num(unmasked_max)),
+                 "All zeros came out for " + masked_max_message))
+        diagnoses += [
             (ref.masked_softmax(s, ~m, axis=axis),
              "It gives weight to exactly the positions the mask blocks: True in the mask means "
              "'may attend', False means 'blocked'."),
@@ -460,22 +474,16 @@ def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None
                  f"A mask of shape {mask.shape} broadcasts against the scores along their LAST "
                  "axis (numpy lines shapes up from the right), so it blocks keys (columns); yours "
                  "blocks rows instead."))
-        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-            e = np.exp(s - s.max(axis=axis, keepdims=True)) * m
-            unmasked_max = e / e.sum(axis=axis, keepdims=True)
         nonfinite: list[tuple[Any, str]] = [
             (lambda a, bad=empty_full: bool(bad[~np.isfinite(a)].all()),
              "The NaN are in slices where every position is masked: there, every exponential is "
              "0 (or every score -inf, and -inf - (-inf) = NaN), and 0/0 = NaN. Such a slice has "
              "nothing to attend to: return all zeros for it, never NaN."),
         ]
-        if not np.isfinite(unmasked_max).all():
+        if underflowed.any():
             nonfinite.append(
-                (lambda a, bad=~np.isfinite(unmasked_max) & ~empty_full:
-                 bool(bad.any() and (~np.isfinite(a))[bad].all()),
-                 "The NaN are in slices whose largest score sits at a masked position: the maximum "
-                 "was taken over all positions, masked ones included, so every allowed "
-                 "exponential underflowed to 0. Take the maximum over the allowed positions only."))
+                (lambda a, bad=underflowed: bool((~np.isfinite(a))[bad].all()),
+                 "The NaN are in " + masked_max_message))
         _grade(masked_softmax, "masked_softmax", case, expected, helpers=_HELPERS_FOR_MASKED,
                forbidden=FORBIDDEN["masked_softmax"], nonfinite=nonfinite, zero_where=~m,
                diagnoses=diagnoses,

@@ -1,0 +1,7 @@
+# expect: partial
+# feedback: largest score sits at a masked position
+# %% masked_softmax
+def masked_softmax(scores, mask, axis=-1):
+    e = np.exp(scores - scores.max(axis=axis, keepdims=True)) * mask
+    total = e.sum(axis=axis, keepdims=True)
+    return np.divide(e, total, out=np.zeros(e.shape), where=total > 0)
