@@ -10,11 +10,43 @@ is :class:`qkv_course.nn.QKVProjection`.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 from .validation import as_array
 
-__all__ = ["project_qkv", "init_projections", "parameter_count"]
+__all__ = ["embedding_table", "embed", "project_qkv", "init_projections", "parameter_count"]
+
+
+def embedding_table(vocab_size: int, d_model: int, seed: int = 0) -> np.ndarray:
+    """A random embedding table ``(vocab_size, d_model)``, one row per word of a vocabulary.
+
+    Entries are drawn from N(0, 1) with a fixed ``seed``, which is what a freshly built
+    model starts from; a trained model has *learned* these rows.
+    """
+    if vocab_size < 1 or d_model < 1:
+        raise ValueError(f"need vocab_size >= 1 and d_model >= 1, got {vocab_size} and {d_model}")
+    return np.random.default_rng(seed).normal(size=(vocab_size, d_model))
+
+
+def embed(tokens: Sequence[str], vocabulary: Sequence[str], table: np.ndarray) -> np.ndarray:
+    """Look up each token's row of the embedding ``table``: the sentence as a matrix.
+
+    tokens: n words, vocabulary: vocab_size words, table: (vocab_size, d_model)
+    -> X: (n, d_model). Equal tokens get equal rows.
+    """
+    table = as_array(table, "table", ndim=2)
+    if table.shape[0] != len(vocabulary):
+        raise ValueError(
+            f"the table has {table.shape[0]} rows but the vocabulary has {len(vocabulary)} words: "
+            "it needs one row per word"
+        )
+    index = {word: i for i, word in enumerate(vocabulary)}
+    unknown = [t for t in tokens if t not in index]
+    if unknown:
+        raise ValueError(f"tokens not in the vocabulary: {unknown}")
+    return table[[index[t] for t in tokens]].reshape(len(tokens), table.shape[1])
 
 
 def _check_weight(W: np.ndarray, name: str, d_model: int) -> np.ndarray:

@@ -1,0 +1,525 @@
+"""Checks for assignment ps03, "Queries, keys and values as projections".
+
+Two graded items:
+
+* ``project_qkv(X, W_q, W_k, W_v)`` in numpy: expected results come from
+  :func:`qkv_course.projections.project_qkv`, computed before the student's code runs.
+* a torch module ``QKVProjection(d_model, d_k, d_v)``. Any three learned linear maps are
+  a right answer, so there is no single expected output: the check builds the layer with
+  a fixed seed, reads off the matrices it computes (by feeding it the identity matrix, one
+  token per embedding feature) and then checks shapes, linearity, batch axes, that the
+  three maps are distinct, learnable and have the right number of parameters.
+
+Each ``check_*`` function raises :class:`~qkv_course.grading.core.FeedbackError` with a
+targeted message on the first problem. The student's code may not call the course's
+reference versions (tripwire).
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import projections
+from ..nn import QKVProjection as _ReferenceQKVProjection
+from .core import FeedbackError, call_student, check_close, fail, matches, to_array
+from .tripwire import shortcuts
+
+__all__ = ["check_project_qkv", "check_qkv_projection", "FORBIDDEN"]
+
+_REFERENCE = {
+    "qkv_course.projections.project_qkv": "qkv_course.projections.project_qkv",
+    "qkv_course.nn.QKVProjection.__init__": "qkv_course.nn.QKVProjection",
+    "qkv_course.nn.QKVProjection.forward": "qkv_course.nn.QKVProjection",
+    "qkv_course.nn.QKVProjection.load_numpy": "qkv_course.nn.QKVProjection",
+}
+
+#: What each graded item may not call (internal name -> name shown to the student).
+FORBIDDEN: dict[str, dict[str, str]] = {
+    "project_qkv": dict(_REFERENCE),
+    "QKVProjection": {**_REFERENCE, **shortcuts("torch.nn.MultiheadAttention")},
+}
+
+_ROLE = {
+    "Q": ("queries", "W_q", "what each token looks for"),
+    "K": ("keys", "W_k", "what each token offers to be found by"),
+    "V": ("values", "W_v", "what each token hands over once it is found"),
+}
+_ORDINAL = ("first", "second", "third")
+
+
+def _append(message: str, advice: str) -> str:
+    """``message`` followed by a sentence of advice."""
+    return f"{message}{'' if message.rstrip().endswith(('.', ':')) else '.'} {advice}"
+
+
+# =========================================================================== project_qkv
+
+def _project_cases(hidden: bool) -> list[tuple[np.ndarray, ...]]:
+    """(X, W_q, W_k, W_v) for each call."""
+    if not hidden:
+        # Hand-checkable: three tokens with two features, so row i of Q is a row (or the
+        # sum of the rows) of W_q. Square matrices, so a transposed W still runs.
+        X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+        W_q = np.array([[1.0, 2.0], [0.0, 1.0]])
+        W_k = np.array([[2.0, 0.0], [1.0, 1.0]])
+        W_v = np.array([[1.0, -1.0], [3.0, 0.0]])
+        rng = np.random.default_rng(30)
+        W3 = [rng.integers(-2, 3, size=(3, d)).astype(float) for d in (2, 2, 4)]
+        X3 = rng.integers(-2, 3, size=(2, 4, 3)).astype(float)
+        return [(X, W_q, W_k, W_v), (X3[0], *W3), (X3, *W3)]
+    rng = np.random.default_rng(31)
+
+    def case(x_shape: tuple[int, ...], d_k: int, d_v: int, scale: float = 1.0):
+        d_model = x_shape[-1]
+        return (scale * rng.normal(size=x_shape), rng.normal(size=(d_model, d_k)),
+                rng.normal(size=(d_model, d_k)), rng.normal(size=(d_model, d_v)))
+
+    return [
+        case((5, 8), 4, 6),               # no batch axis, d_k != d_v
+        case((3, 5, 8), 4, 2),            # one batch axis
+        case((2, 3, 4, 6), 6, 3),         # two batch axes, square W_q and W_k
+        case((2, 5, 5), 3, 3),            # n == d_model, d_k == d_v
+        case((4, 1, 5), 1, 2),            # one token per sentence, d_k = 1
+        case((4, 1), 3, 2),               # d_model = 1
+        case((2, 6, 5), 4, 3, 1e4),       # large embeddings
+    ]
+
+
+def _label(X: np.ndarray, W_q: np.ndarray, W_k: np.ndarray, W_v: np.ndarray) -> str:
+    return (f"project_qkv(X of shape {X.shape}, W_q of shape {W_q.shape}, "
+            f"W_k of shape {W_k.shape}, W_v of shape {W_v.shape})")
+
+
+def _batch_note(X: np.ndarray) -> str:
+    return (f"It works for a single sentence X of shape (n, d_model) but not for X of shape "
+            f"{X.shape}, which has {X.ndim - 2} leading batch axis(es) in front of (n, d_model). "
+            "Things that only work in 2-d: X.T on a 3-d array reverses all its axes (not just the "
+            "last two), np.einsum subscripts that name exactly two axes, and loops that fill an "
+            "(n, d_k) array. Every sentence of the batch should be projected by the same matrices.")
+
+
+def _first_sentence(X: np.ndarray) -> np.ndarray:
+    return X[(0,) * (X.ndim - 2)]
+
+
+def _works_unbatched(fn: Callable, X: np.ndarray, Ws: Sequence[np.ndarray]) -> bool:
+    """True if ``fn`` gives the right (Q, K, V) for the first sentence of the batch ``X``."""
+    X0 = _first_sentence(X)
+    expected = projections.project_qkv(X0, *Ws)
+    try:
+        got = call_student(fn, "project_qkv", X0, *Ws, forbidden=FORBIDDEN["project_qkv"])
+        items = _three_arrays(got, "project_qkv", expected)
+    except FeedbackError:
+        return False
+    return all(matches(a, e, 1e-6, 1e-8 * (1 + abs(e).max())) for a, e in zip(items, expected))
+
+
+def _three_arrays(returned: Any, label: str, expected: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The student's (Q, K, V) as three trusted float64 arrays, or a targeted failure."""
+    __tracebackhide__ = True
+    torch_types = (torch.Tensor, torch.nn.Parameter)
+    if isinstance(returned, np.ndarray) or type(returned) in torch_types:
+        shape = tuple(returned.shape)
+        if shape == (3,) + expected[0].shape:
+            fail(f"{label} returned one array of shape {shape}, with Q, K and V stacked along a "
+                 "new first axis. Return a tuple of three separate arrays, (Q, K, V): they are "
+                 "used separately, and V has a different shape from Q and K whenever d_v != d_k.")
+        fail(f"{label} returned a single array of shape {shape}; it should return a tuple of "
+             "three arrays (Q, K, V).")
+    if not isinstance(returned, (tuple, list)):
+        if returned is None:
+            fail(f"{label} returned None: did you forget the `return` statement?")
+        fail(f"{label} returned a {type(returned).__name__}; it should return a tuple of three "
+             "arrays (Q, K, V).")
+    if len(returned) != 3:
+        fail(f"{label} returned a {type(returned).__name__} of {len(returned)} items; it should "
+             "return exactly three arrays, (Q, K, V).")
+    return [to_array(item, f"{label}[{i}] ({'QKV'[i]})") for i, item in enumerate(returned)]
+
+
+def _check_roles(items: list[np.ndarray], expected: Sequence[np.ndarray], label: str,
+                 atol: float) -> None:
+    """Recognise Q, K and V computed with the wrong matrix, or returned in the wrong order."""
+    __tracebackhide__ = True
+    products = dict(zip("QKV", expected))    # the product X @ W for each role's matrix
+    used = [[r for r, p in products.items() if matches(a, p, 1e-6, atol)] for a in items]
+    own = ["Q" in used[0], "K" in used[1], "V" in used[2]]
+    if all(own):
+        return
+    if all(u for u in used) and all("Q" in u for u in used):
+        fail(f"{label} returned a wrong result. All three arrays are X W_q: W_q was used for "
+             "all three projections. Each role has its own matrix: W_q for what a token looks "
+             "for, W_k for what it offers to be found by, W_v for what it hands over.")
+    firsts = [u[0] if len(u) == 1 else None for u in used]
+    if None not in firsts and sorted(firsts) == ["K", "Q", "V"]:
+        fail(f"{label} returned a wrong result. The arrays come back in the order "
+             f"({', '.join(firsts)}): return them in the order (Q, K, V).")
+    for i, role in enumerate("QKV"):
+        wrong = [r for r in used[i] if r != role]
+        if not own[i] and wrong:
+            name, matrix, meaning = _ROLE[role]
+            fail(f"{label} returned a wrong result. The {_ORDINAL[i]} array, the {name} {role}, "
+                 f"equals X {_ROLE[wrong[0]][1]}: the {name} must be computed with their own "
+                 f"matrix {matrix}, which learns {meaning}.")
+
+
+def _diagnoses(role: str, X: np.ndarray, W: np.ndarray, expected: np.ndarray) -> list:
+    name, matrix, _ = _ROLE[role]
+    out: list[tuple[Any, str]] = [
+        (np.swapaxes(expected, -1, -2),
+         f"Its last two axes are swapped: it has one row per feature and one column per token. "
+         f"{role} should have one row per token: X (..., n, d_model) times {matrix} "
+         f"(d_model, d_out) gives (..., n, d_out)."),
+    ]
+    if W.shape[0] == W.shape[1]:
+        out.append((X @ W.T,
+                    f"It equals X times the transpose of {matrix}. {matrix} is stored as "
+                    f"(d_model, d_out): row j says how embedding feature j feeds each of the "
+                    f"d_out features of the {name}, so use {matrix} as it is stored."))
+    if X.ndim > 2:
+        flat = (math.prod(X.shape[:-1]), W.shape[1])
+        out.append((lambda a, shape=flat: a.shape == shape,
+                    f"The batch axes were merged with the token axis (shape {flat}): the result "
+                    f"must keep X's leading axes, {role} (..., n, d_out)."))
+        out.append((lambda a, shape=expected.shape[-2:]: a.shape == shape,
+                    "It has the shape of one sentence's result: X's leading batch axes were "
+                    f"lost. {role} keeps them: (..., n, d_out)."))
+    return out
+
+
+def check_project_qkv(project_qkv: Callable, hidden: bool = False) -> None:
+    """Check ``project_qkv(X, W_q, W_k, W_v)`` -> ``(Q, K, V)`` for X (..., n, d_model)."""
+    __tracebackhide__ = True
+    for X, W_q, W_k, W_v in _project_cases(hidden):
+        Ws = (W_q, W_k, W_v)
+        expected = projections.project_qkv(X, *Ws)
+        label = _label(X, *Ws)
+        atol = 1e-9 * (1 + max(abs(e).max() for e in expected))
+        batch_failure = ""
+        try:
+            returned = call_student(project_qkv, "project_qkv", X, *Ws,
+                                    forbidden=FORBIDDEN["project_qkv"], label=label)
+        except FeedbackError as err:
+            if X.ndim == 2 or " raised " not in str(err) or not _works_unbatched(project_qkv, X, Ws):
+                raise
+            batch_failure = _append(str(err), _batch_note(X))
+        if batch_failure:
+            fail(batch_failure)
+        items = _three_arrays(returned, label, expected)
+        _check_roles(items, expected, label, atol)
+        single_ok: bool | None = None
+        for i, role in enumerate("QKV"):
+            diagnoses = _diagnoses(role, X, Ws[i], expected[i])
+            if X.ndim > 2 and not matches(items[i], expected[i], 1e-6, atol):
+                if single_ok is None:
+                    single_ok = _works_unbatched(project_qkv, X, Ws)
+                if single_ok:
+                    diagnoses.append((lambda a: True, _batch_note(X)))
+            check_close(items[i], expected[i], f"{label}[{i}] ({role})", rtol=1e-6, atol=atol,
+                        diagnoses=diagnoses,
+                        shape_hint=f"{role} has one row of {Ws[i].shape[1]} numbers per token, for "
+                                   "every sentence: X (..., n, d_model) and "
+                                   f"{_ROLE[role][1]} (d_model, d_out) give (..., n, d_out).")
+
+
+# =========================================================================== QKVProjection
+
+#: (d_model, d_k, d_v) and the shapes of the float32 inputs X to try for each.
+_VISIBLE_CONFIGS = [((6, 4, 3), [(5, 6), (2, 5, 6)])]
+_HIDDEN_CONFIGS = [
+    ((8, 8, 8), [(4, 8), (3, 4, 8), (2, 3, 4, 8)]),
+    ((16, 4, 8), [(7, 16), (2, 2, 7, 16)]),
+    ((5, 1, 2), [(1, 5), (3, 1, 5)]),
+    ((3, 7, 2), [(6, 3), (4, 6, 3)]),
+]
+
+
+def _config_name(d_model: int, d_k: int, d_v: int) -> str:
+    return f"QKVProjection(d_model={d_model}, d_k={d_k}, d_v={d_v})"
+
+
+def _check_class(cls: Any) -> None:
+    __tracebackhide__ = True
+    if not isinstance(cls, type):
+        fail(f"QKVProjection should be a class (a subclass of torch.nn.Module), but it is a "
+             f"{type(cls).__name__}.")
+    if issubclass(cls, _ReferenceQKVProjection):
+        fail("QKVProjection inherits from the course's qkv_course.nn.QKVProjection. This exercise "
+             "asks you to write the layer yourself, as a subclass of torch.nn.Module.")
+    if not issubclass(cls, nn.Module):
+        fail("QKVProjection should be a subclass of torch.nn.Module, so that torch registers its "
+             "parameters, can train them and can call forward.")
+
+
+def _linear_hint(layer: nn.Module, d_model: int) -> str:
+    """A message for an nn.Linear whose in/out sizes are the wrong way round, or ''."""
+    for module in layer.modules():
+        if isinstance(module, nn.Linear) and module.in_features != d_model \
+                and module.out_features == d_model:
+            return (f"nn.Linear({module.in_features}, {module.out_features}) has its in/out sizes "
+                    "the wrong way round: nn.Linear(in_features, out_features) takes vectors of "
+                    "size in_features, here each token's embedding of size "
+                    f"d_model={d_model}, and returns out_features numbers.")
+    return ""
+
+
+_NUMPY_RULE = "with basic numpy operations, so library and reference versions"
+_TORCH_RULE = ("from torch building blocks (nn.Linear or nn.Parameter), so the course's layer "
+               "and library attention modules")
+
+
+def _explain(message: str, layer: nn.Module | None, d_model: int) -> str | None:
+    """A better message for a failed call of the student's class or layer, or None."""
+    if _NUMPY_RULE in message:   # the tripwire's wording is written for numpy exercises
+        return message.replace(_NUMPY_RULE, _TORCH_RULE)
+    if "before Module.__init__() call" in message:
+        return _append(message, "Call super().__init__() first in __init__, before creating "
+                                "any layer or parameter.")
+    if layer is None:
+        return None
+    linear = _linear_hint(layer, d_model)
+    if linear:
+        return _append(message, linear)
+    dtypes = {p.dtype for p in layer.parameters()}
+    if ("Double" in message or "double" in message or "dtype" in message) and torch.float64 in dtypes:
+        return _append(message, "The layer's parameters are float64 but X is float32, "
+                       "PyTorch's default dtype (which the grader uses): create the parameters "
+                       "with the default dtype, without .double() in the class.")
+    return None
+
+
+def _build(cls: type, d_model: int, d_k: int, d_v: int, seed: int) -> nn.Module:
+    """Instantiate the student's class with a fixed seed, leaving the global RNG untouched."""
+    __tracebackhide__ = True
+    name = _config_name(d_model, d_k, d_v)
+    better: str | None = None
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        try:
+            layer = call_student(cls, "QKVProjection", d_model, d_k, d_v,
+                                 forbidden=FORBIDDEN["QKVProjection"], label=name)
+        except FeedbackError as err:
+            better = _explain(str(err), None, d_model)
+            if better is None:
+                raise
+    if better is not None:
+        fail(better)
+    if not isinstance(layer, nn.Module):
+        fail(f"{name} built a {type(layer).__name__}, not a torch.nn.Module.")
+    return layer
+
+
+def _forward(layer: nn.Module, X: torch.Tensor, d_model: int, d_k: int, d_v: int
+             ) -> tuple[list[torch.Tensor], str]:
+    """Call the layer on X; return its three outputs and the label used in messages."""
+    __tracebackhide__ = True
+    label = f"{_config_name(d_model, d_k, d_v)}.forward(X of shape {tuple(X.shape)})"
+    before = X.clone()
+    better: str | None = None
+    try:
+        result = call_student(layer, "QKVProjection", X, forbidden=FORBIDDEN["QKVProjection"],
+                              label=label)
+    except FeedbackError as err:
+        better = _explain(str(err), layer, d_model)
+        if better is None:
+            raise
+    if better is not None:
+        fail(better)
+    if not torch.equal(X, before):
+        fail(f"{label} modified X in place; compute new tensors instead.")
+    n = X.shape[-2]
+    lead = tuple(X.shape[:-1])
+    if type(result) in (torch.Tensor, nn.Parameter):
+        shape = tuple(result.shape)
+        if shape == lead + (2 * d_k + d_v,):
+            fail(f"{label}: forward returned one tensor of shape {shape}, Q, K and V side by "
+                 "side. Return a tuple of three tensors (Q, K, V); if you compute them with one "
+                 "combined layer, split its output into the three parts.")
+        fail(f"{label}: forward returned a single tensor of shape {shape}; it should return a "
+             "tuple of three tensors (Q, K, V).")
+    if not isinstance(result, (tuple, list)) or len(result) != 3:
+        what = (f"a {type(result).__name__} of {len(result)} items"
+                if isinstance(result, (tuple, list)) else f"a {type(result).__name__}")
+        fail(f"{label}: forward returned {what}; it should return a tuple of three tensors "
+             "(Q, K, V).")
+    for i, t in enumerate(result):
+        if type(t) not in (torch.Tensor, nn.Parameter):
+            fail(f"{label}: item {i} ({'QKV'[i]}) of what forward returned is a "
+                 f"{type(t).__name__}; forward should return torch tensors, so that gradients "
+                 "can flow back to the matrices.")
+        if not t.is_floating_point():
+            fail(f"{label}: {'QKV'[i]} has dtype {t.dtype}; it should hold floating-point numbers.")
+    shapes = [tuple(t.shape) for t in result]
+    want = [lead + (d_k,), lead + (d_k,), lead + (d_v,)]
+    if shapes != want:
+        linear = _linear_hint(layer, d_model)
+        if linear:
+            fail(f"{label}: {linear}")
+        if d_k != d_v and shapes == [lead + (d_v,), lead + (d_v,), lead + (d_k,)]:
+            fail(f"{label} returned Q, K and V of shapes {shapes[0]}, {shapes[1]}, {shapes[2]}: "
+                 f"d_k and d_v swapped. Queries and keys are compared with each other by dot "
+                 f"products, so both have d_k={d_k} features; values are what is handed over "
+                 f"and have d_v={d_v}.")
+        for i, (got, expected) in enumerate(zip(shapes, want)):
+            if got != expected:
+                fail(f"{label}: {'QKV'[i]} has shape {got}, but the expected shape is {expected}. "
+                     f"For X (..., n, d_model) the layer returns Q and K of shape (..., n, d_k) "
+                     f"and V of shape (..., n, d_v); here n={n}, d_k={d_k}, d_v={d_v}.")
+    for i, t in enumerate(result):
+        if not torch.isfinite(t.detach()).all():
+            fail(f"{label}: {'QKV'[i]} contains NaN or infinite values.")
+    return list(result), label
+
+
+def _numpy(t: torch.Tensor) -> np.ndarray:
+    return t.detach().cpu().to(torch.float64).numpy()
+
+
+def _effective_maps(layer: nn.Module, d_model: int, d_k: int, d_v: int
+                    ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(W, b) for Q, K and V such that the layer computes X @ W + b, read off from its outputs
+    for the identity matrix (one token per embedding feature) and for a zero token."""
+    eye = torch.eye(d_model, dtype=torch.float32)
+    zero = torch.zeros(1, d_model, dtype=torch.float32)
+    on_eye, _ = _forward(layer, eye, d_model, d_k, d_v)
+    on_zero, _ = _forward(layer, zero, d_model, d_k, d_v)
+    return [(_numpy(e) - _numpy(z), _numpy(z)[0]) for e, z in zip(on_eye, on_zero)]
+
+
+def _same_function(layer: nn.Module, X: torch.Tensor, a: int, b: int,
+                   d_model: int, d_k: int, d_v: int) -> bool:
+    """True if outputs ``a`` and ``b`` depend on the parameters in exactly the same way."""
+    params = [p for p in layer.parameters() if p.requires_grad]
+    outs, _ = _forward(layer, X, d_model, d_k, d_v)
+    if not params or not (outs[a].requires_grad and outs[b].requires_grad):
+        return False
+    R = torch.randn(outs[a].shape, generator=torch.Generator().manual_seed(5))
+    ga = torch.autograd.grad((outs[a] * R).sum(), params, allow_unused=True, retain_graph=True)
+    gb = torch.autograd.grad((outs[b] * R).sum(), params, allow_unused=True)
+    return all((x is None and y is None) or (x is not None and y is not None and torch.equal(x, y))
+               for x, y in zip(ga, gb))
+
+
+def _check_distinct(layer: nn.Module, maps: list, X: torch.Tensor, label: str,
+                    d_model: int, d_k: int, d_v: int) -> None:
+    __tracebackhide__ = True
+    if not abs(maps[0][0]).any() and not abs(maps[1][0]).any():
+        fail(f"{label}: W_q and W_k both start out all zeros. Then every score q_i · k_j is 0, "
+             "and neither matrix gets a gradient to learn from (the gradient of W_q is made of "
+             "keys and that of W_k of queries, all zero). Start from random values, e.g. "
+             "nn.Linear's default initialisation.")
+    pairs = [(0, 1)] + ([(0, 2), (1, 2)] if d_k == d_v else [])
+    for a, b in pairs:
+        (Wa, ba), (Wb, bb) = maps[a], maps[b]
+        scale = 1e-6 * (1 + abs(Wa).max())
+        if abs(Wa - Wb).max() > scale or abs(ba - bb).max() > scale:
+            continue
+        A, B = "QKV"[a], "QKV"[b]
+        if _same_function(layer, X, a, b, d_model, d_k, d_v):
+            fail(f"{label}: forward returns {A} and {B} from the same Linear layer: "
+                 f"{_ROLE[A][0]} and {_ROLE[B][0]} need separate matrices, {_ROLE[A][1]} for "
+                 f"{_ROLE[A][2]} and {_ROLE[B][1]} for {_ROLE[B][2]}. With one matrix, "
+                 "q_i · k_j = q_j · k_i and a token cannot look for something other than what "
+                 "it offers.")
+        fail(f"{label}: {A} and {B} come from separate parameters, but they start out equal "
+             f"(the matrices {_ROLE[A][1]} and {_ROLE[B][1]} are initialised with the same "
+             "numbers). Initialise each matrix independently: do not reseed the random generator "
+             "for each one or copy one into another.")
+
+
+def _check_linear(outs: list[torch.Tensor], X: torch.Tensor, maps: list, label: str,
+                  first_sentence_ok: bool) -> None:
+    __tracebackhide__ = True
+    x = _numpy(X)
+    for i, (t, (W, b)) in enumerate(zip(outs, maps)):
+        got = _numpy(t)
+        predicted = x @ W + b
+        tol = 1e-4 * (1 + abs(predicted).max())
+        if abs(got - predicted).max() <= tol:
+            continue
+        role = "QKV"[i]
+        if X.ndim > 2 and first_sentence_ok:
+            fail(f"{label}: {role} is right for a single sentence X of shape (n, d_model) but "
+                 "not for each sentence of this batch: every sentence must be projected with "
+                 "the same matrices, whatever leading axes X has.")
+        fail(f"{label}: {role} is not a linear function of X: for a single token x, {role} "
+             f"should be x times a (d_model, d_out) matrix (plus a bias, if you use one), so "
+             "that tokens with twice the embedding get twice the query, key or value (without "
+             "bias). Remove anything else, such as an activation function, a softmax or a "
+             "normalisation: the projections are plain matrix products.")
+
+
+def _check_learnable(layer: nn.Module, outs: list[torch.Tensor], label: str) -> None:
+    __tracebackhide__ = True
+    named = list(layer.named_parameters())
+    plain = [k for k, v in vars(layer).items() if type(v) is torch.Tensor]
+    plain_note = (f" It stores {', '.join(plain)} as plain tensor(s), which nn.Module does not "
+                  "register as parameters: wrap them in nn.Parameter, or use nn.Linear."
+                  if plain else "")
+    if not named:
+        fail(f"{label}: the layer has no learnable parameters, so training can never change its "
+             f"matrices.{plain_note or ' Use nn.Linear or nn.Parameter for W_q, W_k and W_v.'}")
+    frozen = [k for k, p in named if not p.requires_grad]
+    if frozen:
+        fail(f"{label}: parameter(s) {', '.join(frozen)} have requires_grad=False, so they are "
+             "frozen and never learned.")
+    for i, t in enumerate(outs):
+        if not t.requires_grad:
+            fail(f"{label}: {'QKV'[i]} does not depend on any learnable parameter (it has no "
+                 f"gradient), so its matrix cannot be learned.{plain_note}")
+    R = torch.Generator().manual_seed(6)
+    loss = sum((t * torch.randn(t.shape, generator=R)).sum() for t in outs)
+    grads = torch.autograd.grad(loss, [p for _, p in named], allow_unused=True)
+    unused = [k for (k, _), g in zip(named, grads) if g is None]
+    if unused:
+        fail(f"{label}: parameter(s) {', '.join(unused)} get no gradient: forward never uses "
+             "them. Remove them or use them.")
+
+
+def _check_count(layer: nn.Module, maps: list, label: str, d_model: int, d_k: int, d_v: int
+                 ) -> None:
+    __tracebackhide__ = True
+    count = sum(p.numel() for p in layer.parameters())
+    weights = projections.parameter_count(d_model, d_k, d_v)
+    biases = [d for (_, b), d in zip(maps, (d_k, d_k, d_v)) if abs(b).any()]
+    expected = weights + sum(biases)
+    # A bias that starts at exactly zero is invisible in the outputs: allow any subset.
+    allowed = {weights + sum(s) for r in range(4) for s in combinations((d_k, d_k, d_v), r)}
+    if count == expected or (count in allowed and count > expected):
+        return
+    bias_note = (f", plus {sum(biases)} for the biases you use" if biases else "")
+    fail(f"{label}: the layer has {count} learnable numbers, but three matrices of shapes "
+         f"(d_model, d_k), (d_model, d_k) and (d_model, d_v) hold d_model * (2 d_k + d_v) = "
+         f"{weights}{bias_note}. Each of Q, K and V needs exactly one (d_model, d_out) matrix; "
+         "look for parameters that are larger than that or not needed.")
+
+
+def check_qkv_projection(QKVProjection: Any, hidden: bool = False) -> None:
+    """Check a torch module class ``QKVProjection(d_model, d_k, d_v)`` whose forward maps
+    X (..., n, d_model) to (Q (..., n, d_k), K (..., n, d_k), V (..., n, d_v))."""
+    __tracebackhide__ = True
+    _check_class(QKVProjection)
+    configs = _HIDDEN_CONFIGS if hidden else _VISIBLE_CONFIGS
+    rng = np.random.default_rng(33 if hidden else 32)
+    for seed, ((d_model, d_k, d_v), x_shapes) in enumerate(configs, start=300 if hidden else 0):
+        layer = _build(QKVProjection, d_model, d_k, d_v, seed)
+        dims = (d_model, d_k, d_v)
+        first_sentence_ok = False
+        maps: list | None = None
+        for x_shape in x_shapes:
+            X = torch.tensor(rng.normal(size=x_shape), dtype=torch.float32)
+            if len(x_shape) > 2:
+                first_sentence_ok = True    # the 2-d shapes come first and passed
+            outs, label = _forward(layer, X, *dims)
+            if maps is None:
+                maps = _effective_maps(layer, *dims)
+                _check_distinct(layer, maps, X, label, *dims)
+            _check_linear(outs, X, maps, label, first_sentence_ok)
+            _check_learnable(layer, outs, label)
+        _check_count(layer, maps, _config_name(*dims), *dims)

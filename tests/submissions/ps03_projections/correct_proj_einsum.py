@@ -1,0 +1,4 @@
+# expect: full
+# %% project_qkv
+def project_qkv(X, W_q, W_k, W_v):
+    return tuple(np.einsum("...nd,dk->...nk", X, W) for W in (W_q, W_k, W_v))

@@ -1,0 +1,13 @@
+# expect: partial
+# feedback: The layer's parameters are float64 but X is float32
+# %% QKVProjection
+class QKVProjection(nn.Module):
+    def __init__(self, d_model, d_k, d_v):
+        super().__init__()
+        self.W_q = nn.Linear(d_model, d_k, bias=False)
+        self.W_k = nn.Linear(d_model, d_k, bias=False)
+        self.W_v = nn.Linear(d_model, d_v, bias=False)
+        self.double()   # "to match numpy's float64"
+
+    def forward(self, X):
+        return self.W_q(X), self.W_k(X), self.W_v(X)

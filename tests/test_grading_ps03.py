@@ -1,0 +1,136 @@
+"""Unit tests of the ps03 checks, in-process and fast.
+
+Every submission variant in tests/submissions/ps03_projections/ (including the extra ones in
+its more/ folder, which the slower nbgrader pipeline test skips) is run against the visible
+and hidden checks: mistakes must fail with their targeted message, correct alternatives must
+pass. Further tests cover what the variants cannot show: the grader leaves the student's
+random state alone, and messages never show hidden expected arrays.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from nbgrader_course import parse_variant
+from qkv_course.grading import FeedbackError, ps03
+
+FOLDER = Path(__file__).parent / "submissions" / "ps03_projections"
+VARIANTS = sorted(FOLDER.glob("*.py")) + sorted((FOLDER / "more").glob("*.py"))
+CHECKS = {"project_qkv": ps03.check_project_qkv, "QKVProjection": ps03.check_qkv_projection}
+
+
+def _namespace() -> dict:
+    """What the notebook's imports cell provides."""
+    return {"np": np, "torch": torch, "nn": nn, "__name__": "__main__"}
+
+
+def _failures(answers: dict[str, str]) -> list[str]:
+    """The feedback of every failing check (visible and hidden) for a variant's answers."""
+    messages = []
+    for grade_id, source in answers.items():
+        namespace = _namespace()
+        exec(compile(source, f"<{grade_id}>", "exec"), namespace)
+        for hidden in (False, True):
+            try:
+                CHECKS[grade_id](namespace[grade_id], hidden=hidden)
+            except FeedbackError as err:
+                messages.append(str(err))
+    return messages
+
+
+def test_there_are_enough_variants():
+    names = [p.stem for p in FOLDER.glob("*.py")]
+    assert sum(n.startswith("mistake_") for n in names) >= 6
+    assert sum(n.startswith("correct_") for n in names) >= 3
+    assert len(VARIANTS) > len(names)
+
+
+@pytest.mark.parametrize("path", VARIANTS, ids=lambda p: p.stem)
+def test_variant(path):
+    answers, header = parse_variant(path)
+    assert set(answers) <= set(CHECKS), f"{path.name}: unknown answer cells"
+    failures = _failures(answers)
+    if header["expect"][0] == "full":
+        assert not failures, f"{path.name} should pass, but: {failures}"
+        return
+    assert failures, f"{path.name} should lose points"
+    for text in header.get("feedback", []):
+        assert any(text in m for m in failures), f"{path.name}: {text!r} not in {failures}"
+
+
+def test_the_source_solution_passes_and_the_stub_gets_a_plain_message():
+    source = Path(__file__).parents[1] / "solutions" / "ps03_projections" / "projections.ipynb"
+    import nbformat
+
+    from nbgrader_course import strip_solution_markers
+
+    cells = {c.metadata["nbgrader"]["grade_id"]: strip_solution_markers(c.source)
+             for c in nbformat.read(source, as_version=4).cells
+             if c.metadata.get("nbgrader", {}).get("solution")}
+    assert set(cells) == set(CHECKS)
+    assert _failures(cells) == []
+
+    class Stub(nn.Module):
+        def __init__(self, d_model, d_k, d_v):
+            super().__init__()
+            raise NotImplementedError()
+
+    with pytest.raises(FeedbackError, match="QKVProjection is not written yet"):
+        ps03.check_qkv_projection(Stub)
+
+
+def test_grading_leaves_the_students_random_state_alone():
+    namespace = _namespace()
+    answers, _ = parse_variant(FOLDER / "correct_module_parameters.py")
+    exec(answers["QKVProjection"], namespace)
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    ps03.check_qkv_projection(namespace["QKVProjection"], hidden=True)
+    assert torch.equal(torch.get_rng_state(), before)
+
+
+def test_hidden_messages_do_not_show_expected_arrays():
+    def off_by_a_little(X, W_q, W_k, W_v):
+        return X @ W_q + 1e-3, X @ W_k, X @ W_v
+
+    with pytest.raises(FeedbackError) as info:
+        ps03.check_project_qkv(off_by_a_little, hidden=True)
+    message = str(info.value)
+    assert "wrong values in" in message and "[[" not in message
+
+
+def test_a_layer_that_only_works_for_one_batch_axis_fails_the_hidden_tests():
+    class ThreeDOnly(nn.Module):
+        def __init__(self, d_model, d_k, d_v):
+            super().__init__()
+            self.maps = nn.ModuleList(nn.Linear(d_model, d, bias=False) for d in (d_k, d_k, d_v))
+
+        def forward(self, X):
+            if X.ndim > 3:
+                X = X[0]   # silently drops the outer batch axis
+            return tuple(m(X) for m in self.maps)
+
+    ps03.check_qkv_projection(ThreeDOnly)
+    with pytest.raises(FeedbackError, match="expected shape"):
+        ps03.check_qkv_projection(ThreeDOnly, hidden=True)
+
+
+def test_a_layer_whose_value_map_equals_the_query_map_is_caught_when_d_k_equals_d_v():
+    class SharedQV(nn.Module):
+        def __init__(self, d_model, d_k, d_v):
+            super().__init__()
+            self.W_q = nn.Linear(d_model, d_k, bias=False)
+            self.W_k = nn.Linear(d_model, d_k, bias=False)
+            self.W_v = nn.Linear(d_model, d_v, bias=False)
+
+        def forward(self, X):
+            Q = self.W_q(X)
+            return Q, self.W_k(X), Q if Q.shape[-1] == self.W_v.out_features else self.W_v(X)
+
+    with pytest.raises(FeedbackError, match="forward returns Q and V from the same Linear layer"):
+        ps03.check_qkv_projection(SharedQV, hidden=True)
