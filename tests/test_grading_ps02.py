@@ -253,3 +253,19 @@ def test_an_in_place_change_is_not_hidden_by_the_regrading_with_trusted_helpers(
     )
     with pytest.raises(FeedbackError, match="modified its input array in place"):
         ps02.check_masked_softmax(namespace["masked_softmax"])
+
+
+def test_trusted_helpers_accept_the_calls_a_student_helper_might_take():
+    namespace = {"np": np}
+    exec(
+        "def softmax(x, dim=-1, temperature=1.0):\n"
+        "    e = np.exp(x / temperature - (x / temperature).max())\n"  # global max: wrong
+        "    return e / e.sum(axis=dim, keepdims=True)\n"
+        "def masked_softmax(scores, mask, axis=-1):\n"
+        "    z = np.where(mask, scores, -1e9)\n"
+        "    return softmax(z, dim=axis, temperature=1.0) * mask.any(axis, keepdims=True)\n",
+        namespace,
+    )
+    with pytest.raises(FeedbackError):
+        ps02.check_softmax(lambda x, axis=-1: namespace["softmax"](x, dim=axis), hidden=True)
+    ps02.check_masked_softmax(namespace["masked_softmax"], hidden=True)

@@ -64,32 +64,44 @@ def _max_shift(x: Any, axis: int) -> np.ndarray:
     return z - z.max(axis=axis, keepdims=True)
 
 
-def _trusted_softmax(x: Any, axis: int = -1) -> np.ndarray:
+def _options(x: Any, axis: int, options: dict[str, Any]) -> tuple[Any, int]:
+    """Accept the arguments a student's helper might have been called with (``dim`` for
+    ``axis``, an optional ``temperature``), so that swapping in a trusted helper cannot fail
+    on a call that the student's own helper accepts."""
+    axis = options.get("dim", axis)
+    temperature = options.get("temperature", 1.0)
+    return (np.asarray(x, dtype=np.float64) / temperature if temperature != 1.0 else x), axis
+
+
+def _trusted_softmax(x: Any, axis: int = -1, **options: Any) -> np.ndarray:
     """Stable softmax; an all -inf slice gives NaN."""
+    x, axis = _options(x, axis, options)
     with np.errstate(invalid="ignore"):
         e = np.exp(_max_shift(x, axis))
         return e / e.sum(axis=axis, keepdims=True)
 
 
-def _trusted_softmax_zeros(x: Any, axis: int = -1) -> np.ndarray:
+def _trusted_softmax_zeros(x: Any, axis: int = -1, **options: Any) -> np.ndarray:
     """Stable softmax; an all -inf slice gives zeros."""
+    x, axis = _options(x, axis, options)
     with np.errstate(invalid="ignore"):
         e = np.nan_to_num(np.exp(_max_shift(x, axis)), nan=0.0)
     total = e.sum(axis=axis, keepdims=True)
     return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
 
 
-def _trusted_logsumexp(x: Any, axis: int = -1) -> np.ndarray:
+def _trusted_logsumexp(x: Any, axis: int = -1, **options: Any) -> np.ndarray:
     """Stable log-sum-exp; an all -inf slice gives NaN."""
+    x, axis = _options(x, axis, options)
     z = np.asarray(x, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         m = z.max(axis=axis, keepdims=True)
         return (m + np.log(np.exp(z - m).sum(axis=axis, keepdims=True))).squeeze(axis)
 
 
-def _trusted_logsumexp_inf(x: Any, axis: int = -1) -> np.ndarray:
+def _trusted_logsumexp_inf(x: Any, axis: int = -1, **options: Any) -> np.ndarray:
     """Stable log-sum-exp; an all -inf slice gives -inf (log of 0)."""
-    out = _trusted_logsumexp(x, axis)
+    out = _trusted_logsumexp(x, axis, **options)
     return np.where(np.isnan(out), -np.inf, out)
 
 
