@@ -25,6 +25,7 @@ from .tripwire import Tripwire
 
 __all__ = [
     "FeedbackError",
+    "NUMPY_RULE",
     "fail",
     "describe",
     "call_student",
@@ -39,6 +40,10 @@ __all__ = [
 
 _ndarray = np.ndarray
 _float64 = np.float64
+
+
+#: What a graded function must be written with, in the message for a forbidden call.
+NUMPY_RULE = "with basic numpy operations, so library and reference versions are not allowed here"
 
 
 class FeedbackError(AssertionError):
@@ -69,11 +74,14 @@ def call_student(
     *args: Any,
     forbidden: Mapping[str, str] | None = None,
     label: str | None = None,
+    rule: str = NUMPY_RULE,
     **kwargs: Any,
 ) -> Any:
     """Call the student's function ``fn`` and return what it returned.
 
     ``label`` describes the call in messages (default: the argument shapes).
+    ``rule`` completes "This exercise asks you to write that computation yourself ..." when a
+    forbidden function was called.
 
     Fails with a targeted message if ``fn`` is not a function, is still the
     unanswered stub, raises, calls a ``forbidden`` function (internal name ->
@@ -106,10 +114,8 @@ def call_student(
     if wire.tampered:
         fail(f"{name} changed the Python profiler (sys.setprofile) that the grader uses; remove that code.")
     if wire.hits:
-        fail(
-            f"{name} calls {', '.join(wire.hits)}. This exercise asks you to write that computation "
-            "yourself with basic numpy operations, so library and reference versions are not allowed here."
-        )
+        fail(f"{name} calls {', '.join(wire.hits)}. This exercise asks you to write that computation "
+             f"yourself {rule}.")
     for original, copy in before:
         if original.shape != copy.shape or not (original == copy).all():
             fail(f"{call} modified its input array in place; work on a copy or build a new array instead.")
@@ -263,20 +269,33 @@ def check_call(
     kwargs: Mapping[str, Any] | None = None,
     forbidden: Mapping[str, str] | None = None,
     context: ContextManager | None = None,
+    rule: str = NUMPY_RULE,
+    nonfinite: Sequence[tuple[np.ndarray | Callable[[np.ndarray], bool], str]] = (),
     **compare: Any,
-) -> None:
+) -> np.ndarray:
     """Grade one call of the student's function ``fn`` against ``expected``.
 
     args: the positional arguments by name, e.g. ``{"query": q, "keys": k}`` (the names
     appear in messages: ``dot_scores(query of shape (3,), keys of shape (4, 3))``).
     kwargs: keyword arguments, shown with their values. forbidden: see :func:`call_student`.
-    context: entered around the call (e.g. to swap in trusted helpers). ``compare`` goes to
+    context: entered around the call (e.g. to swap in trusted helpers). rule: see
+    :func:`call_student`. nonfinite: ``(wrong, message)`` pairs tried when the result holds NaN
+    or infinity; the first that matches replaces ``finite_hint``. ``compare`` goes to
     :func:`check_close` (``diagnoses``, ``shape_hint``, ``finite_hint``, ``rtol``, ``atol``).
+    Returns the checked result as a trusted float64 array.
     """
     __tracebackhide__ = True
     kwargs = dict(kwargs or {})
     shown = [f"{k} of shape {np.shape(v)}" for k, v in args.items()] + [f"{k}={v!r}" for k, v in kwargs.items()]
     label = f"{name}({', '.join(shown)})"
     with context if context is not None else contextlib.nullcontext():
-        returned = call_student(fn, name, *args.values(), forbidden=forbidden, label=label, **kwargs)
-    check_close(to_array(returned, label), expected, label, **compare)
+        returned = call_student(fn, name, *args.values(), forbidden=forbidden, label=label,
+                                rule=rule, **kwargs)
+    arr = to_array(returned, label)
+    if arr.shape == np.shape(expected) and not np.isfinite(arr).all():
+        for wrong, message in nonfinite:
+            if wrong(arr) if callable(wrong) else matches(arr, wrong):
+                compare["finite_hint"] = message
+                break
+    check_close(arr, expected, label, **compare)
+    return arr

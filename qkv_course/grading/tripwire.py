@@ -36,6 +36,12 @@ SHORTCUTS: Mapping[str, tuple[str, ...]] = {
         "scipy.special._logsumexp.softmax",
         "scipy.special._logsumexp.log_softmax",
     ),
+    "torch.logsumexp": (
+        "torch._VariableFunctionsClass.logsumexp",
+        "torch.Tensor.logsumexp",
+        "torch._C._special.special_logsumexp",
+    ),
+    "scipy.special.logsumexp": ("scipy.special._logsumexp.logsumexp",),
     "torch.nn.functional.scaled_dot_product_attention": (
         "torch._C._nn.scaled_dot_product_attention",
         "torch.nn.functional.scaled_dot_product_attention",
