@@ -269,15 +269,13 @@ def _linear_hint(layer: nn.Module, d_model: int) -> str:
     return ""
 
 
-_NUMPY_RULE = "with basic numpy operations, so library and reference versions"
+#: The forbidden-call rule for the torch exercise (the default, core.NUMPY_RULE, is for numpy).
 _TORCH_RULE = ("from torch building blocks (nn.Linear or nn.Parameter), so the course's layer "
-               "and library attention modules")
+               "and library attention modules are not allowed here")
 
 
 def _explain(message: str, layer: nn.Module | None, d_model: int) -> str | None:
     """A better message for a failed call of the student's class or layer, or None."""
-    if _NUMPY_RULE in message:   # the tripwire's wording is written for numpy exercises
-        return message.replace(_NUMPY_RULE, _TORCH_RULE)
     if "before Module.__init__() call" in message:
         return _append(message, "Call super().__init__() first in __init__, before creating "
                                 "any layer or parameter.")
@@ -303,7 +301,8 @@ def _build(cls: type, d_model: int, d_k: int, d_v: int, seed: int) -> nn.Module:
         torch.manual_seed(seed)
         try:
             layer = call_student(cls, "QKVProjection", d_model, d_k, d_v,
-                                 forbidden=FORBIDDEN["QKVProjection"], label=name)
+                                 forbidden=FORBIDDEN["QKVProjection"], label=name,
+                                 rule=_TORCH_RULE)
         except FeedbackError as err:
             better = _explain(str(err), None, d_model)
             if better is None:
@@ -324,7 +323,7 @@ def _forward(layer: nn.Module, X: torch.Tensor, d_model: int, d_k: int, d_v: int
     better: str | None = None
     try:
         result = call_student(layer, "QKVProjection", X, forbidden=FORBIDDEN["QKVProjection"],
-                              label=label)
+                              label=label, rule=_TORCH_RULE)
     except FeedbackError as err:
         better = _explain(str(err), layer, d_model)
         if better is None:

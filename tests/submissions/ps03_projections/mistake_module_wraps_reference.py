@@ -1,5 +1,6 @@
 # expect: partial
 # feedback: QKVProjection calls qkv_course.nn.QKVProjection
+# feedback: yourself from torch building blocks (nn.Linear or nn.Parameter)
 # %% QKVProjection
 from qkv_course.nn import QKVProjection as Ready
 
