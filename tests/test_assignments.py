@@ -16,6 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from qkv_course.grading.catalog import graded_items
+
 from nbgrader_course import (
     REPO,
     assignments,
@@ -186,3 +188,20 @@ def test_feedback_and_export(graded):
     for student, (score, max_score) in got.items():
         assert float(rows[student]["score"]) == pytest.approx(score)
         assert float(rows[student]["max_score"]) == pytest.approx(max_score)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_function_has_an_answer_cell_and_visible_and_hidden_tests(assignment):
+    """The layout the catalog (and the instructor guide's table of points) relies on."""
+    items = [i for i in graded_items(REPO / "solutions") if i.assignment == assignment]
+    assert items, f"{assignment} grades nothing"
+    for name in notebook_names(assignment):
+        nb = nbformat.read(REPO / "solutions" / assignment / name, as_version=4)
+        answers = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells
+                   if c.metadata.get("nbgrader", {}).get("solution")}
+        hidden = {c.metadata["nbgrader"]["grade_id"] for c in nb.cells
+                  if c.metadata.get("nbgrader", {}).get("grade") and "### BEGIN HIDDEN TESTS" in c.source}
+        for item in (i for i in items if i.notebook == name):
+            assert item.function in answers, f"{name}: no answer cell with grade_id {item.function!r}"
+            assert item.visible > 0 and item.hidden > 0, f"{name}: {item.function} needs visible and hidden points"
+            assert f"test_{item.function}_hidden" in hidden, f"{name}: the hidden tests of {item.function} are not hidden"

@@ -1,6 +1,8 @@
 """Unit tests of the grading helpers: they must catch mistakes, pass correct answers written
 in other ways, recognise shortcuts however they are imported, and never trust student objects."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -168,3 +170,26 @@ def test_a_wrong_dot_scores_costs_points_only_once():
         ps01.check_dot_scores(namespace["dot_scores"])
     ps01.check_hard_lookup(namespace["hard_lookup"], hidden=True)
     assert namespace["dot_scores"](np.ones(1), np.ones((1, 1)))[0] == -1  # restored afterwards
+
+
+def test_catalog_reads_points_from_nbgrader_metadata(tmp_path):
+    from qkv_course.grading.catalog import graded_items, points_table
+
+    def cell(grade_id, points=None):
+        meta = {"grade": points is not None, "grade_id": grade_id, "solution": points is None}
+        if points is not None:
+            meta["points"] = points
+        return {"cell_type": "code", "metadata": {"nbgrader": meta}, "source": "", "outputs": []}
+
+    folder = tmp_path / "ps09_demo"
+    folder.mkdir()
+    nb = {"cells": [cell("f"), cell("test_f_visible", 1), cell("test_f_hidden", 4), cell("g"),
+                    cell("test_g_visible", 2), cell("test_g_hidden", 3)]}
+    (folder / "demo.ipynb").write_text(json.dumps(nb))
+    items = graded_items(tmp_path)
+    assert [(i.function, i.visible, i.hidden, i.total) for i in items] == [("f", 1, 4, 5), ("g", 2, 3, 5)]
+    assert "| | **total** | 3 | 7 | **10** |" in points_table(items)
+    nb["cells"].append(cell("extra_test", 1))
+    (folder / "demo.ipynb").write_text(json.dumps(nb))
+    with pytest.raises(ValueError, match="extra_test"):
+        graded_items(tmp_path)
