@@ -190,8 +190,8 @@ def masks_in_place(scores, mask, axis=-1):
         (fill_large_negative, False, "got equal weights 1/n"),
         (fill_not_negative_enough, False, "small but non-zero weights"),
         (nan_rows, False, "The NaN are in slices where every position is masked"),
-        (max_over_all, False, "All zeros came out for slices whose largest score sits at a masked"),
-        (max_over_all_nan, False, "The NaN are in slices whose largest score sits at a masked"),
+        (max_over_all, False, "All zeros came out for slices in which a masked position has a score far above"),
+        (max_over_all_nan, False, "The NaN are in slices in which a masked position has a score far above"),
         (lambda s, m, axis=-1: masked_inf(s, m), True, "normalised along the last axis, but axis=0"),
         (lambda s, m, axis=-1: masked_inf(s, m[:, None] if m.ndim == 1 else m, axis), True,
          "blocks rows instead"),
@@ -269,3 +269,177 @@ def test_trusted_helpers_accept_the_calls_a_student_helper_might_take():
     with pytest.raises(FeedbackError):
         ps02.check_softmax(lambda x, axis=-1: namespace["softmax"](x, dim=axis), hidden=True)
     ps02.check_masked_softmax(namespace["masked_softmax"], hidden=True)
+
+
+# --------------------------------------------------------------------------- review: other styles
+
+def softmax_apply_along_axis(x, axis=-1):
+    def one(v):
+        e = np.exp(v - np.max(v))
+        return e / np.sum(e)
+    return np.apply_along_axis(one, axis, x)
+
+
+def softmax_torch_ops(x, axis=-1):
+    import torch
+    t = torch.from_numpy(np.asarray(x, dtype=np.float64))
+    e = (t - t.max(dim=axis, keepdim=True).values).exp()
+    return (e / e.sum(dim=axis, keepdim=True)).numpy()
+
+
+def softmax_small_epsilon_list(x, axis=-1):
+    """An epsilon of 1e-9 in the denominator is harmless; a nested list is an accepted return."""
+    z = np.swapaxes(x, axis, -1)
+    e = np.exp(z - z.max(-1)[..., None])
+    return np.swapaxes(e / (e.sum(-1)[..., None] + 1e-9), axis, -1).tolist()
+
+
+def logsumexp_via_softmax(x, axis=-1):
+    """log sum exp x = max x - log softmax(x)[argmax]: stable, and uses the student's softmax."""
+    return x.max(axis=axis) - np.log(np.max(softmax_stable(x, axis), axis=axis))
+
+
+def logsumexp_loops_keepdims(x, axis=-1, keepdims=False):
+    import math
+    z = np.moveaxis(x, axis, -1)
+    out = np.zeros(z.shape[:-1])
+    for idx in np.ndindex(*z.shape[:-1]):
+        m = max(z[idx])
+        out[idx] = m + math.log(sum(math.exp(v - m) for v in z[idx]))
+    return np.expand_dims(out, axis) if keepdims else out
+
+
+def masked_ma(scores, mask, axis=-1):
+    z = np.ma.masked_array(scores, mask=~np.broadcast_to(mask, scores.shape))
+    e = np.ma.exp(z - z.max(axis=axis, keepdims=True))
+    return np.ma.filled(e / e.sum(axis=axis, keepdims=True), 0.0)
+
+
+def masked_int_additive(scores, mask, axis=-1):
+    m = np.asarray(mask).astype(int)
+    return softmax_stable(scores * m + (1 - m) * -1e9, axis) * m
+
+
+def masked_loop_rows(scores, mask, axis=-1):
+    s = np.moveaxis(scores, axis, -1)
+    m = np.moveaxis(np.broadcast_to(mask, scores.shape), axis, -1)
+    out = np.zeros(s.shape)
+    for idx in np.ndindex(*s.shape[:-1]):
+        if m[idx].any():
+            v = s[idx][m[idx]]
+            e = np.exp(v - v.max())
+            out[idx][m[idx]] = e / e.sum()
+    return np.moveaxis(out, -1, axis)
+
+
+def masked_torch_fill(scores, mask, axis=-1, **unused):
+    import torch
+    s = torch.tensor(scores)
+    m = torch.as_tensor(np.broadcast_to(mask, scores.shape).copy())
+    z = s.masked_fill(~m, float("-inf"))
+    top = z.amax(dim=axis, keepdim=True).nan_to_num(0.0, neginf=0.0)
+    e = torch.exp(z - top)
+    total = e.sum(dim=axis, keepdim=True)
+    return torch.where(total > 0, e / total.clamp_min(1e-300), torch.zeros_like(e))
+
+
+def masked_nan_to_num(scores, mask, axis=-1):
+    return np.nan_to_num(softmax_stable(np.where(mask, scores, -np.inf), axis))
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+@pytest.mark.parametrize("check, fn", [
+    (ps02.check_softmax, softmax_apply_along_axis),
+    (ps02.check_softmax, softmax_torch_ops),
+    (ps02.check_softmax, softmax_small_epsilon_list),
+    (ps02.check_logsumexp, logsumexp_via_softmax),
+    (ps02.check_logsumexp, logsumexp_loops_keepdims),
+    (ps02.check_masked_softmax, masked_ma),
+    (ps02.check_masked_softmax, masked_int_additive),
+    (ps02.check_masked_softmax, masked_loop_rows),
+    (ps02.check_masked_softmax, masked_torch_fill),
+    (ps02.check_masked_softmax, masked_nan_to_num),
+], ids=lambda v: getattr(v, "__name__", str(v)))
+def test_correct_answers_in_other_styles_pass(check, fn, hidden):
+    check(fn, hidden)
+
+
+# --------------------------------------------------------------------------- review: diagnoses
+
+def _float32_softmax(x, axis=-1):
+    x = np.asarray(x, dtype=np.float32)
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _exp_then_mask(scores, mask, axis=-1):
+    e = np.exp(scores) * mask
+    total = e.sum(axis=axis, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+
+
+def _mask_padded_on_the_right(scores, mask, axis=-1):
+    mask = np.asarray(mask)
+    mask = mask.reshape(mask.shape + (1,) * (scores.ndim - mask.ndim))
+    return masked_inf(scores, mask, axis)
+
+
+@pytest.mark.parametrize("check, wrong, hidden, message", [
+    (ps02.check_softmax, _float32_softmax, False, "the precision of float32"),
+    (ps02.check_softmax, lambda x, axis=-1: softmax_stable(x, axis) / (1 + 1e-5), False,
+     "as if a small number (an epsilon) was added to the denominator"),
+    (ps02.check_softmax, lambda x, axis=-1: np.exp(x - x.max(axis, keepdims=True))
+     / np.exp(x - x.max(axis, keepdims=True)).sum(axis), False, "keep the axis with length 1"),
+    (ps02.check_softmax, lambda x, axis=-1: softmax_stable(np.clip(x, -500, 500), axis), False,
+     "clipping, rescaling or shifting entries by different amounts"),
+    (ps02.check_softmax, lambda x, axis=-1: softmax_stable(x, 1 if x.ndim > 1 else 0), True,
+     "normalised along axis 1, but axis=-1 was asked for"),
+    (ps02.check_logsumexp, lambda x, axis=-1: logsumexp_stable(x.astype(np.float32), axis), False,
+     "the precision of float32"),
+    (ps02.check_logsumexp, lambda x, axis=-1: x.max(axis) + np.log10(
+        np.exp(x - x.max(axis, keepdims=True)).sum(axis)), False, "np.log10"),
+    (ps02.check_logsumexp, lambda x, axis=-1: x.max(axis) + np.log(
+        np.exp(x - x.max(axis)).sum(axis)), False, "keep the axis with length 1"),
+    (ps02.check_masked_softmax, lambda s, m, axis=-1: softmax_stable(np.where(m, s, 0.0), axis),
+     False, "it looks like their scores were set to 0"),
+    (ps02.check_masked_softmax, lambda s, m, axis=-1: softmax_stable(s * m, axis) * m, False,
+     "zeroing them afterwards does not give it back"),
+    (ps02.check_masked_softmax, lambda s, m, axis=-1: softmax_stable(s + m, axis), False,
+     "the mask was added to the scores"),
+    (ps02.check_masked_softmax, lambda s, m, axis=-1: (softmax_stable(s, axis) * m)
+     / (softmax_stable(s, axis) * m).sum(), False, "of the whole array together sum to 1"),
+    (ps02.check_masked_softmax, _exp_then_mask, False,
+     "if the masked scores are exponentiated before they are removed"),
+    (ps02.check_masked_softmax, _exp_then_mask, True, "slices with large allowed scores"),
+    (ps02.check_masked_softmax, _mask_padded_on_the_right, False, "shapes are lined up from the right"),
+    (ps02.check_masked_softmax, lambda s, m, axis=-1: masked_inf(s.astype(np.float32), m, axis),
+     False, "the precision of float32"),
+])
+def test_review_mistakes_get_their_message(check, wrong, hidden, message):
+    with pytest.raises(FeedbackError) as info:
+        check(wrong, hidden)
+    assert message in str(info.value)
+
+
+def test_zeros_for_a_length_one_axis_are_not_called_a_log_softmax():
+    """log softmax of a single entry is 0, so zeros must not be diagnosed as the logarithm."""
+    with pytest.raises(FeedbackError) as info:
+        ps02.check_softmax(lambda x, axis=-1: np.zeros_like(x), hidden=True)
+    assert "logarithm" not in str(info.value)
+
+
+def test_more_torch_shortcuts_are_refused():
+    torch = pytest.importorskip("torch")
+    t = torch.from_numpy
+    cases = [
+        (ps02.check_softmax, lambda x, axis=-1: torch.special.log_softmax(t(x), axis).exp().numpy(),
+         "torch.special.log_softmax"),
+        (ps02.check_softmax, lambda x, axis=-1: torch._softmax(t(x), axis, False).numpy(), "torch._softmax"),
+        (ps02.check_logsumexp, lambda x, axis=-1: torch.logcumsumexp(t(x), axis).select(axis, -1).numpy(),
+         "torch.logcumsumexp"),
+        (ps02.check_masked_softmax, lambda s, m, axis=-1: torch.special.log_softmax(
+            t(np.where(m, s, -1e300)), axis).exp().numpy() * m, "torch.special.log_softmax"),
+    ]
+    for check, fn, name in cases:
+        with pytest.raises(FeedbackError, match=f"calls {name}"):
+            check(fn)

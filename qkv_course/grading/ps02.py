@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 import numpy as np
 
 from .. import softmax as ref
-from .core import FeedbackError, check_call, fail, proportional
+from .core import FeedbackError, check_call, fail, matches, proportional
 from .tripwire import shortcuts
 
 __all__ = ["check_softmax", "check_logsumexp", "check_masked_softmax", "FORBIDDEN"]
@@ -32,8 +32,21 @@ def _reference(*names: str) -> dict[str, str]:
     return {f"qkv_course.softmax.{n}": f"qkv_course.softmax.{n}" for n in names}
 
 
-_LIBRARY_SOFTMAX = shortcuts("torch.softmax", "scipy.special.softmax")
-_LIBRARY_LOGSUMEXP = shortcuts("torch.logsumexp", "scipy.special.logsumexp")
+# Torch entry points that tripwire.SHORTCUTS does not list (yet): torch.special.log_softmax, the
+# private torch._softmax / torch._log_softmax, and the last entry of torch.logcumsumexp (a
+# log-sum-exp in disguise).
+_MORE_TORCH_SOFTMAX = {
+    "torch._C._special.special_log_softmax": "torch.special.log_softmax",
+    "torch._VariableFunctionsClass._softmax": "torch._softmax",
+    "torch._VariableFunctionsClass._log_softmax": "torch._log_softmax",
+}
+_MORE_TORCH_LOGSUMEXP = {
+    "torch._VariableFunctionsClass.logcumsumexp": "torch.logcumsumexp",
+    "torch.Tensor.logcumsumexp": "torch.logcumsumexp",
+}
+_LIBRARY_SOFTMAX = {**shortcuts("torch.softmax", "scipy.special.softmax"), **_MORE_TORCH_SOFTMAX}
+_LIBRARY_LOGSUMEXP = {**shortcuts("torch.logsumexp", "scipy.special.logsumexp"),
+                      **_MORE_TORCH_LOGSUMEXP}
 
 #: What each graded function may not call (internal name -> name shown to the student).
 #: logsumexp and masked_softmax may use the reference softmax (and masked_softmax the reference
@@ -138,7 +151,15 @@ def _grade_once(fn: Callable, name: str, case: Case, expected: np.ndarray, *,
     that modified its input in place cannot change what the next attempt sees)."""
     __tracebackhide__ = True
     args = {k: np.array(v, copy=True) for k, v in case.args.items()}
-    arr = check_call(fn, name, args, expected, kwargs=case.kwargs, **options)
+    better = None
+    try:
+        arr = check_call(fn, name, args, expected, kwargs=case.kwargs, **options)
+    except FeedbackError as err:
+        better = _raised_hint(str(err), case)
+        if better is None:
+            raise
+    if better is not None:
+        fail(better)
     if zero_where is not None and (arr[zero_where] != 0).any():
         worst = float(abs(arr[zero_where]).max())
         shown = [f"{k} of shape {np.shape(v)}" for k, v in args.items()]
@@ -147,6 +168,31 @@ def _grade_once(fn: Callable, name: str, case: Case, expected: np.ndarray, *,
              f"(up to {worst:.1e}); masked positions must get exactly 0. A finite fill value "
              "such as -10 or -50 still leaves exp(fill - max) above zero: make sure a masked "
              "score cannot contribute anything.")
+
+
+def _numpy_shape(shape: tuple[int, ...]) -> str:
+    """A shape as numpy writes it in error messages: (2,3) or (2,)."""
+    return f"({','.join(map(str, shape))}{',' if len(shape) == 1 else ''})"
+
+
+def _raised_hint(message: str, case: Case) -> str | None:
+    """Advice to add when the student's function raised a broadcasting error, or None."""
+    if " raised " not in message or not ("broadcast" in message or "did not match" in message):
+        return None
+    x = next(iter(case.args.values()))
+    reduced = tuple(n for i, n in enumerate(x.shape) if i != case.axis % x.ndim)
+    if x.ndim > 1 and "broadcast" in message and _numpy_shape(reduced) in message:
+        return (f"{message.rstrip()}. A maximum or a sum along an axis removes that axis (here "
+                f"shape {x.shape} becomes {reduced}), so the result no longer lines up with the "
+                "array it is subtracted from or divides; keep the axis with length 1 instead "
+                "(keepdims=True).")
+    mask = case.args.get("mask")
+    if mask is not None and mask.shape != x.shape:
+        return (f"{message.rstrip()}. The mask of shape {mask.shape} must be used with the scores "
+                f"of shape {x.shape} by numpy's broadcasting rule: shapes are lined up from the "
+                "right, and missing or length-1 axes are repeated. Make it full size first "
+                "(np.broadcast_to) before indexing with it or combining it with the scores.")
+    return None
 
 
 def _grade(fn: Callable, name: str, case: Case, expected: np.ndarray, *,
@@ -187,7 +233,42 @@ def _unnormalised(axis: int, expected: np.ndarray) -> Callable[[np.ndarray], boo
 
 def _other_axes(x: np.ndarray, axis: int) -> list[int]:
     own = axis % x.ndim
-    return [a for a in range(x.ndim) if a != own and x.shape[a] > 1]
+    return [a for a in range(x.ndim) if a != own]
+
+
+def _float32(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded to float32 (and back): what code that converts its input to float32 sees."""
+    return x.astype(np.float32).astype(np.float64)
+
+
+def _float32_diagnosis(expected32: np.ndarray, expected: np.ndarray) -> tuple[Any, str]:
+    """Recognise a result computed in float32: close to the result for the float32-rounded
+    input, to float32 precision, but not to the precision asked for."""
+    return (lambda a: a.shape == expected.shape and matches(a, expected32, 2e-6, 1e-6),
+            "It agrees with the expected result only to about 7 significant digits, the "
+            "precision of float32: somewhere the numbers were converted to float32 (np.float32, "
+            ".astype(np.float32), torch.tensor of a list, .float(), ...). Keep numpy's default "
+            "float64: float32 cannot even store an input like 10001.2345 exactly.")
+
+
+def _nearly_normalised(axis: int, expected: np.ndarray) -> Callable[[np.ndarray], bool]:
+    """Predicate: every slice along ``axis`` is the expected slice times a factor just below 1
+    (what adding a small epsilon to the denominator gives)."""
+    def predicate(a: np.ndarray) -> bool:
+        if a.shape != expected.shape or not np.isfinite(a).all() or expected.ndim == 0:
+            return False
+        got, want = _moved(a, axis), _moved(expected, axis)
+        denom = (want * want).sum(axis=-1, keepdims=True)
+        c = np.where(denom > 0, (got * want).sum(axis=-1, keepdims=True) / np.where(denom > 0, denom, 1), 1)
+        close = abs(got - c * want) <= 1e-9 * (abs(want) + 1e-12)
+        return bool(close.all() and (c <= 1).all() and (c > 0.99).all() and (c < 1 - 1e-7).any())
+    return predicate
+
+
+_EPSILON_MESSAGE = (
+    "Every slice sums to slightly less than 1, as if a small number (an epsilon) was added to the "
+    "denominator. It is not needed: once the slice's maximum is subtracted, that maximum "
+    "contributes exp(0) = 1, so the sum is at least 1 and never 0.")
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -198,7 +279,8 @@ def _rng(seed: int) -> np.random.Generator:
 
 def _softmax_cases(hidden: bool) -> list[Case]:
     small = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
-    big = np.array([[1e4, 9999.0, 9998.0], [-1e4, -9999.0, -9998.0]])
+    # 9999.3 cannot be stored exactly in float32: a softmax computed in float32 fails here.
+    big = np.array([[1e4, 9999.3, 9998.0], [-1e4, -9999.3, -9998.0]])
     if not hidden:
         return [Case({"x": np.array([1.0, 2.0, 3.0])}), Case({"x": small}),
                 Case({"x": small}, {"axis": 0}), Case({"x": big})]
@@ -234,7 +316,10 @@ def check_softmax(softmax: Callable, hidden: bool = False) -> None:
             e_last = np.exp(x - x.max(axis=-1, keepdims=True))
             max_last = e_last / e_last.sum(axis=axis, keepdims=True)
             by_sum = x / x.sum(axis=axis, keepdims=True)
-        diagnoses: list[tuple[Any, str]] = []
+        diagnoses: list[tuple[Any, str]] = [
+            _float32_diagnosis(ref.softmax(_float32(x), axis=axis), expected),
+            (_nearly_normalised(axis, expected), _EPSILON_MESSAGE),
+        ]
         if axis % x.ndim != x.ndim - 1:
             diagnoses.append(
                 (ref.softmax(x, axis=-1),
@@ -251,17 +336,19 @@ def check_softmax(softmax: Callable, hidden: bool = False) -> None:
                 (e / e.sum(),
                  "All the entries together sum to 1: normalise each slice along the axis on its "
                  "own (sum along that axis, keeping it so the division broadcasts)."))
-        diagnoses += [
+        diagnoses.append(
             (_unnormalised(axis, expected),
              "It has the right proportions but the slices do not sum to 1: after exponentiating, "
-             "divide by the sum along the axis."),
-            (ref.log_softmax(x, axis=axis),
-             "It looks like the logarithm of the softmax: return the weights themselves, which are "
-             "positive and sum to 1."),
-            (ref.softmax(-x, axis=axis),
-             "Larger inputs got smaller weights: the weights should grow with the input (exp of "
-             "the input, not of its negative)."),
-        ]
+             "divide by the sum along the axis."))
+        if x.shape[axis] > 1:   # along a length-1 axis both are trivial (0 and 1)
+            diagnoses += [
+                (ref.log_softmax(x, axis=axis),
+                 "It looks like the logarithm of the softmax: return the weights themselves, "
+                 "which are positive and sum to 1."),
+                (ref.softmax(-x, axis=axis),
+                 "Larger inputs got smaller weights: the weights should grow with the input (exp "
+                 "of the input, not of its negative)."),
+            ]
         if np.isfinite(by_sum).all():
             diagnoses.append(
                 (by_sum,
@@ -286,6 +373,12 @@ def check_softmax(softmax: Callable, hidden: bool = False) -> None:
                        "subtracting a number cancels out only if it is the same throughout the "
                        "slice being normalised, so take both along the same axis.")
             (nonfinite if not np.isfinite(max_last).all() else diagnoses).append((max_last, message))
+        if np.abs(x).max() >= 1e3:
+            diagnoses.append(
+                (lambda a, shape=x.shape: a.shape == shape and bool(np.isfinite(a).all()),
+                 f"These inputs are large (up to {np.abs(x).max():.0f} in size). Subtracting the "
+                 "same number from every entry of a slice leaves its softmax unchanged; clipping, "
+                 "rescaling or shifting entries by different amounts changes the weights."))
         _grade(softmax, "softmax", case, expected, forbidden=FORBIDDEN["softmax"],
                nonfinite=nonfinite, zero_where=None, diagnoses=diagnoses,
                finite_hint="Inputs as large as +-1e4 must not overflow: subtract each slice's "
@@ -329,6 +422,7 @@ def check_logsumexp(logsumexp: Callable, hidden: bool = False) -> None:
             global_max = x.max() + np.log(np.exp(x - x.max()).sum(axis=axis))
             summed = np.exp(x).sum(axis=axis)
         diagnoses: list[tuple[Any, str]] = [
+            _float32_diagnosis(np.asarray(ref.logsumexp(_float32(x), axis=axis)), expected),
             (np.expand_dims(expected, axis),
              f"It keeps the summed axis with length 1: the result should drop axis {axis}, one "
              "number per slice."),
@@ -340,6 +434,9 @@ def check_logsumexp(logsumexp: Callable, hidden: bool = False) -> None:
              "than the maximum, by the log of the sum of exp(x - max)."),
             (expected - np.log(x.shape[axis]),
              "It is the log of the mean of the exponentials: log-sum-exp takes their sum."),
+            (np.squeeze(m, axis) + np.log10(np.exp(x - m).sum(axis=axis)),
+             "It uses the logarithm to base 10 (np.log10): log-sum-exp undoes exp, so it needs "
+             "the natural logarithm, np.log."),
         ]
         if axis % x.ndim != x.ndim - 1:
             diagnoses.append(
@@ -383,7 +480,7 @@ def _padding(lengths: Sequence[int], n: int) -> np.ndarray:
 
 def _masked_softmax_cases(hidden: bool) -> list[Case]:
     T, F = True, False
-    big = np.array([[1e4, -1e4, 0.0], [-1e4, 1.0 - 1e4, 1e4]])
+    big = np.array([[1e4, -1e4, 0.0], [0.3 - 1e4, 1.0 - 1e4, 1e4]])   # 0.3 - 1e4: see _softmax_cases
     big_mask = np.array([[F, T, T], [T, T, F]])
     if not hidden:
         return [
@@ -428,20 +525,34 @@ def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None
         empty_full = np.broadcast_to(empty, s.shape)
         plain = ref.softmax(s, axis=axis)
         n = s.shape[axis]
-        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
-            e = np.exp(s - s.max(axis=axis, keepdims=True)) * m
-            total = e.sum(axis=axis, keepdims=True)
-            unmasked_max = e / total                           # max over all positions
-        underflowed = np.broadcast_to((total == 0) & ~empty, s.shape)
-        masked_max_message = (
-            "slices whose largest score sits at a masked position: the maximum was taken over "
-            "all positions, masked ones included, so every allowed exponential underflowed to 0. "
-            "Take the maximum over the allowed positions only.")
-        diagnoses: list[tuple[Any, str]] = []
-        if underflowed.any():
+        allowed_max = np.where(m, s, -np.inf).max(axis=axis, keepdims=True)
+        masked_max = np.where(m, -np.inf, s).max(axis=axis, keepdims=True)
+        # Slices where a masked score lies far above every allowed one: taking the maximum over
+        # all positions underflows every allowed exponential, and exponentiating the masked
+        # scores before removing them overflows (inf * 0 = NaN).
+        dominated = np.broadcast_to(~empty & (masked_max > allowed_max + 700), s.shape)
+        # Slices whose allowed scores are large: exp overflows (or all underflow) unless the
+        # slice's maximum is subtracted.
+        large = np.broadcast_to(~empty & (abs(np.where(m, s, 0.0)) > 700).any(axis=axis, keepdims=True),
+                                s.shape)
+        dominated_message = (
+            "slices in which a masked position has a score far above every allowed one. Masked "
+            "scores must play no part in the computation: if the maximum is taken over all "
+            "positions, masked ones included, every allowed exponential underflows to 0; if the "
+            "masked scores are exponentiated before they are removed, exp of a large score is "
+            "inf, and inf * 0 = NaN. Take the maximum over the allowed positions only, and remove "
+            "the masked scores before exponentiating.")
+        zeroed = np.where(m, s, 0.0)                       # masked scores set to 0 (or scores * mask)
+        diagnoses: list[tuple[Any, str]] = [
+            _float32_diagnosis(ref.masked_softmax(_float32(s), mask, axis=axis), expected),
+            (_nearly_normalised(axis, expected),
+             _EPSILON_MESSAGE + " A slice with no allowed position needs its own treatment."),
+        ]
+        if dominated.any():
             diagnoses.append(
-                (np.where(underflowed, 0.0, np.nan_to_num(unmasked_max)),
-                 "All zeros came out for " + masked_max_message))
+                (lambda a, bad=dominated: a.shape == bad.shape and bool(np.isfinite(a).all())
+                 and bool((a[bad] == 0).all()) and matches(a[~bad], expected[~bad]),
+                 "All zeros came out for " + dominated_message))
         diagnoses += [
             (ref.masked_softmax(s, ~m, axis=axis),
              "It gives weight to exactly the positions the mask blocks: True in the mask means "
@@ -453,7 +564,29 @@ def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None
              "Masked positions are 0, but the remaining weights no longer sum to 1: zeroing "
              "weights after the softmax needs a new normalisation (or mask the scores before "
              "the softmax instead)."),
+            (ref.softmax(zeroed, axis=axis),
+             "Masked positions still get weight: it looks like their scores were set to 0 (for "
+             "example by multiplying the scores by the mask). But 0 is an ordinary score, and "
+             "exp(0 - max) takes its share of the sum like any other. A masked position needs a "
+             "score whose exponential is exactly 0."),
+            (ref.softmax(zeroed, axis=axis) * m,
+             "Masked positions are 0, but the allowed weights are too small: it looks like the "
+             "masked scores were set to 0 (for example by multiplying the scores by the mask) "
+             "before the softmax, so each still took a share exp(0 - max) of the sum, and "
+             "zeroing them afterwards does not give it back. A masked position needs a score "
+             "whose exponential is exactly 0."),
+            (ref.softmax(s + m, axis=axis),
+             "It looks like the mask was added to the scores: True counts as 1 and False as 0, "
+             "so that shifts some scores by 1 and blocks nothing. Masked positions must get "
+             "weight exactly 0."),
         ]
+        if (~empty).sum() > 1:
+            diagnoses.append(
+                (lambda a, shape=s.shape: a.shape == shape and bool(np.isfinite(a).all())
+                 and abs(a.sum() - 1) < 1e-6,
+                 "All the weights of the whole array together sum to 1: normalise each slice "
+                 "along the axis on its own (sum along that axis, keeping it so the division "
+                 "broadcasts)."))
         if empty.any():
             diagnoses += [
                 (np.where(empty_full, 1.0 / n, expected),
@@ -481,14 +614,23 @@ def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None
              "0 (or every score -inf, and -inf - (-inf) = NaN), and 0/0 = NaN. Such a slice has "
              "nothing to attend to: return all zeros for it, never NaN."),
         ]
-        if underflowed.any():
+        if dominated.any():
             nonfinite.append(
-                (lambda a, bad=underflowed: bool((~np.isfinite(a))[bad].all()),
-                 "The NaN are in " + masked_max_message))
+                (lambda a, bad=dominated: bool(bad[~np.isfinite(a)].all()),
+                 "The NaN are in " + dominated_message))
+        if large.any():
+            nonfinite.append(
+                (lambda a, bad=large: bool(bad[~np.isfinite(a)].all()),
+                 "The NaN or infinite values are in slices with large allowed scores (up to "
+                 f"{abs(np.where(m, s, 0.0)).max():.0f} in size): exp overflows to inf above "
+                 "about 709 (and inf / inf = NaN) and underflows to 0 below about -745 (0/0 = "
+                 "NaN). Subtract each slice's maximum over its allowed positions before "
+                 "exponentiating."))
         _grade(masked_softmax, "masked_softmax", case, expected, helpers=_HELPERS_FOR_MASKED,
                forbidden=FORBIDDEN["masked_softmax"], nonfinite=nonfinite, zero_where=~m,
                diagnoses=diagnoses,
                finite_hint="Masking must not produce NaN: look for 0/0 (a slice whose exponentials "
-                           "are all 0) or -inf - (-inf).",
+                           "are all 0), -inf - (-inf), or inf * 0 (a large masked score "
+                           "exponentiated before it was removed).",
                shape_hint="masked_softmax returns an array of the same shape as scores (the mask "
                           "only broadcasts against it).")

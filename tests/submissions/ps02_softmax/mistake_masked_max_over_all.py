@@ -1,5 +1,5 @@
 # expect: partial
-# feedback: largest score sits at a masked position
+# feedback: a masked position has a score far above every allowed one
 # %% masked_softmax
 def masked_softmax(scores, mask, axis=-1):
     e = np.exp(scores - scores.max(axis=axis, keepdims=True)) * mask
