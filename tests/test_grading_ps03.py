@@ -24,9 +24,18 @@ VARIANTS = sorted(FOLDER.glob("*.py")) + sorted((FOLDER / "more").glob("*.py"))
 CHECKS = {"project_qkv": ps03.check_project_qkv, "QKVProjection": ps03.check_qkv_projection}
 
 
+SOURCE = Path(__file__).parents[1] / "solutions" / "ps03_projections" / "projections.ipynb"
+
+
 def _namespace() -> dict:
-    """What the notebook's imports cell provides."""
-    return {"np": np, "torch": torch, "nn": nn, "__name__": "__main__"}
+    """What the notebook's imports cell provides (it is run, so the names stay in step)."""
+    import nbformat
+
+    imports = [c.source for c in nbformat.read(SOURCE, as_version=4).cells
+               if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"]
+    namespace = {"__name__": "__main__"}
+    exec(imports[0], namespace)
+    return namespace
 
 
 def _failures(answers: dict[str, str]) -> list[str]:
@@ -64,13 +73,12 @@ def test_variant(path):
 
 
 def test_the_source_solution_passes_and_the_stub_gets_a_plain_message():
-    source = Path(__file__).parents[1] / "solutions" / "ps03_projections" / "projections.ipynb"
     import nbformat
 
     from nbgrader_course import strip_solution_markers
 
     cells = {c.metadata["nbgrader"]["grade_id"]: strip_solution_markers(c.source)
-             for c in nbformat.read(source, as_version=4).cells
+             for c in nbformat.read(SOURCE, as_version=4).cells
              if c.metadata.get("nbgrader", {}).get("solution")}
     assert set(cells) == set(CHECKS)
     assert _failures(cells) == []

@@ -169,9 +169,20 @@ def _check_roles(items: list[np.ndarray], expected: Sequence[np.ndarray], label:
                  f"matrix {matrix}, which learns {meaning}.")
 
 
+def _float32(a: np.ndarray) -> np.ndarray:
+    return a.astype(np.float32).astype(np.float64)
+
+
 def _diagnoses(role: str, X: np.ndarray, W: np.ndarray, expected: np.ndarray) -> list:
     name, matrix, _ = _ROLE[role]
+    in_float32 = _float32(X) @ _float32(W)
+    scale = 1e-5 * (1 + abs(expected).max()) if expected.size else 0.0
     out: list[tuple[Any, str]] = [
+        (lambda a: a.shape == expected.shape and matches(a, in_float32, 1e-5, scale),
+         "It agrees with the expected result only to about 7 significant digits, the precision "
+         "of float32: somewhere the numbers were converted to float32 (np.float32, "
+         ".astype(np.float32), torch.tensor(..., dtype=torch.float32), .float(), ...). Keep "
+         "numpy's default float64."),
         (np.swapaxes(expected, -1, -2),
          f"Its last two axes are swapped: it has one row per feature and one column per token. "
          f"{role} should have one row per token: X (..., n, d_model) times {matrix} "
@@ -231,7 +242,9 @@ def check_project_qkv(project_qkv: Callable, hidden: bool = False) -> None:
 # =========================================================================== QKVProjection
 
 #: (d_model, d_k, d_v) and the shapes of the float32 inputs X to try for each.
-_VISIBLE_CONFIGS = [((6, 4, 3), [(5, 6), (2, 5, 6)])]
+# The visible sizes have d_v > d_k and 2 d_k + d_v not divisible by 3, so that a combined
+# output split into equal parts (chunk(3)) or into pieces of d_k (split(d_k)) fails there.
+_VISIBLE_CONFIGS = [((6, 3, 5), [(5, 6), (2, 5, 6)])]
 _HIDDEN_CONFIGS = [
     ((8, 8, 8), [(4, 8), (3, 4, 8), (2, 3, 4, 8)]),
     ((16, 4, 8), [(7, 16), (2, 2, 7, 16)]),
@@ -288,8 +301,28 @@ def _explain(message: str, layer: nn.Module | None, d_model: int) -> str | None:
     if ("Double" in message or "double" in message or "dtype" in message) and torch.float64 in dtypes:
         return _append(message, "The layer's parameters are float64 but X is float32, "
                        "PyTorch's default dtype (which the grader uses): create the parameters "
-                       "with the default dtype, without .double() in the class.")
+                       "with the default dtype, without .double() in the class (or "
+                       "torch.set_default_dtype(torch.float64) in the notebook).")
+    if "einsum" in message:
+        return _append(message, "X may have any number of leading batch axes in front of "
+                       "(n, d_model), including none: start the einsum subscripts with '...', "
+                       "which stands for all of them.")
+    if "cannot be multiplied" in message or "size of tensor a" in message \
+            or "mismatch in its core dimension" in message:
+        return _append(message, "X holds one row per token, (..., n, d_model): multiply it by "
+                       "the matrix from the right, X @ W with W of shape (d_model, d_out) (an "
+                       "nn.Linear(d_model, d_out) does this for you).")
     return None
+
+
+def _batch_explain(message: str, X: torch.Tensor) -> str:
+    """Advice for a forward that ran on single sentences but raised on the batch ``X``."""
+    return _append(message, f"forward worked for a single sentence X of shape (n, d_model) but "
+                   f"not for X of shape {tuple(X.shape)}, which has {X.ndim - 2} leading batch "
+                   "axis(es). Things that only work in 2-d: X.T or X.t() (on a 3-d tensor .T "
+                   "reverses all the axes, and .t() refuses), torch.mm, einsum subscripts that "
+                   "name exactly two axes, and loops over tokens. X @ W and nn.Linear work on "
+                   "any number of leading axes.")
 
 
 def _build(cls: type, d_model: int, d_k: int, d_v: int, seed: int) -> nn.Module:
@@ -314,9 +347,10 @@ def _build(cls: type, d_model: int, d_k: int, d_v: int, seed: int) -> nn.Module:
     return layer
 
 
-def _forward(layer: nn.Module, X: torch.Tensor, d_model: int, d_k: int, d_v: int
-             ) -> tuple[list[torch.Tensor], str]:
-    """Call the layer on X; return its three outputs and the label used in messages."""
+def _forward(layer: nn.Module, X: torch.Tensor, d_model: int, d_k: int, d_v: int,
+             single_ok: bool = False) -> tuple[list[torch.Tensor], str]:
+    """Call the layer on X; return its three outputs and the label used in messages.
+    ``single_ok``: the layer already passed for single sentences (X of shape (n, d_model))."""
     __tracebackhide__ = True
     label = f"{_config_name(d_model, d_k, d_v)}.forward(X of shape {tuple(X.shape)})"
     before = X.clone()
@@ -326,6 +360,8 @@ def _forward(layer: nn.Module, X: torch.Tensor, d_model: int, d_k: int, d_v: int
                               label=label, rule=_TORCH_RULE)
     except FeedbackError as err:
         better = _explain(str(err), layer, d_model)
+        if X.ndim > 2 and single_ok and " raised " in str(err):
+            better = _batch_explain(str(err), X)
         if better is None:
             raise
     if better is not None:
@@ -345,6 +381,11 @@ def _forward(layer: nn.Module, X: torch.Tensor, d_model: int, d_k: int, d_v: int
     if not isinstance(result, (tuple, list)) or len(result) != 3:
         what = (f"a {type(result).__name__} of {len(result)} items"
                 if isinstance(result, (tuple, list)) else f"a {type(result).__name__}")
+        parts = _split_sizes(result)
+        if parts and sum(parts) == 2 * d_k + d_v:
+            fail(f"{label}: forward returned {what}, pieces of sizes {parts} that together hold "
+                 f"the 2 d_k + d_v = {2 * d_k + d_v} outputs of a combined layer. Split it at the "
+                 f"right places: Q and K take d_k={d_k} columns each and V takes d_v={d_v}.")
         fail(f"{label}: forward returned {what}; it should return a tuple of three tensors "
              "(Q, K, V).")
     for i, t in enumerate(result):
@@ -365,15 +406,34 @@ def _forward(layer: nn.Module, X: torch.Tensor, d_model: int, d_k: int, d_v: int
                  f"d_k and d_v swapped. Queries and keys are compared with each other by dot "
                  f"products, so both have d_k={d_k} features; values are what is handed over "
                  f"and have d_v={d_v}.")
+        parts = _split_sizes(result)
+        if parts and sum(parts) == 2 * d_k + d_v and [s[:-1] for s in shapes] == [lead] * 3:
+            fail(f"{label} returned Q, K and V with {parts[0]}, {parts[1]} and {parts[2]} features: "
+                 f"together the 2 d_k + d_v = {2 * d_k + d_v} outputs of a combined layer, but "
+                 f"split at the wrong places (chunk(3) makes equal parts). Q and K take d_k={d_k} "
+                 f"columns each and V takes d_v={d_v}.")
         for i, (got, expected) in enumerate(zip(shapes, want)):
             if got != expected:
+                merged = (len(lead) >= 2 and got[:-1] == (math.prod(lead),)
+                          and got[-1] == expected[-1])
+                note = (" The batch axes were merged with the token axis: every output keeps all "
+                        "of X's leading axes (reshape back if you flattened X)." if merged else "")
                 fail(f"{label}: {'QKV'[i]} has shape {got}, but the expected shape is {expected}. "
                      f"For X (..., n, d_model) the layer returns Q and K of shape (..., n, d_k) "
-                     f"and V of shape (..., n, d_v); here n={n}, d_k={d_k}, d_v={d_v}.")
+                     f"and V of shape (..., n, d_v); here n={n}, d_k={d_k}, d_v={d_v}.{note}")
     for i, t in enumerate(result):
         if not torch.isfinite(t.detach()).all():
             fail(f"{label}: {'QKV'[i]} contains NaN or infinite values.")
     return list(result), label
+
+
+def _split_sizes(result: Any) -> list[int]:
+    """The last-axis sizes of a tuple or list of tensors (what a split gives), or []."""
+    if not isinstance(result, (tuple, list)) or not result:
+        return []
+    if not all(type(t) in (torch.Tensor, nn.Parameter) and t.ndim > 0 for t in result):
+        return []
+    return [int(t.shape[-1]) for t in result]
 
 
 def _numpy(t: torch.Tensor) -> np.ndarray:
@@ -421,7 +481,8 @@ def _check_distinct(layer: nn.Module, maps: list, X: torch.Tensor, label: str,
             continue
         A, B = "QKV"[a], "QKV"[b]
         if _same_function(layer, X, a, b, d_model, d_k, d_v):
-            fail(f"{label}: forward returns {A} and {B} from the same Linear layer: "
+            fail(f"{label}: forward returns {A} and {B} from the same Linear layer (or the same "
+                 "weight, or the same columns of a combined layer): "
                  f"{_ROLE[A][0]} and {_ROLE[B][0]} need separate matrices, {_ROLE[A][1]} for "
                  f"{_ROLE[A][2]} and {_ROLE[B][1]} for {_ROLE[B][2]}. With one matrix, "
                  "q_i · k_j = q_j · k_i and a token cannot look for something other than what "
@@ -454,13 +515,35 @@ def _check_linear(outs: list[torch.Tensor], X: torch.Tensor, maps: list, label: 
              "normalisation: the projections are plain matrix products.")
 
 
+def _unregistered_note(layer: nn.Module) -> str:
+    """A sentence about tensors, layers or parameters that nn.Module does not see, or ''."""
+    plain = [k for k, v in vars(layer).items() if not k.startswith("_") and type(v) is torch.Tensor]
+    if plain:
+        return (f" It stores {', '.join(plain)} as plain tensor(s), which nn.Module does not "
+                "register as parameters: wrap them in nn.Parameter, or use nn.Linear.")
+    learnable = (nn.Module, nn.Parameter)
+    for k, v in vars(layer).items():
+        if k.startswith("_") or not isinstance(v, (list, tuple, dict)):
+            continue
+        items = list(v.values()) if isinstance(v, dict) else list(v)
+        if any(isinstance(x, learnable) for x in items):
+            kind = "dict" if isinstance(v, dict) else type(v).__name__
+            holder = {"dict": "nn.ModuleDict or nn.ParameterDict"}.get(kind, "nn.ModuleList or nn.ParameterList")
+            return (f" It keeps layers or parameters in a plain Python {kind}, self.{k}, and "
+                    "nn.Module does not look inside those: their parameters are not registered, "
+                    f"so an optimiser built from layer.parameters() would never train them. Use "
+                    f"{holder} instead.")
+    buffers = [k for k, _ in layer.named_buffers()]
+    if buffers:
+        return (f" It registers {', '.join(buffers)} as buffer(s) (register_buffer), which are "
+                "saved with the layer but never trained: make them nn.Parameter instead.")
+    return ""
+
+
 def _check_learnable(layer: nn.Module, outs: list[torch.Tensor], label: str) -> None:
     __tracebackhide__ = True
     named = list(layer.named_parameters())
-    plain = [k for k, v in vars(layer).items() if type(v) is torch.Tensor]
-    plain_note = (f" It stores {', '.join(plain)} as plain tensor(s), which nn.Module does not "
-                  "register as parameters: wrap them in nn.Parameter, or use nn.Linear."
-                  if plain else "")
+    plain_note = _unregistered_note(layer)
     if not named:
         fail(f"{label}: the layer has no learnable parameters, so training can never change its "
              f"matrices.{plain_note or ' Use nn.Linear or nn.Parameter for W_q, W_k and W_v.'}")
@@ -470,8 +553,11 @@ def _check_learnable(layer: nn.Module, outs: list[torch.Tensor], label: str) -> 
              "frozen and never learned.")
     for i, t in enumerate(outs):
         if not t.requires_grad:
+            cut = (" Look for what cuts the link between the output and the parameters: "
+                   "torch.no_grad(), .detach() or .data, a detour through numpy, or "
+                   "torch.tensor(...) around a result.")
             fail(f"{label}: {'QKV'[i]} does not depend on any learnable parameter (it has no "
-                 f"gradient), so its matrix cannot be learned.{plain_note}")
+                 f"gradient), so its matrix cannot be learned.{plain_note or cut}")
     R = torch.Generator().manual_seed(6)
     loss = sum((t * torch.randn(t.shape, generator=R)).sum() for t in outs)
     grads = torch.autograd.grad(loss, [p for _, p in named], allow_unused=True)
@@ -493,10 +579,30 @@ def _check_count(layer: nn.Module, maps: list, label: str, d_model: int, d_k: in
     if count == expected or (count in allowed and count > expected):
         return
     bias_note = (f", plus {sum(biases)} for the biases you use" if biases else "")
+    unregistered = _unregistered_note(layer) if count < expected else ""
     fail(f"{label}: the layer has {count} learnable numbers, but three matrices of shapes "
          f"(d_model, d_k), (d_model, d_k) and (d_model, d_v) hold d_model * (2 d_k + d_v) = "
-         f"{weights}{bias_note}. Each of Q, K and V needs exactly one (d_model, d_out) matrix; "
-         "look for parameters that are larger than that or not needed.")
+         f"{weights}{bias_note}." + (unregistered or " Each of Q, K and V needs exactly one "
+         "(d_model, d_out) matrix; look for parameters that are larger than that or not needed."))
+
+
+def _check_deterministic(layer: nn.Module, X: torch.Tensor, outs: list[torch.Tensor], label: str,
+                         dims: tuple[int, int, int]) -> None:
+    """Fail if calling the layer again on the same X gives different results."""
+    __tracebackhide__ = True
+    again, _ = _forward(layer, X, *dims)
+    for i, (a, b) in enumerate(zip(outs, again)):
+        if not torch.allclose(a.detach(), b.detach(), rtol=1e-5, atol=1e-6):
+            dropout = any(isinstance(m, nn.modules.dropout._DropoutNd) for m in layer.modules())
+            cause = ("It uses dropout, which zeroes random entries in training mode: leave dropout "
+                     "out of this layer (the projections are plain matrix products)."
+                     if dropout else
+                     "Something changes from one call to the next: e.g. nn.Linear or torch.randn "
+                     "called inside forward (new matrices every time), or forward changing the "
+                     "layer's parameters. Create the layers or parameters once, in __init__, and "
+                     "only use them in forward.")
+            fail(f"{label}: calling forward twice on the same X gave two different "
+                 f"{'QKV'[i]}. {cause}")
 
 
 def check_qkv_projection(QKVProjection: Any, hidden: bool = False) -> None:
@@ -515,8 +621,9 @@ def check_qkv_projection(QKVProjection: Any, hidden: bool = False) -> None:
             X = torch.tensor(rng.normal(size=x_shape), dtype=torch.float32)
             if len(x_shape) > 2:
                 first_sentence_ok = True    # the 2-d shapes come first and passed
-            outs, label = _forward(layer, X, *dims)
+            outs, label = _forward(layer, X, *dims, single_ok=first_sentence_ok)
             if maps is None:
+                _check_deterministic(layer, X, outs, label, dims)
                 maps = _effective_maps(layer, *dims)
                 _check_distinct(layer, maps, X, label, *dims)
             _check_linear(outs, X, maps, label, first_sentence_ok)

@@ -1,5 +1,5 @@
 # expect: partial
-# feedback: nn.Linear(4, 6) has its in/out sizes the wrong way round
+# feedback: nn.Linear(3, 6) has its in/out sizes the wrong way round
 # %% QKVProjection
 class QKVProjection(nn.Module):
     def __init__(self, d_model, d_k, d_v):

@@ -1,5 +1,6 @@
 # expect: partial
-# feedback: forward returns Q and K from the same Linear layer: queries and keys need separate matrices
+# feedback: forward returns Q and K from the same Linear layer
+# feedback: queries and keys need separate matrices
 # %% QKVProjection
 class QKVProjection(nn.Module):
     def __init__(self, d_model, d_k, d_v):

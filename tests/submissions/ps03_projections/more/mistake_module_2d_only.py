@@ -1,5 +1,6 @@
 # expect: partial
-# feedback: Q has shape (10, 4), but the expected shape is (2, 5, 4)
+# feedback: Q has shape (10, 3), but the expected shape is (2, 5, 3)
+# feedback: The batch axes were merged with the token axis
 # %% QKVProjection
 class QKVProjection(nn.Module):
     def __init__(self, d_model, d_k, d_v):
