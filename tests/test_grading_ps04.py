@@ -1,11 +1,28 @@
-"""Unit tests of the ps04 checks: correct answers in several styles pass, each known mistake gets
-its targeted message, and self_attention is graded with a trusted attention step."""
+"""Unit tests of the ps04 checks and of the shared attention checks they use: correct answers in
+several styles pass, each known mistake gets its targeted message, and self_attention is graded
+with a trusted attention step.
 
+Every submission variant in tests/submissions/ps04_attention/ (and in its more/ folder, which the
+slower nbgrader pipeline test skips) also runs here, in-process, against the visible and hidden
+checks: mistakes must fail with their targeted message, correct alternatives must pass.
+"""
+
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
+from nbgrader_course import parse_variant, strip_solution_markers
+from qkv_course import attention
 from qkv_course.grading import FeedbackError
-from qkv_course.grading import ps04
+from qkv_course.grading import attention_checks, ps04
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDER = ROOT / "tests" / "submissions" / "ps04_attention"
+VARIANTS = sorted(FOLDER.glob("*.py")) + sorted((FOLDER / "more").glob("*.py"))
+CHECKS = {"scaled_dot_product_attention": ps04.check_scaled_dot_product_attention,
+          "self_attention": ps04.check_self_attention}
 
 
 def _stable_weights(scores, mask):
@@ -245,3 +262,200 @@ def test_messages_do_not_show_hidden_arrays():
     with pytest.raises(FeedbackError) as info:
         ps04.check_scaled_dot_product_attention(slightly_off, hidden=True)
     assert "[" not in str(info.value).split("returned", 1)[1]
+
+
+# --------------------------------------------------------------------------- submission variants
+
+def variant_failures(notebook: Path, checks: dict, answers: dict[str, str]) -> list[str]:
+    """Run a variant's answer cells like the notebook does (the source solution where the variant
+    gives no code, all in one namespace) and return the feedback of every failing check, visible
+    and hidden, of the cells the variant answers. (test_grading_ps05 uses it too.)"""
+    cells = {c.metadata["nbgrader"]["grade_id"]: strip_solution_markers(c.source)
+             for c in nbformat.read(notebook, as_version=4).cells
+             if c.metadata.get("nbgrader", {}).get("solution")}
+    assert set(answers) <= set(cells) == set(checks), f"unknown answer cells: {set(answers) - set(cells)}"
+    namespace = {"np": np, "__name__": "__main__"}
+    for grade_id, code in cells.items():
+        exec(compile(answers.get(grade_id, code), f"<{grade_id}>", "exec"), namespace)
+    messages = []
+    for grade_id in answers:
+        for hidden in (False, True):
+            try:
+                checks[grade_id](namespace[grade_id], hidden=hidden)
+            except FeedbackError as err:
+                messages.append(str(err))
+    return messages
+
+
+def test_there_are_enough_variants():
+    names = [p.stem for p in FOLDER.glob("*.py")]
+    assert sum(n.startswith("mistake_") for n in names) >= 6
+    assert sum(n.startswith("correct_") for n in names) >= 3
+    assert len(VARIANTS) > len(names)
+
+
+@pytest.mark.parametrize("path", VARIANTS, ids=lambda p: p.stem)
+def test_variant(path):
+    answers, header = parse_variant(path)
+    failures = variant_failures(ROOT / "solutions" / "ps04_attention" / "attention.ipynb", CHECKS, answers)
+    if header["expect"][0] == "full":
+        assert not failures, f"{path.name} should pass, but: {failures}"
+        return
+    assert failures, f"{path.name} should lose points"
+    for text in header.get("feedback", []):
+        assert any(text in m for m in failures), f"{path.name}: {text!r} not in {failures}"
+
+
+# --------------------------------------------------------------------------- what the review found
+
+def test_hidden_cases_cover_1d_masks_and_large_scores_under_a_mask():
+    cases = ps04._sdpa_cases(hidden=True)
+    assert any(c.mask is not None and c.mask.ndim == 1 for c in cases)
+    underflowing = [c for c in cases if c.mask is not None
+                    and attention_checks._underflowing_max(attention_checks.Attention(*c.arrays, c.mask))
+                    is not None]
+    assert underflowing, "no hidden case where a maximum taken over blocked keys underflows"
+
+
+def test_float32_answers_pass_and_mistakes_in_float32_are_still_named():
+    def f32(Q, K, V, mask=None):
+        out, w = correct_sdpa(*(np.float32(a) for a in (Q, K, V)), mask)
+        return out.astype(np.float32), w.astype(np.float32)
+
+    ps04.check_scaled_dot_product_attention(f32, hidden=True)
+    ps04.check_self_attention(lambda X, W_q, W_k, W_v, mask=None: f32(
+        *(np.float32(X) @ np.float32(W) for W in (W_q, W_k, W_v)), mask), hidden=True)
+    unscaled = _replace("d_k", lambda d: 1)
+    with pytest.raises(FeedbackError, match="without the scaling"):
+        ps04.check_scaled_dot_product_attention(
+            lambda Q, K, V, mask=None: tuple(np.float32(a) for a in unscaled(Q, K, V, mask)))
+
+
+def test_masked_arrays_count_their_masked_entries_as_zero():
+    def masked(Q, K, V, mask=None):
+        out, w = correct_sdpa(Q, K, V, mask)
+        blocked = np.zeros(w.shape, bool) if mask is None else ~np.broadcast_to(mask, w.shape)
+        garbage = np.where(blocked, 7.0, w)                   # what hides under the mask is ignored
+        return out, np.ma.masked_array(garbage, mask=blocked)
+
+    ps04.check_scaled_dot_product_attention(masked, hidden=True)
+
+
+def test_a_tuple_subclass_cannot_compute_its_items_when_the_grader_reads_them():
+    class Lazy(tuple):
+        def __getitem__(self, i):
+            return attention.scaled_dot_product_attention(*self.args)[i]
+
+        def __len__(self):
+            return 2
+
+    def lazy(Q, K, V, mask=None):
+        t = Lazy((None, None))
+        t.args = (Q, K, V, mask)
+        return t
+
+    with pytest.raises(FeedbackError, match="returned None"):
+        ps04.check_scaled_dot_product_attention(lazy)
+
+
+@pytest.mark.parametrize("condition", ["if mask:", "if mask == None: mask = True\n    if True:"])
+def test_if_mask_gets_the_is_not_none_hint_and_no_batch_hint(condition):
+    namespace = {"np": np, "correct_sdpa": correct_sdpa}
+    exec("def sdpa(Q, K, V, mask=None):\n"
+         f"    {condition}\n"
+         "        pass\n"
+         "    return correct_sdpa(Q, K, V, mask)\n", namespace)
+    for hidden in (False, True):
+        with pytest.raises(FeedbackError) as info:
+            ps04.check_scaled_dot_product_attention(namespace["sdpa"], hidden=hidden)
+        assert "if mask is not None:" in str(info.value)
+        assert "K.T" not in str(info.value)
+
+
+def test_sum_without_keepdims_is_named_whether_numpy_raises_or_not():
+    def no_keepdims(Q, K, V, mask=None):
+        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+        e = np.exp(s - s.max(-1, keepdims=True))
+        if mask is not None:
+            e = np.where(mask, e, 0.0)
+        w = e / e.sum(-1)
+        return w @ V, w
+
+    with pytest.raises(FeedbackError, match="raised ValueError(.|\n)*keepdims=True"):
+        ps04.check_scaled_dot_product_attention(no_keepdims)
+    rng = np.random.default_rng(3)
+    Q, K, V = rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
+    att = attention_checks.Attention(Q, K, V)                        # n_q == n_k: numpy divides silently
+    with pytest.raises(FeedbackError, match="Each row was divided by the wrong total"):
+        attention_checks.grade_pair(no_keepdims, "sdpa", {"Q": Q, "K": K, "V": V}, att, forbidden={},
+                                    weight_diagnoses=attention_checks.weight_diagnoses(att),
+                                    weights_hint="", output_hint="")
+
+
+def test_a_maximum_over_blocked_keys_is_named():
+    def max_over_all(Q, K, V, mask=None):
+        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+        e = np.exp(s - s.max(-1, keepdims=True))
+        e = e if mask is None else e * mask
+        t = e.sum(-1, keepdims=True)
+        w = np.divide(e, t, out=np.zeros_like(e), where=t > 0)
+        return w @ V, w
+
+    ps04.check_scaled_dot_product_attention(max_over_all)           # right where nothing underflows
+    with pytest.raises(FeedbackError, match="own largest allowed score"):
+        ps04.check_scaled_dot_product_attention(max_over_all, hidden=True)
+
+
+def test_blocked_keys_need_exactly_zero_weight():
+    def small_fill(Q, K, V, mask=None):
+        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+        allowed = np.broadcast_to(True if mask is None else mask, s.shape)
+        w = _stable_weights(np.where(allowed, s, -40.0), None)
+        w = np.where(allowed.any(-1, keepdims=True), w, 0.0)
+        return w @ V, w
+
+    with pytest.raises(FeedbackError, match="blocked keys small but non-zero weights"):
+        ps04.check_scaled_dot_product_attention(small_fill)
+
+
+def test_the_uniform_rows_message_names_the_fill_value_and_the_fix():
+    with pytest.raises(FeedbackError) as info:
+        ps04.check_scaled_dot_product_attention(_large_negative)
+    message = str(info.value)
+    assert "-1e9" in message and "must all be 0" in message and "1/n_k" in message
+
+
+def test_exit_costs_the_test_with_a_message():
+    def leaves(Q, K, V, mask=None):
+        raise SystemExit("bye")
+
+    with pytest.raises(FeedbackError, match="raised SystemExit"):
+        ps04.check_scaled_dot_product_attention(leaves)
+
+
+def test_shared_checks_handle_head_axes_and_broadcast_masks():
+    """The shared checks are general: (batch, heads, n, d) arrays and a (batch, 1, 1, n_k) mask,
+    as multi-head attention will use them."""
+    rng = np.random.default_rng(0)
+    Q, K, V = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(2, 3, 6, 5)), rng.normal(size=(2, 3, 6, 2))
+    mask = np.ones((2, 1, 1, 6), bool)
+    mask[1, ..., 4:] = False
+    att = attention_checks.Attention(Q, K, V, mask)
+    assert att.weights.shape == (2, 3, 4, 6) and att.batch == (2, 3)
+    options = dict(forbidden={}, weights_hint="", output_hint="")
+
+    def grade(fn):
+        attention_checks.grade_pair(fn, "mha", {"Q": Q, "K": K, "V": V}, att,
+                                    weight_diagnoses=attention_checks.weight_diagnoses(att), **options)
+
+    grade(correct_sdpa)
+    grade(correct_einsum)
+    with pytest.raises(FeedbackError, match="The mask had no effect"):
+        grade(lambda Q, K, V, mask=None: correct_sdpa(Q, K, V))
+    def over_queries(Q, K, V, mask=None):
+        s = np.swapaxes(Q @ np.swapaxes(K, -1, -2), -1, -2) / np.sqrt(Q.shape[-1])
+        w = np.swapaxes(_stable_weights(s, np.swapaxes(mask, -1, -2)), -1, -2)
+        return w @ V, w
+
+    with pytest.raises(FeedbackError, match="softmax ran over the queries"):
+        grade(over_queries)

@@ -1,15 +1,26 @@
 """Unit tests of the ps05 checks, without nbgrader: the reference passes, the cases cover what the
-assignment promises, and typical mistakes get their targeted message (the full pipeline, with
-every submission variant, is tests/test_assignments.py)."""
+assignment promises, and typical mistakes get their targeted message. Every submission variant in
+tests/submissions/ps05_masking/ and its more/ folder runs here in-process too (the full pipeline,
+with the variants of the main folder, is tests/test_assignments.py)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from nbgrader_course import parse_variant
 from qkv_course import attention, masks
-from qkv_course.grading import ps05
+from qkv_course.grading import attention_checks, ps05
 from qkv_course.grading.core import FeedbackError
+from test_grading_ps04 import variant_failures
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDER = ROOT / "tests" / "submissions" / "ps05_masking"
+VARIANTS = sorted(FOLDER.glob("*.py")) + sorted((FOLDER / "more").glob("*.py"))
+CHECKS = {"causal_mask": ps05.check_causal_mask, "padding_mask": ps05.check_padding_mask,
+          "cross_attention": ps05.check_cross_attention}
 
 
 def _softmax_rows(scores: np.ndarray, allowed: np.ndarray) -> np.ndarray:
@@ -108,10 +119,10 @@ def _cross_variant(**change):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"unscaled": True}, "not divided by sqrt"),
-    ({"ignore": True}, "the mask was ignored"),
-    ({"invert": True}, "wrong way round"),
-    ({"nan": True}, "0/0 = NaN"),
+    ({"unscaled": True}, "without the scaling"),
+    ({"ignore": True}, "The mask had no effect"),
+    ({"invert": True}, "The mask is inverted"),
+    ({"nan": True}, "mask row is all False"),
 ])
 def test_cross_attention_mistakes(change, message):
     with pytest.raises(FeedbackError, match=message):
@@ -123,7 +134,7 @@ def test_cross_attention_swapped_sequences_and_shortcuts():
         ps05.check_cross_attention(lambda a, b, q, k, v, mask=None: good_cross(b, a, q, k, v))
     with pytest.raises(FeedbackError, match="calls qkv_course.attention.cross_attention"):
         ps05.check_cross_attention(attention.cross_attention)
-    with pytest.raises(FeedbackError, match="pair"):
+    with pytest.raises(FeedbackError, match=r"as a tuple: \(output, weights\)"):
         ps05.check_cross_attention(lambda *a, **k: good_cross(*a, **k)[0])
 
 
@@ -135,3 +146,70 @@ def test_messages_do_not_print_hidden_arrays():
     with pytest.raises(FeedbackError) as info:
         ps05.check_cross_attention(off, hidden=True)
     assert "[[" not in str(info.value) and len(str(info.value)) < 600
+
+
+# --------------------------------------------------------------------------- submission variants
+
+def test_there_are_enough_variants():
+    names = [p.stem for p in FOLDER.glob("*.py")]
+    assert sum(n.startswith("mistake_") for n in names) >= 6
+    assert sum(n.startswith("correct_") for n in names) >= 3
+    assert len(VARIANTS) > len(names)
+
+
+@pytest.mark.parametrize("path", VARIANTS, ids=lambda p: p.stem)
+def test_variant(path):
+    answers, header = parse_variant(path)
+    failures = variant_failures(ROOT / "solutions" / "ps05_masking" / "masking.ipynb", CHECKS, answers)
+    if header["expect"][0] == "full":
+        assert not failures, f"{path.name} should pass, but: {failures}"
+        return
+    assert failures, f"{path.name} should lose points"
+    for text in header.get("feedback", []):
+        assert any(text in m for m in failures), f"{path.name}: {text!r} not in {failures}"
+
+
+# --------------------------------------------------------------------------- what the review found
+
+def test_hidden_cross_cases_cover_1d_masks_and_a_blocked_best_key():
+    cases = ps05._cross_cases(hidden=True)
+    assert any(c.mask is not None and c.mask.ndim == 1 for c in cases)
+    atts = [attention_checks.Attention(c.X_q @ c.W[0], c.X_kv @ c.W[1], c.X_kv @ c.W[2], c.mask)
+            for c in cases if c.mask is not None]
+    assert any(attention_checks._underflowing_max(a) is not None for a in atts)
+
+
+def test_cross_attention_float32_and_masked_arrays_pass():
+    def f32(X_q, X_kv, W_q, W_k, W_v, mask=None):
+        out, w = good_cross(*(np.float32(a) for a in (X_q, X_kv, W_q, W_k, W_v)), mask)
+        blocked = np.zeros(w.shape, bool) if mask is None else ~np.broadcast_to(mask, w.shape)
+        return out.astype(np.float32), np.ma.masked_array(w.astype(np.float32), mask=blocked)
+
+    ps05.check_cross_attention(f32, hidden=True)
+
+
+def test_cross_attention_if_mask_and_blocked_maximum_get_their_messages():
+    def if_mask(X_q, X_kv, W_q, W_k, W_v, mask=None):
+        if mask:
+            pass
+        return good_cross(X_q, X_kv, W_q, W_k, W_v, mask)
+
+    with pytest.raises(FeedbackError, match="if mask is not None:"):
+        ps05.check_cross_attention(if_mask)
+
+    def max_over_all(X_q, X_kv, W_q, W_k, W_v, mask=None):
+        Q, K, V = X_q @ W_q, X_kv @ W_k, X_kv @ W_v
+        s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+        e = np.exp(s - s.max(-1, keepdims=True)) * (True if mask is None else mask)
+        t = e.sum(-1, keepdims=True)
+        w = np.divide(e, t, out=np.zeros_like(e), where=t > 0)
+        return w @ V, w
+
+    ps05.check_cross_attention(max_over_all)
+    with pytest.raises(FeedbackError, match="own largest allowed score"):
+        ps05.check_cross_attention(max_over_all, hidden=True)
+
+
+def test_padding_mask_as_wide_as_the_longest_sequence_is_named():
+    with pytest.raises(FeedbackError, match="max\\(lengths\\) columns"):
+        ps05.check_padding_mask(lambda L, m: np.arange(max(L)) < np.asarray(L)[:, None])

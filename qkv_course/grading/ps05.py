@@ -5,7 +5,8 @@ cases (the visible ones by default, the hidden ones with ``hidden=True``) and
 raises :class:`~qkv_course.grading.core.FeedbackError` with a targeted message
 on the first problem. Expected results come from :mod:`qkv_course.masks` and
 :mod:`qkv_course.attention`, computed before the student's code runs; the
-student's code may not call them.
+student's code may not call them. cross_attention's pair ``(output, weights)``
+is graded by :mod:`.attention_checks`, like ps04's attention functions.
 
 Masks are boolean, True = may attend. A mask with the right True/False pattern
 but another dtype (0/1 integers or floats) gets its own message: the values are
@@ -19,8 +20,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .. import attention, masks
-from ..softmax import masked_softmax, softmax
+from .. import masks
+from .attention_checks import Diagnoses, grade_projected_pair
 from .core import FeedbackError, call_student, check_close, fail, matches, to_array
 from .tripwire import shortcuts
 
@@ -34,8 +35,9 @@ def _reference(module: str, *names: str) -> dict[str, str]:
 _MASKS = _reference("masks", "causal_mask", "padding_mask", "key_padding_mask", "combine_masks")
 _ATTENTION = _reference("attention", "cross_attention", "self_attention",
                         "scaled_dot_product_attention", "attention_scores")
-_SOFTMAXES = {**_reference("softmax", "softmax", "masked_softmax", "log_softmax"),
-              **shortcuts("torch.softmax", "scipy.special.softmax")}
+_SOFTMAXES = {**_reference("softmax", "softmax", "masked_softmax", "log_softmax", "logsumexp"),
+              **shortcuts("torch.softmax", "scipy.special.softmax", "torch.logsumexp",
+                          "scipy.special.logsumexp")}
 _TORCH_ATTENTION = shortcuts("torch.nn.functional.scaled_dot_product_attention",
                              "torch.nn.MultiheadAttention")
 
@@ -59,21 +61,6 @@ def _reraise_with_hint(exc: FeedbackError, hint: str) -> None:
     raise exc
 
 
-def _first_failing(arr: np.ndarray, expected: np.ndarray, label: str,
-                   diagnoses: Sequence[tuple[Any, str]], rtol: float = 1e-6, atol: float = 1e-8) -> None:
-    """Try the known mistakes before any other check (check_close looks for NaN first, but a
-    known mistake may itself produce NaN, and then its own message is the more useful one)."""
-    __tracebackhide__ = True
-    if matches(arr, expected, rtol, atol):
-        return
-    for wrong, message in diagnoses:
-        if wrong is None:
-            continue
-        hit = wrong(arr) if callable(wrong) else matches(arr, wrong, rtol, atol)
-        if hit:
-            fail(f"{label} returned a wrong result. {message}")
-
-
 # --------------------------------------------------------------------------- masks (shared)
 
 def _check_bool_mask(result: Any, expected: np.ndarray, label: str, diagnoses: Sequence[tuple[Any, str]],
@@ -81,8 +68,8 @@ def _check_bool_mask(result: Any, expected: np.ndarray, label: str, diagnoses: S
     """Grade a mask: first its True/False pattern (compared as 0/1 floats), then its type."""
     __tracebackhide__ = True
     arr = to_array(result, label)
-    _first_failing(arr, expected, label, diagnoses)
-    check_close(arr, expected, label, shape_hint=shape_hint, show_values=True)
+    check_close(arr, expected, label, shape_hint=shape_hint,
+                diagnoses=[(wrong, message) for wrong, message in diagnoses if wrong is not None])
     if not isinstance(result, np.ndarray):
         fail(f"{label} has the right True/False pattern but returned a {type(result).__name__}; "
              "return a numpy array of dtype bool.")
@@ -183,6 +170,9 @@ def check_padding_mask(padding_mask: Callable, hidden: bool = False) -> None:
             (expected[:, ::-1] if not matches(expected[:, ::-1], expected) else None,
              "The True entries are at the end of each row (left padding). In this course the real "
              "tokens come first and the padding is added at the end."),
+            (lambda a, width=int(lengths.max(initial=0)): width < M and a.shape == (len(lengths), width),
+             "It has max(lengths) columns. Every row must be max_len long: the batch is padded up to "
+             "max_len, even when no sequence in it is that long."),
             (sliced if full.any() else None,
              "A sequence with no padding at all (length == max_len) came out all False. Watch out for "
              "slices with a negative bound such as [:-k] or [-k:]: when k is 0, -0 is 0, and the "
@@ -254,6 +244,9 @@ def _cross_cases(hidden: bool) -> list[_Cross]:
     big_mask = np.ones((3, 8), dtype=bool)
     big_mask[:, 5:] = False
     big_mask[1, :2] = False
+    top_blocked = _random_case((2,), 3, 5, 4, 3, 2, seed=20, scale=25.0)
+    scores = (top_blocked.X_q @ top_blocked.W[0]) @ np.swapaxes(top_blocked.X_kv @ top_blocked.W[1], -1, -2)
+    top_blocked.mask = scores < scores.max(axis=-1, keepdims=True)        # each query's best key blocked
     return [
         _random_case((), 7, 5, 6, 4, 3, seed=11),                           # translation-like, no mask
         _random_case((), 4, 6, 3, 5, 2, seed=12, mask=row_mask),            # (n_q, n_kv) mask
@@ -263,108 +256,13 @@ def _cross_cases(hidden: bool) -> list[_Cross]:
         _random_case((), 3, 8, 4, 4, 4, seed=16, mask=big_mask, scale=25.0),  # large scores
         _random_case((2,), 1, 4, 1, 2, 1, seed=19, scale=1.0),              # one query, d_model = d_v = 1
         _random_case((), 6, 1, 3, 2, 2, seed=18),                           # one key
+        top_blocked,                                                        # large scores, best key blocked
+        _random_case((2,), 3, 4, 3, 2, 2, seed=21, mask=np.array([True, False, True, True])),  # (n_kv,)
     ]
 
 
-def _nan_rows(w: np.ndarray) -> np.ndarray | None:
-    """``w`` with its all-zero rows (fully masked queries) turned into NaN, as 0/0 would make them."""
-    empty = (w == 0).all(axis=-1, keepdims=True)
-    return np.where(empty, np.nan, w) if empty.any() else None
-
-
-def _try(f: Callable[[], np.ndarray]) -> np.ndarray | None:
-    """The result of a mistaken computation, or None where that mistake cannot even run."""
-    try:
-        with np.errstate(all="ignore"):
-            return f()
-    except (ValueError, IndexError):
-        return None
-
-
-def _weight_diagnoses(case: _Cross, Q: np.ndarray, K: np.ndarray, d_model: int,
-                      expected: np.ndarray) -> list[tuple[Any, str]]:
-    """(what a known mistake returns as weights, message) for one case. Mistakes that happen to give
-    the right weights on this case are left out; each remaining one is also tried with NaN in its
-    fully masked rows (what it gives when 0/0 is not handled)."""
-    W_q, W_k, _ = case.W
-    d_k = Q.shape[-1]
-    mask = case.mask
-    full = None if mask is None else np.broadcast_to(mask, Q.shape[:-2] + (Q.shape[-2], K.shape[-2]))
-
-    def weights_of(S: np.ndarray, allowed: np.ndarray | None = full, axis: int = -1) -> np.ndarray:
-        return softmax(S, axis=axis) if allowed is None else masked_softmax(S, allowed, axis=axis)
-
-    S = Q @ np.swapaxes(K, -1, -2)
-    found: list[tuple[Any, str]] = [
-        (weights_of(S),
-         "It looks like the scores were not divided by sqrt(d_k) before the softmax (d_k is the size of "
-         "the queries and keys, the number of columns of W_q)."),
-        (weights_of(S / d_k) if d_k != 1 else None,
-         "It looks like the scores were divided by d_k itself; the scaling is by the square root, "
-         "sqrt(d_k)."),
-        (weights_of(S / np.sqrt(d_model)) if d_model != d_k else None,
-         "It looks like the scores were divided by sqrt(d_model) (the size of the token vectors); scale "
-         "by sqrt(d_k), the size of the queries and keys."),
-        (weights_of((case.X_q @ W_k) @ np.swapaxes(K, -1, -2) / np.sqrt(d_k)),
-         "The queries look projected with W_k: queries are X_q @ W_q."),
-        (weights_of(Q @ np.swapaxes(case.X_kv @ W_q, -1, -2) / np.sqrt(d_k)),
-         "The keys look projected with W_q: keys are X_kv @ W_k."),
-        (_try(lambda: weights_of(S / np.sqrt(d_k), axis=-2)),
-         "Each *key's* weights sum to 1 (the softmax ran over the query axis). Every query spreads its "
-         "attention over the keys, so normalise along the last axis, the keys."),
-        (_try(lambda: weights_of(Q @ np.transpose(K) / np.sqrt(d_k))) if K.ndim > 2 else None,
-         "With leading batch axes, .T reverses *all* the axes of an array, not just the last two: "
-         "transpose only the last two axes of the keys."),
-    ]
-    if mask is not None:
-        scaled = S / np.sqrt(d_k)
-        plain = softmax(scaled)
-        uniform = np.where((~full).all(-1, keepdims=True), 1.0 / K.shape[-2], weights_of(scaled))
-        found += [
-            (plain if not matches(plain, weights_of(scaled)) else None,
-             "It is the result without the mask: the mask was ignored. Keys where the mask is False "
-             "must get exactly 0 weight."),
-            (weights_of(scaled, ~full),
-             "The mask was used the wrong way round: True means the query MAY attend to that key, so "
-             "the keys where the mask is False are the ones to exclude."),
-            (plain * full if not matches(plain * full, weights_of(scaled)) else None,
-             "The masked weights were set to 0 after the softmax, so the rows no longer sum to 1. Mask "
-             "the scores before the softmax (a score of -inf becomes a weight of exactly 0)."),
-            (uniform if not matches(uniform, weights_of(scaled)) else None,
-             "A query whose mask row is all False got equal weights on every key. That happens when "
-             "masked scores are set to a large negative number (like -1e9) instead of -inf: then a "
-             "fully masked row is uniform. Such a query has nothing to attend to, so its weights "
-             "must all be 0 (and its output row 0)."),
-        ]
-    found = [(w, msg) for w, msg in found if w is not None and not matches(w, expected, 1e-5, 1e-9)]
-    return found + [(_nan_rows(w), msg) for w, msg in found if _nan_rows(w) is not None]
-
-
-def _cross_hint(case: _Cross, Q: np.ndarray, K: np.ndarray, error: str) -> str:
-    """What to look at when the student's cross_attention raised ``error`` on this case."""
-    batch = Q.shape[:-2]
-    scores_shape = batch + (Q.shape[-2], K.shape[-2])
-    hints = []
-    if case.mask is not None and case.mask.shape != scores_shape and "boolean index" in error:
-        hints.append(f"The mask has shape {case.mask.shape}, fewer or shorter axes than the scores "
-                     f"{scores_shape}: it must be broadcast against them (as np.where does), not used "
-                     "to index them.")
-    if batch and ("matmul" in error or "broadcast" in error):
-        hints.append(f"This case has leading batch axes {batch}: note that .T reverses all axes of an "
-                     "array, so to transpose the keys of a batch swap only their last two axes.")
-    hints.append("Check the shapes: Q = X_q @ W_q is (..., n_q, d_k); K = X_kv @ W_k is (..., n_kv, d_k) "
+_CROSS_SHAPES = ("Check the shapes: Q = X_q @ W_q is (..., n_q, d_k); K = X_kv @ W_k is (..., n_kv, d_k) "
                  "and V = X_kv @ W_v is (..., n_kv, d_v); the weights are (..., n_q, n_kv).")
-    return " ".join(hints)
-
-
-def _pair(returned: Any, label: str) -> tuple[Any, Any]:
-    __tracebackhide__ = True
-    if isinstance(returned, np.ndarray) or not isinstance(returned, (tuple, list)):
-        fail(f"{label} returned a single {type(returned).__name__}; cross_attention must return two "
-             "arrays, the pair (output, weights).")
-    if len(returned) != 2:
-        fail(f"{label} returned {len(returned)} things; it must return the pair (output, weights).")
-    return returned[0], returned[1]
 
 
 def check_cross_attention(cross_attention: Callable, hidden: bool = False) -> None:
@@ -372,71 +270,22 @@ def check_cross_attention(cross_attention: Callable, hidden: bool = False) -> No
     output (..., n_q, d_v), weights (..., n_q, n_kv)."""
     __tracebackhide__ = True
     for case in _cross_cases(hidden):
-        W_q, W_k, W_v = case.W
-        out_expected, w_expected = attention.cross_attention(case.X_q, case.X_kv, W_q, W_k, W_v, case.mask)
-        Q, K, V = case.X_q @ W_q, case.X_kv @ W_k, case.X_kv @ W_v
-        d_model = case.X_q.shape[-1]
-        n_q, n_kv = Q.shape[-2], K.shape[-2]
-        batch = Q.shape[:-2]
-        args = {"X_q": case.X_q, "X_kv": case.X_kv, "W_q": W_q, "W_k": W_k, "W_v": W_v}
-        shown = [f"{k} of shape {v.shape}" for k, v in args.items()]
-        shown.append("mask=None" if case.mask is None else f"mask of shape {case.mask.shape}")
-        label = f"cross_attention({', '.join(shown)})"
-        kwargs = {} if case.mask is None else {"mask": case.mask}
-        diagnoses = _weight_diagnoses(case, Q, K, d_model, w_expected)
-        try:
-            returned = call_student(cross_attention, "cross_attention", *args.values(),
-                                    forbidden=FORBIDDEN["cross_attention"], label=label, **kwargs)
-        except FeedbackError as exc:
-            _reraise_with_hint(exc, _cross_hint(case, Q, K, str(exc)))
-        output, weights = _pair(returned, label)
-        output = to_array(output, f"the output of {label}")
-        weights = to_array(weights, f"the weights of {label}")
-
-        if (output.shape == w_expected.shape and weights.shape == out_expected.shape
-                and output.shape != weights.shape and matches(output, w_expected)):
-            fail(f"{label} returned (weights, output); return them in the order (output, weights).")
-
-        w_label = f"the weights of {label}"
-        shape_diagnoses = [
-            (lambda a: a.shape == batch + (n_kv, n_q),
-             "They have one row per X_kv token and one column per X_q token. The weights need one row per "
-             "query and one column per key: queries come from X_q (the sequence that asks), keys and "
-             "values from X_kv (the sequence it reads from), and the scores are Q times K transposed."),
-            (lambda a: a.shape == batch + (n_q, n_q),
+        n_q, n_kv, batch = case.X_q.shape[-2], case.X_kv.shape[-2], case.X_q.shape[:-2]
+        sequences: Diagnoses = [
+            (lambda a: n_q != n_kv and a.shape == batch + (n_kv, n_q),
+             "They have one row per X_kv token and one column per X_q token. The weights need one row "
+             "per query and one column per key: queries come from X_q (the sequence that asks), keys "
+             "and values from X_kv (the sequence it reads from), and the scores are Q times K "
+             "transposed."),
+            (lambda a: n_q != n_kv and a.shape == batch + (n_q, n_q),
              "They are square, (n_q, n_q), as in self-attention: the keys (and values) must come from "
              "X_kv, the other sequence, not from X_q."),
         ]
-        _first_failing(weights, w_expected, w_label, diagnoses + shape_diagnoses, rtol=1e-5, atol=1e-9)
-        empty = case.mask is not None and bool((~np.broadcast_to(case.mask, w_expected.shape)).all(-1).any())
-        big = float(np.abs(Q @ np.swapaxes(K, -1, -2)).max()) > 700
-        finite_hint = ""
-        if empty:
-            finite_hint = ("Some queries in this case have a mask row that is all False: nothing to attend "
-                           "to. exp(-inf) / sum(exp(-inf)) is 0/0 = NaN; give such a query all-zero weights "
-                           "(and so a zero output row) instead.")
-        elif big:
-            finite_hint = ("The scores here are large (in the thousands) and np.exp overflows above about "
-                           "709: subtract each query's largest score before exponentiating.")
-        check_close(weights, w_expected, w_label, rtol=1e-5, atol=1e-9, finite_hint=finite_hint,
-                    shape_hint="The weights have one row per query (from X_q) and one column per key "
-                               "(from X_kv): shape (..., n_q, n_kv).")
-
-        o_label = f"the output of {label}"
-        w = w_expected
-        out_diagnoses = [
-            (w @ case.X_kv if case.X_kv.shape[-1] != V.shape[-1] or not matches(w @ case.X_kv, out_expected)
-             else None,
-             "The weights are right, but the output averages the raw X_kv rows: the values are "
-             "V = X_kv @ W_v."),
-            (w @ K if K.shape[-1] != V.shape[-1] or not matches(w @ K, out_expected) else None,
-             "The weights are right, but the output averages the keys: it should average the values "
-             "V = X_kv @ W_v."),
-            (_nan_rows(out_expected) if empty else None,
-             "The weights are right but the output has NaN rows where a query has nothing to attend to: "
-             "those output rows should be 0."),
-        ]
-        _first_failing(output, out_expected, o_label, out_diagnoses, rtol=1e-5, atol=1e-9)
-        check_close(output, out_expected, o_label, rtol=1e-5, atol=1e-9,
-                    shape_hint="The output has one row per query and d_v columns (the columns of W_v): "
-                               "shape (..., n_q, d_v).")
+        args = {"X_q": case.X_q, "X_kv": case.X_kv, "W_q": case.W[0], "W_k": case.W[1], "W_v": case.W[2]}
+        grade_projected_pair(cross_attention, "cross_attention", args, case.X_q, case.X_kv, case.W, case.mask,
+                             extra=sequences, forbidden=FORBIDDEN["cross_attention"],
+                             weights_hint="The weights have one row per query (from X_q) and one column "
+                                          "per key (from X_kv): shape (..., n_q, n_kv).",
+                             output_hint="The output has one row per query and d_v columns (the columns of "
+                                         "W_v): shape (..., n_q, d_v).",
+                             shapes_hint=_CROSS_SHAPES)

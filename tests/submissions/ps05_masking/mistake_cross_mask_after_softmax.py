@@ -1,5 +1,5 @@
 # expect: partial
-# feedback: set to 0 after the softmax
+# feedback: The weights were masked after the softmax
 # %% cross_attention
 def cross_attention(X_q, X_kv, W_q, W_k, W_v, mask=None):
     Q, K, V = X_q @ W_q, X_kv @ W_k, X_kv @ W_v

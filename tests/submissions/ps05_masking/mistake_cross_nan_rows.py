@@ -1,5 +1,5 @@
 # expect: partial
-# feedback: exp(-inf) / sum(exp(-inf)) is 0/0 = NaN
+# feedback: holds NaN in the rows of queries whose mask row is all False
 # %% cross_attention
 def cross_attention(X_q, X_kv, W_q, W_k, W_v, mask=None):
     Q, K, V = X_q @ W_q, X_kv @ W_k, X_kv @ W_v

@@ -1,0 +1,12 @@
+# expect: partial
+# feedback: the output was computed from the scores
+# The output multiplies the scores, not the weights, with V.
+# %% scaled_dot_product_attention
+def scaled_dot_product_attention(Q, K, V, mask=None):
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -np.inf)
+    m = s.max(-1, keepdims=True); m = np.where(np.isfinite(m), m, 0)
+    e = np.exp(s - m); t = e.sum(-1, keepdims=True)
+    w = np.divide(e, t, out=np.zeros_like(e), where=t > 0)
+    return np.where(np.isfinite(s), s, 0) @ V, w
