@@ -193,3 +193,31 @@ def test_catalog_reads_points_from_nbgrader_metadata(tmp_path):
     (folder / "demo.ipynb").write_text(json.dumps(nb))
     with pytest.raises(ValueError, match="extra_test"):
         graded_items(tmp_path)
+
+
+def test_tripwire_catches_a_copy_of_forbidden_code_and_private_torch_softmax():
+    import types
+
+    import torch
+
+    from qkv_course import softmax as reference
+
+    copy = types.FunctionType(reference.softmax.__code__, {**vars(reference), "__name__": "__main__"},
+                              "softmax", reference.softmax.__defaults__)
+    with Tripwire({"qkv_course.softmax.softmax": "the course's softmax"}) as wire:
+        copy(np.array([1.0, 2.0]))
+    assert wire.hits == ["the course's softmax"]
+    with Tripwire(shortcuts("torch.softmax")) as wire:
+        torch._softmax(torch.zeros(3), 0, False)
+    assert wire.hits == ["torch.softmax"]
+
+
+def test_exit_in_a_student_function_is_feedback_and_close_values_show_enough_digits():
+    def leaves():
+        raise SystemExit(0)
+
+    with pytest.raises(FeedbackError, match="SystemExit"):
+        call_student(leaves, "f")
+    expected = np.array([1.0, 3.40761234567])
+    with pytest.raises(FeedbackError, match=r"returned 3\.407612\d* where 3\.407612\d* was expected"):
+        check_close(expected.astype(np.float32).astype(np.float64), expected, "f", rtol=1e-12, atol=0)

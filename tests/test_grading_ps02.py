@@ -433,12 +433,12 @@ def test_more_torch_shortcuts_are_refused():
     t = torch.from_numpy
     cases = [
         (ps02.check_softmax, lambda x, axis=-1: torch.special.log_softmax(t(x), axis).exp().numpy(),
-         "torch.special.log_softmax"),
-        (ps02.check_softmax, lambda x, axis=-1: torch._softmax(t(x), axis, False).numpy(), "torch._softmax"),
+         "torch.softmax"),
+        (ps02.check_softmax, lambda x, axis=-1: torch._softmax(t(x), axis, False).numpy(), "torch.softmax"),
         (ps02.check_logsumexp, lambda x, axis=-1: torch.logcumsumexp(t(x), axis).select(axis, -1).numpy(),
-         "torch.logcumsumexp"),
+         "torch.logsumexp"),
         (ps02.check_masked_softmax, lambda s, m, axis=-1: torch.special.log_softmax(
-            t(np.where(m, s, -1e300)), axis).exp().numpy() * m, "torch.special.log_softmax"),
+            t(np.where(m, s, -1e300)), axis).exp().numpy() * m, "torch.softmax"),
     ]
     for check, fn, name in cases:
         with pytest.raises(FeedbackError, match=f"calls {name}"):

@@ -106,6 +106,9 @@ def call_student(
         stub = True  # reported below, outside this handler, so no traceback of the stub is chained
     except FeedbackError:
         raise
+    except SystemExit:
+        fail(f"calling {call} raised SystemExit (exit() or sys.exit()): a graded function must "
+             "return its result instead of stopping Python.")
     except Exception as exc:  # the student's error: keep its traceback, which points into their code
         fail(f"calling {call} raised {type(exc).__name__}: {exc}")
     if stub:
@@ -256,7 +259,10 @@ def check_close(
     worst = tuple(int(i) for i in np.unravel_index(int(err.argmax()), err.shape)) if err.size else ()
     msg = f"{name} returned wrong values in {int(bad.sum())} of {arr.size} entries"
     if show_values:
-        msg += f"; e.g. at index {worst} it returned {arr[worst]:.6g} where {expected[worst]:.6g} was expected"
+        got, want, digits = float(arr[worst]), float(expected[worst]), 6
+        while f"{got:.{digits}g}" == f"{want:.{digits}g}" and digits < 17:
+            digits += 1  # e.g. float32 rounding: show enough digits for the two to differ
+        msg += f"; e.g. at index {worst} it returned {got:.{digits}g} where {want:.{digits}g} was expected"
     fail(msg + ".")
 
 

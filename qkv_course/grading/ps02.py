@@ -32,21 +32,8 @@ def _reference(*names: str) -> dict[str, str]:
     return {f"qkv_course.softmax.{n}": f"qkv_course.softmax.{n}" for n in names}
 
 
-# Torch entry points that tripwire.SHORTCUTS does not list (yet): torch.special.log_softmax, the
-# private torch._softmax / torch._log_softmax, and the last entry of torch.logcumsumexp (a
-# log-sum-exp in disguise).
-_MORE_TORCH_SOFTMAX = {
-    "torch._C._special.special_log_softmax": "torch.special.log_softmax",
-    "torch._VariableFunctionsClass._softmax": "torch._softmax",
-    "torch._VariableFunctionsClass._log_softmax": "torch._log_softmax",
-}
-_MORE_TORCH_LOGSUMEXP = {
-    "torch._VariableFunctionsClass.logcumsumexp": "torch.logcumsumexp",
-    "torch.Tensor.logcumsumexp": "torch.logcumsumexp",
-}
-_LIBRARY_SOFTMAX = {**shortcuts("torch.softmax", "scipy.special.softmax"), **_MORE_TORCH_SOFTMAX}
-_LIBRARY_LOGSUMEXP = {**shortcuts("torch.logsumexp", "scipy.special.logsumexp"),
-                      **_MORE_TORCH_LOGSUMEXP}
+_LIBRARY_SOFTMAX = shortcuts("torch.softmax", "scipy.special.softmax")
+_LIBRARY_LOGSUMEXP = shortcuts("torch.logsumexp", "scipy.special.logsumexp")
 
 #: What each graded function may not call (internal name -> name shown to the student).
 #: logsumexp and masked_softmax may use the reference softmax (and masked_softmax the reference

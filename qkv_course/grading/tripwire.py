@@ -9,13 +9,16 @@ function runs, with :func:`sys.setprofile`, and matches the *called code*:
 * Python functions by their defining module and qualified name
   (``torch.nn.functional.softmax``), however they were imported or renamed;
 * C functions and methods (``torch.softmax``, ``tensor.softmax(...)``) by the
-  module or type they belong to and their name.
+  module or type they belong to and their name;
+* copies of a forbidden Python function (``types.FunctionType(ref.__code__, ...)``)
+  by its code object, which the copy shares.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
+from types import CodeType
 from types import FrameType
 from typing import Any, Iterable, Mapping
 
@@ -31,6 +34,9 @@ SHORTCUTS: Mapping[str, tuple[str, ...]] = {
         "torch._VariableFunctionsClass.log_softmax",
         "torch.Tensor.log_softmax",
         "torch.nn.functional.log_softmax",
+        "torch._C._special.special_log_softmax",
+        "torch._VariableFunctionsClass._softmax",
+        "torch._VariableFunctionsClass._log_softmax",
     ),
     "scipy.special.softmax": (
         "scipy.special._logsumexp.softmax",
@@ -40,6 +46,8 @@ SHORTCUTS: Mapping[str, tuple[str, ...]] = {
         "torch._VariableFunctionsClass.logsumexp",
         "torch.Tensor.logsumexp",
         "torch._C._special.special_logsumexp",
+        "torch._VariableFunctionsClass.logcumsumexp",  # its last entry is a log-sum-exp
+        "torch.Tensor.logcumsumexp",
     ),
     "scipy.special.logsumexp": ("scipy.special._logsumexp.logsumexp",),
     "torch.nn.functional.scaled_dot_product_attention": (
@@ -76,6 +84,20 @@ def _c_name(func: Any) -> str:
     return f"{module}.{name}"
 
 
+def _code_of(name: str) -> CodeType | None:
+    """The code object of the Python function called ``name`` (``module.qualname``), if its
+    module is already imported; None for C functions and unknown names."""
+    parts = name.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        obj = sys.modules.get(".".join(parts[:i]))
+        if obj is None:
+            continue
+        for attr in parts[i:]:
+            obj = getattr(obj, attr, None)
+        return getattr(obj, "__code__", None) if isinstance(getattr(obj, "__code__", None), CodeType) else None
+    return None
+
+
 class Tripwire:
     """Context manager recording calls to forbidden functions.
 
@@ -90,17 +112,18 @@ class Tripwire:
         if not isinstance(forbidden, Mapping):
             forbidden = {name: name for name in forbidden}
         self.forbidden = dict(forbidden)
+        self.codes = {code: friendly for name, friendly in self.forbidden.items()
+                      if (code := _code_of(name)) is not None}
         self.hits: list[str] = []
         self.tampered = False
 
     def _hook(self, frame: FrameType, event: str, arg: Any) -> None:
         if event == "call":
-            name = _python_name(frame)
+            friendly = self.forbidden.get(_python_name(frame)) or self.codes.get(frame.f_code)
         elif event == "c_call":
-            name = _c_name(arg)
+            friendly = self.forbidden.get(_c_name(arg))
         else:
             return
-        friendly = self.forbidden.get(name)
         if friendly is not None and friendly not in self.hits:
             self.hits.append(friendly)
 
