@@ -269,7 +269,7 @@ def test_messages_do_not_show_hidden_arrays():
 def variant_failures(notebook: Path, checks: dict, answers: dict[str, str]) -> list[str]:
     """Run a variant's answer cells like the notebook does (the source solution where the variant
     gives no code, all in one namespace) and return the feedback of every failing check, visible
-    and hidden, of the cells the variant answers. (test_grading_ps05 uses it too.)"""
+    and hidden, of the cells the variant answers."""
     cells = {c.metadata["nbgrader"]["grade_id"]: strip_solution_markers(c.source)
              for c in nbformat.read(notebook, as_version=4).cells
              if c.metadata.get("nbgrader", {}).get("solution")}
@@ -287,23 +287,34 @@ def variant_failures(notebook: Path, checks: dict, answers: dict[str, str]) -> l
     return messages
 
 
-def test_there_are_enough_variants():
-    names = [p.stem for p in FOLDER.glob("*.py")]
+def assert_enough_variants(folder: Path) -> None:
+    """At least 6 mistakes and 3 correct alternatives in the pipeline folder, and more in more/."""
+    names = [p.stem for p in folder.glob("*.py")]
     assert sum(n.startswith("mistake_") for n in names) >= 6
     assert sum(n.startswith("correct_") for n in names) >= 3
-    assert len(VARIANTS) > len(names)
+    assert list((folder / "more").glob("*.py"))
 
 
-@pytest.mark.parametrize("path", VARIANTS, ids=lambda p: p.stem)
-def test_variant(path):
+def assert_variant_graded(path: Path, notebook: Path, checks: dict) -> None:
+    """A mistake fails with every feedback text its header names; a correct variant passes.
+    (test_grading_ps05 uses these helpers too.)"""
     answers, header = parse_variant(path)
-    failures = variant_failures(ROOT / "solutions" / "ps04_attention" / "attention.ipynb", CHECKS, answers)
+    failures = variant_failures(notebook, checks, answers)
     if header["expect"][0] == "full":
         assert not failures, f"{path.name} should pass, but: {failures}"
         return
     assert failures, f"{path.name} should lose points"
     for text in header.get("feedback", []):
         assert any(text in m for m in failures), f"{path.name}: {text!r} not in {failures}"
+
+
+def test_there_are_enough_variants():
+    assert_enough_variants(FOLDER)
+
+
+@pytest.mark.parametrize("path", VARIANTS, ids=lambda p: p.stem)
+def test_variant(path):
+    assert_variant_graded(path, ROOT / "solutions" / "ps04_attention" / "attention.ipynb", CHECKS)
 
 
 # --------------------------------------------------------------------------- what the review found

@@ -42,9 +42,11 @@ __all__ = [
     "output_diagnoses",
     "error_hint",
     "split_pair",
+    "check_array",
     "grade_pair",
     "grade_projected_pair",
     "KT_HINT",
+    "EMPTY_FIX",
     "RTOL",
 ]
 
@@ -61,6 +63,8 @@ _ndarray = np.ndarray
 KT_FIX = ("K.T reverses every axis; swap only the last two (n_k and d_k), so that each batch "
           "element's queries meet that element's keys.")
 KT_HINT = f"K has leading batch axes here: {KT_FIX}"
+EMPTY_FIX = ("A query with nothing to attend to should get all-zero weights, and so a zero output row: "
+             "handle those rows on purpose.")
 
 
 @dataclass
@@ -464,10 +468,12 @@ def split_pair(result: Any, label: str, att: Attention, out_shape: tuple | None 
     return first, second
 
 
-def _check(arr: np.ndarray, expected: np.ndarray, label: str, diagnoses: Diagnoses, *,
-           empty: np.ndarray | None, atol: float, shape_hint: str, finite_hint: str) -> None:
-    """Grade one array: the known mistakes first (one may itself hold NaN), then NaN confined to
-    the rows of queries with nothing to attend to, then shape, finiteness and values."""
+def check_array(arr: np.ndarray, expected: np.ndarray, label: str, diagnoses: Diagnoses, *,
+                empty: np.ndarray | None, atol: float, shape_hint: str, finite_hint: str = "",
+                empty_fix: str = EMPTY_FIX) -> None:
+    """Grade one array of the pair: the known mistakes first (one may itself hold NaN), then NaN
+    confined to the rows of queries with nothing to attend to (``empty``, (..., n_q) or None; the
+    message ends with ``empty_fix``), then shape, finiteness and values."""
     __tracebackhide__ = True
     if matches(arr, expected, RTOL, atol):
         return
@@ -479,9 +485,7 @@ def _check(arr: np.ndarray, expected: np.ndarray, label: str, diagnoses: Diagnos
         if bad_rows.any() and not (bad_rows & ~empty).any():
             fail(f"{label} holds NaN in the rows of queries whose mask row is all False (no key may be "
                  "attended to). With every score of such a row at -inf, the softmax computes "
-                 "-inf - (-inf), or exp(-inf) / sum(exp(-inf)) = 0/0, and both are NaN. A query "
-                 "with nothing to attend to should get all-zero weights, and so a zero output row: "
-                 "handle those rows on purpose.")
+                 f"-inf - (-inf), or exp(-inf) / sum(exp(-inf)) = 0/0, and both are NaN. {empty_fix}")
     if arr.shape != expected.shape and arr.ndim and np.ndim(expected):
         try:
             broadcasts = np.broadcast_shapes(arr.shape, expected.shape) == expected.shape
@@ -550,7 +554,7 @@ def grade_pair(
         raise FeedbackError(f"{message}\n{hint}") from (err.__context__ or err)
     output, weights = split_pair(result, label, att, expected_out.shape)
     w_label = f"{label} (its 2nd item, the weights)"
-    _check(weights, att.weights, w_label, weight_diagnoses, empty=att.empty, atol=_ATOL,
+    check_array(weights, att.weights, w_label, weight_diagnoses, empty=att.empty, atol=_ATOL,
            shape_hint=weights_hint, finite_hint=_overflow_hint(att))
     blocked = att.blocked
     if blocked is not None and (weights[blocked] != 0).any():
@@ -559,7 +563,7 @@ def grade_pair(
              "the mask is False must get exactly 0. A finite fill value such as -30 or -100 still "
              "leaves exp(fill - max) above zero: make sure a blocked score cannot contribute anything.")
     scale = float(np.abs(att.V).max(initial=1.0))
-    _check(output, expected_out, f"{label} (its 1st item, the output)", out_diagnoses,
+    check_array(output, expected_out, f"{label} (its 1st item, the output)", out_diagnoses,
            empty=att.empty, atol=_ATOL * max(scale, 1.0), shape_hint=output_hint,
            finite_hint=_overflow_hint(att))
 
