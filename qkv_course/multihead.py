@@ -37,13 +37,22 @@ def head_size(d_model: int, num_heads: int) -> int:
     return d_model // int(num_heads)
 
 
+def _array(X: np.ndarray, min_ndim: int, axes: str) -> np.ndarray:
+    """``X`` as an array of at least ``min_ndim`` axes. Splitting and merging only move numbers,
+    so NaN and infinity pass through unchanged."""
+    X = np.asarray(X)
+    if X.ndim < min_ndim:
+        raise ValueError(f"X must have at least {min_ndim} axes, {axes}, got shape {X.shape}")
+    return X
+
+
 def split_heads(X: np.ndarray, num_heads: int) -> np.ndarray:
     """(..., n, d_model) -> (..., num_heads, n, d_head), d_head = d_model // num_heads.
 
     Head h holds the columns ``h*d_head:(h+1)*d_head`` of every token. Raises
     ``ValueError`` when d_model is not a multiple of num_heads.
     """
-    X = as_array(X, "X", min_ndim=2)
+    X = _array(X, 2, "(..., n, d_model)")
     *batch, n, d_model = X.shape
     d_head = head_size(d_model, num_heads)
     # (..., n, num_heads, d_head): each token's features cut into num_heads pieces ...
@@ -55,7 +64,7 @@ def split_heads(X: np.ndarray, num_heads: int) -> np.ndarray:
 def merge_heads(X: np.ndarray) -> np.ndarray:
     """(..., num_heads, n, d_head) -> (..., n, num_heads * d_head): the inverse of
     :func:`split_heads`, each token's heads side by side in head order."""
-    X = as_array(X, "X", min_ndim=3)
+    X = _array(X, 3, "(..., num_heads, n, d_head)")
     *batch, num_heads, n, d_head = X.shape
     return np.swapaxes(X, -3, -2).reshape(*batch, n, num_heads * d_head)
 

@@ -56,6 +56,8 @@ def test_split_heads_raises_value_error_when_features_do_not_divide(d_model, num
 def test_merge_heads_needs_a_heads_axis():
     with pytest.raises(ValueError, match="at least 3 axes"):
         multihead.merge_heads(np.ones((4, 6)))
+    H = np.full((2, 3, 2), np.nan)
+    assert np.isnan(multihead.merge_heads(H)).all() and multihead.merge_heads(H).shape == (3, 4)
 
 
 # --------------------------------------------------------------------------- numpy multi-head attention
