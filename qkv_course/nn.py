@@ -66,7 +66,8 @@ class MultiHeadAttention(nn.Module):
     def __init__(self, d_model: int, num_heads: int, bias: bool = True):
         super().__init__()
         if num_heads < 1 or d_model % num_heads:
-            raise ValueError(f"d_model={d_model} features cannot be split evenly into num_heads={num_heads} heads")
+            raise ValueError(f"d_model={d_model} features cannot be split evenly into "
+                             f"num_heads={num_heads} heads")
         self.d_model, self.num_heads, self.d_head = d_model, num_heads, d_model // num_heads
         self.W_q = nn.Linear(d_model, d_model, bias=bias)
         self.W_k = nn.Linear(d_model, d_model, bias=bias)
@@ -85,7 +86,8 @@ class MultiHeadAttention(nn.Module):
     def forward(self, X: torch.Tensor, mask=None, average_attn_weights: bool = True
                 ) -> tuple[torch.Tensor, torch.Tensor]:
         if X.shape[-1] != self.d_model:
-            raise ValueError(f"X has {X.shape[-1]} features (shape {tuple(X.shape)}) but this layer expects d_model={self.d_model}")
+            raise ValueError(f"X has {X.shape[-1]} features (shape {tuple(X.shape)}) but this layer "
+                             f"expects d_model={self.d_model}")
         Q, K, V = (self.split_heads(W(X)) for W in (self.W_q, self.W_k, self.W_v))
         scores = Q @ K.transpose(-1, -2) / math.sqrt(self.d_head)        # (..., H, n, n)
         if mask is not None:

@@ -36,7 +36,8 @@ from torch import nn
 from .. import multihead
 from ..masks import causal_mask, key_padding_mask, padding_mask
 from ..nn import MultiHeadAttention as _ReferenceLayer
-from .attention_checks import RTOL, Attention, Diagnoses, error_hint, split_pair, weight_diagnoses
+from .attention_checks import (RTOL, Attention, Diagnoses, check_array, error_hint, split_pair,
+                               weight_diagnoses)
 from .core import FeedbackError, call_student, check_call, check_close, fail, matches, to_array
 from .tripwire import shortcuts
 
@@ -122,7 +123,7 @@ def _split_cases(hidden: bool) -> tuple[list[SplitCase], list[SplitCase]]:
     """(cases that split, cases that must raise ValueError)."""
     rng = np.random.default_rng(60 if hidden else 61)
     if not hidden:
-        return ([SplitCase(_labelled(3, 6), 2), SplitCase(rng.normal(size=(2, 4, 6)), 3)],
+        return ([SplitCase(_labelled(4, 6), 2), SplitCase(rng.normal(size=(2, 4, 6)), 3)],
                 [SplitCase(_labelled(3, 10), 4)])
     return ([
         SplitCase(rng.normal(size=(5, 8)), 4),
@@ -220,7 +221,8 @@ def _check_value_error(split_heads: Callable, case: SplitCase) -> None:
            f"multiple of {h})")
     if isinstance(outcome, _Returned):
         shape = getattr(outcome.value, "shape", None)
-        what = f"an array of shape {tuple(shape)}" if shape is not None else f"a {type(outcome.value).__name__}"
+        what = (f"an array of shape {tuple(shape)}" if shape is not None
+                else f"a {type(outcome.value).__name__}")
         fail(f"{label} returned {what} without complaint, but {why}: some features would be lost or "
              "the heads would differ in size. Check for this case and raise ValueError with a "
              "message that says what is wrong.")
@@ -257,7 +259,7 @@ def _merge_cases(hidden: bool) -> list[tuple[np.ndarray, int]]:
     """(X, num_heads): merge_heads gets split_heads(X, num_heads) and must give back X."""
     rng = np.random.default_rng(62 if hidden else 63)
     if not hidden:
-        return [(_labelled(3, 6), 2), (rng.normal(size=(2, 4, 6)), 3)]
+        return [(_labelled(4, 6), 2), (rng.normal(size=(2, 4, 6)), 3)]
     return [
         (rng.normal(size=(5, 8)), 4),
         (rng.normal(size=(3, 2, 6)), 2),
@@ -433,7 +435,8 @@ class Heads:
         single = att.softmax(self.Q @ np.swapaxes(self.K, -1, -2) / math.sqrt(d_model),
                              None if att.allowed is None else att.allowed[..., 0, :, :])
         found += [
-            (lambda a, s=self.batch + (n, n), w=att.weights: a.shape == s and matches(a, w.mean(axis=-3), RTOL, 1e-6),
+            (lambda a, s=self.batch + (n, n), w=att.weights.mean(axis=-3):
+                a.shape == s and matches(a, w, RTOL, 1e-6),
              "These are the weights averaged over the heads, (..., n, n). Return every head's "
              "weights, (..., num_heads, n, n): the average hides what each head does (torch's "
              "layer averages them only for display, by default)."),
@@ -510,25 +513,9 @@ def _nan_tolerant(diagnoses: Diagnoses, atol: float) -> Diagnoses:
     return list(diagnoses) + extra
 
 
-def _check_array(arr: np.ndarray, expected: np.ndarray, label: str, diagnoses: Diagnoses, *,
-                 empty: np.ndarray | None, atol: float, shape_hint: str, finite_hint: str = "") -> None:
-    """Grade one array of the pair: known mistakes first, then NaN confined to the rows of queries
-    with nothing to attend to, then shape, finiteness and values."""
-    __tracebackhide__ = True
-    if matches(arr, expected, RTOL, atol):
-        return
-    for wrong, message in diagnoses:
-        if wrong(arr) if callable(wrong) else matches(arr, wrong, RTOL, atol):
-            fail(f"{label} returned a wrong result. {message}")
-    if empty is not None and arr.shape == expected.shape:
-        bad_rows = (~np.isfinite(arr)).any(axis=-1)
-        if bad_rows.any() and not (bad_rows & ~empty).any():
-            fail(f"{label} holds NaN in the rows of queries whose mask row is all False (no key may "
-                 "be attended to). With every score of such a row at -inf the softmax computes 0/0. "
-                 "A query with nothing to attend to should get all-zero weights in every head, and "
-                 "so a zero row before W_o: handle those rows on purpose.")
-    check_close(arr, expected, label, rtol=RTOL, atol=atol, shape_hint=shape_hint,
-                finite_hint=finite_hint)
+#: The end of the message for NaN in the rows of queries with nothing to attend to.
+_EMPTY_FIX = ("A query with nothing to attend to should get all-zero weights in every head, and so a "
+              "zero row before W_o: handle those rows on purpose.")
 
 
 def _overflow_hint(att: Attention) -> str:
@@ -604,11 +591,11 @@ def check_multi_head_attention(multi_head_attention: Callable, hidden: bool = Fa
             raise FeedbackError(f"{message}\n{_mha_error_hint(heads, message)}") from (err.__context__ or err)
         output, weights = split_pair(result, label, att, heads.output.shape)
         w_label = f"{label} (its 2nd item, the weights)"
-        _check_array(weights, att.weights, w_label, weight_diag, empty=att.empty, atol=1e-6,
-                     finite_hint=_overflow_hint(att),
-                     shape_hint=f"The weights hold one (n, n) matrix per head: X {X.shape} with "
-                                f"num_heads = {case.num_heads} gives (..., num_heads, n, n) = "
-                                f"{att.weights.shape}.")
+        check_array(weights, att.weights, w_label, weight_diag, empty=att.empty, atol=1e-6,
+                    empty_fix=_EMPTY_FIX, finite_hint=_overflow_hint(att),
+                    shape_hint=f"The weights hold one (n, n) matrix per head: X {X.shape} with "
+                               f"num_heads = {case.num_heads} gives (..., num_heads, n, n) = "
+                               f"{att.weights.shape}.")
         blocked = att.blocked
         if blocked is not None and (weights[blocked] != 0).any():
             worst = float(np.abs(weights[blocked]).max())
@@ -616,11 +603,11 @@ def check_multi_head_attention(multi_head_attention: Callable, hidden: bool = Fa
                  "where the mask is False must get exactly 0 in every head. A finite fill value such "
                  "as -30 or -100 still leaves exp(fill - max) above zero.")
         scale = max(float(np.abs(heads.output).max(initial=1.0)), 1.0)
-        _check_array(output, heads.output, f"{label} (its 1st item, the output)", out_diag,
-                     empty=att.empty[..., 0, :] if att.empty is not None else None,
-                     atol=1e-6 * scale, finite_hint=_overflow_hint(att),
-                     shape_hint=f"The output has one row of d_model features per token, like X: "
-                                f"{heads.output.shape}.")
+        check_array(output, heads.output, f"{label} (its 1st item, the output)", out_diag,
+                    empty=None if att.empty is None else att.empty[..., 0, :], empty_fix=_EMPTY_FIX,
+                    atol=1e-6 * scale, finite_hint=_overflow_hint(att),
+                    shape_hint=f"The output has one row of d_model features per token, like X: "
+                               f"{heads.output.shape}.")
 
 
 # =========================================================================== the torch layer
@@ -759,7 +746,8 @@ def _explain_forward(message: str, layer: nn.Module) -> str:
         return (" The layer's parameters are float64 but X is float32, PyTorch's default dtype: create "
                 "the layers with the default dtype (no .double()).")
     if "masked_fill" in message and ("Bool" in message or "bool" in message):
-        return " The mask arrives as a torch bool tensor; masked_fill wants a bool mask (no conversion needed)."
+        return (" The mask arrives as a torch bool tensor, which masked_fill takes as it is (or negated "
+                "with ~): do not convert it to numbers.")
     return ""
 
 
@@ -783,7 +771,9 @@ def _layer_pair(result: Any, label: str, out_shape: tuple, w_shape: tuple, per_h
             fail(f"{label}: item {i} of what forward returned is a {type(t).__name__}; forward should "
                  "return torch tensors, so that gradients can flow back to the layers.")
     first, second = result
-    if tuple(first.shape) in (w_shape, per_head) and tuple(second.shape) == out_shape and out_shape not in (w_shape, per_head):
+    weight_shapes = (w_shape, per_head)
+    if (tuple(first.shape) in weight_shapes and tuple(second.shape) == out_shape
+            and out_shape not in weight_shapes):
         fail(f"{label} returned (weights, output), in that order: return the output first, "
              "(output, weights), as nn.MultiheadAttention does.")
     return first, second
@@ -844,14 +834,15 @@ def _check_layer_call(layer: nn.Module, linears: dict[str, nn.Linear], params: d
                    "sqrt(d_head)), and in float32 torch.exp overflows above about 88: subtract each "
                    "query's largest score before exponentiating, which leaves the softmax unchanged."
                    if top > 80 else "")
-    _check_array(w_np, expected_w, f"{label} (its 2nd item, the weights)", weight_diag, empty=None,
-                 atol=2e-5, finite_hint=finite_hint, shape_hint=f"forward returns the weights averaged over the heads, like "
-                                       f"nn.MultiheadAttention: (..., n, n) = {w_shape}.")
-    out_diag = [(w, m) for w, m in heads.output_mistakes()]
-    _check_array(out_np, heads.output, f"{label} (its 1st item, the output)", out_diag, empty=None,
-                 atol=2e-5 * max(1.0, float(np.abs(heads.output).max())), finite_hint=finite_hint,
-                 shape_hint=f"The output has one row of d_model features per token, like X: "
-                            f"{heads.output.shape}.")
+    check_array(w_np, expected_w, f"{label} (its 2nd item, the weights)", weight_diag, empty=None,
+                atol=2e-5, finite_hint=finite_hint,
+                shape_hint=f"forward returns the weights averaged over the heads, like "
+                           f"nn.MultiheadAttention: (..., n, n) = {w_shape}.")
+    check_array(out_np, heads.output, f"{label} (its 1st item, the output)", heads.output_mistakes(),
+                empty=None,
+                atol=2e-5 * max(1.0, float(np.abs(heads.output).max())), finite_hint=finite_hint,
+                shape_hint=f"The output has one row of d_model features per token, like X: "
+                           f"{heads.output.shape}.")
     params_list = [lin.weight for lin in linears.values()] + [lin.bias for lin in linears.values()]
     grads = torch.autograd.grad(output.sum() + weights.sum(), params_list, allow_unused=True)
     unused = [n for n, g in zip(_LINEARS, grads[:4]) if g is None]
