@@ -221,3 +221,21 @@ def test_exit_in_a_student_function_is_feedback_and_close_values_show_enough_dig
     expected = np.array([1.0, 3.40761234567])
     with pytest.raises(FeedbackError, match=r"returned 3\.407612\d* where 3\.407612\d* was expected"):
         check_close(expected.astype(np.float32).astype(np.float64), expected, "f", rtol=1e-12, atol=0)
+
+
+def test_ndarray_subclasses_are_read_as_plain_data_without_running_their_methods():
+    calls = []
+
+    class Lying(np.ndarray):
+        def __array_finalize__(self, obj):
+            calls.append("finalize")
+
+        def __eq__(self, other):
+            return True
+
+    lying = np.array([1.0, 2.0]).view(Lying)
+    calls.clear()
+    arr = to_array(lying, "f")
+    assert type(arr) is np.ndarray and arr.tolist() == [1.0, 2.0] and not calls
+    masked = np.ma.array([0.5, 9.0, 0.5], mask=[False, True, False])
+    assert to_array(masked, "f").tolist() == [0.5, 0.0, 0.5]

@@ -411,21 +411,6 @@ def _items(result: Any) -> list | None:
     return None
 
 
-def _trusted(x: Any, label: str) -> np.ndarray:
-    """``x`` as a trusted float64 array. Subclasses of ndarray are read as plain arrays (their
-    data, without their methods); a numpy masked array's masked entries count as 0."""
-    __tracebackhide__ = True
-    kind = type(x)
-    if issubclass(kind, _ndarray) and kind is not _ndarray:
-        plain = _ndarray.view(x, _ndarray)
-        if issubclass(kind, np.ma.MaskedArray):
-            hidden = object.__getattribute__(x, "__dict__").get("_mask")
-            if type(hidden) is _ndarray and hidden.dtype == np.bool_ and hidden.shape == plain.shape:
-                plain = np.where(hidden, 0, plain)
-        x = plain
-    return to_array(x, label)
-
-
 def split_pair(result: Any, label: str, att: Attention, out_shape: tuple | None = None
                ) -> tuple[np.ndarray, np.ndarray]:
     """The student's ``(output, weights)`` as trusted arrays, or a message about the pair itself."""
@@ -448,7 +433,7 @@ def split_pair(result: Any, label: str, att: Attention, out_shape: tuple | None 
         if result is not None and not _is_array_like(result) and not isinstance(result, np.number):
             fail(f"{label} returned a {type(result).__name__}; return the pair (output, weights) as a "
                  "tuple, e.g. with `return output, weights`.")
-        arr = _trusted(result, label)
+        arr = to_array(result, label)
         if arr.shape == out_shape:
             fail(f"{label} returned one array, shaped like the output {out_shape}. Return two "
                  "things, as a tuple: (output, weights); the tests check both.")
@@ -459,8 +444,8 @@ def split_pair(result: Any, label: str, att: Attention, out_shape: tuple | None 
              f"(output, weights) with shapes {out_shape} and {w_shape}.")
     if len(items) != 2:
         fail(f"{label} returned a tuple of {len(items)} items; return exactly two: (output, weights).")
-    first = _trusted(items[0], f"{label} (its 1st item, the output)")
-    second = _trusted(items[1], f"{label} (its 2nd item, the weights)")
+    first = to_array(items[0], f"{label} (its 1st item, the output)")
+    second = to_array(items[1], f"{label} (its 2nd item, the weights)")
     if first.shape == w_shape and second.shape == out_shape and (
             w_shape != out_shape or matches(first, att.weights, RTOL, _ATOL)):
         fail(f"{label} returned (weights, output), in that order: return the output first and "

@@ -136,6 +136,20 @@ def _report_noise(name: str, caught: list, stderr: str) -> None:
             print("   ", note)
 
 
+def _plain(x: np.ndarray) -> np.ndarray:
+    """The data of an ndarray subclass as a plain ndarray, without running any of the subclass's
+    methods; a numpy masked array's masked entries count as 0."""
+    kind = type(x)
+    if kind is _ndarray:
+        return x
+    plain = _ndarray.view(x, _ndarray)
+    if issubclass(kind, np.ma.MaskedArray):
+        hidden = object.__getattribute__(x, "__dict__").get("_mask")
+        if type(hidden) is _ndarray and hidden.dtype == np.bool_ and hidden.shape == plain.shape:
+            plain = np.where(hidden, 0, plain)
+    return plain
+
+
 def _plain_numbers(x: Any, depth: int = 0) -> bool:
     if depth > 8:
         return False
@@ -147,8 +161,9 @@ def _plain_numbers(x: Any, depth: int = 0) -> bool:
 def to_array(result: Any, name: str) -> np.ndarray:
     """Convert a student's result into a trusted plain ``float64`` ndarray.
 
-    Accepts numpy arrays and scalars, torch tensors, and (nested) lists of plain
-    numbers. Anything else fails with a message naming what was returned.
+    Accepts numpy arrays and scalars (an ndarray subclass is read as its plain data, a masked
+    array's masked entries as 0), torch tensors, and (nested) lists of plain numbers. Anything
+    else fails with a message naming what was returned.
     """
     __tracebackhide__ = True
     if result is None:
@@ -157,6 +172,7 @@ def to_array(result: Any, name: str) -> np.ndarray:
     if torch is not None and type(result) in (torch.Tensor, torch.nn.Parameter):
         result = result.detach().cpu().numpy()
     if isinstance(result, _ndarray):
+        result = _plain(result)
         if result.dtype.kind not in "biuf":
             fail(f"{name} returned an array of dtype {result.dtype}; it should hold real numbers (float).")
         return _ndarray.astype(result, _float64, copy=True).view(_ndarray)
