@@ -7,6 +7,8 @@ One module per idea of the book:
 * :mod:`qkv_course.projections`: chapter 3, queries, keys and values as linear maps of tokens.
 * :mod:`qkv_course.attention`: chapter 4, scaled dot-product attention; self- and cross-attention.
 * :mod:`qkv_course.masks`: chapter 5, causal and padding masks (True = may attend).
+* :mod:`qkv_course.multihead`: chapter 6, multi-head attention: split and merge heads, multi-head self-attention.
+* :mod:`qkv_course.complexity`: chapter 7, the cost of attention: FLOPs, memory, chunked (online-softmax) attention, approximations.
 * :mod:`qkv_course.nn`: torch ``nn.Module`` versions of the building blocks.
 * :mod:`qkv_course.plotting`: the book's figures.
 * :mod:`qkv_course.grading`: checks used by the assignments' tests.
