@@ -21,8 +21,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import attention, complexity, masks
+from .. import complexity, masks
 from ..softmax import masked_softmax, softmax
+from .attention_checks import Attention, output_diagnoses, weight_diagnoses
 from .core import FeedbackError, call_student, check_close, fail, matches, to_array
 from .tripwire import shortcuts
 
@@ -390,9 +391,10 @@ def _online(case: _Chunked, *, rescale_l: bool = True, rescale_acc: bool = True,
 
 @np.errstate(all="ignore")
 def _chunked_diagnoses(case: _Chunked) -> _Diagnoses:
-    """(wrong output, message) for the classic mistakes of a chunked / online softmax."""
+    """(wrong output, message) for the mistakes of a chunked / online softmax; the mistakes of any
+    attention (scaling, masks, axes) come from :mod:`.attention_checks`."""
     Q, K, V, c, mask = case.Q, case.K, case.V, case.chunk_size, case.mask
-    n_k, d_k = K.shape[-2], Q.shape[-1]
+    n_k = K.shape[-2]
     s = _scaled(case)
     allowed = None if mask is None else np.broadcast_to(mask, s.shape)
 
@@ -442,30 +444,11 @@ def _chunked_diagnoses(case: _Chunked) -> _Diagnoses:
             found.append((_online(case, mask_slice="first"),
                           "Every chunk used the mask's first columns: slice the mask's key axis along "
                           "with the keys, mask[..., start:start + chunk_size]."))
-    if d_k > 1:
-        found += [
-            (attend(s * math.sqrt(d_k)), "The scores were not divided by sqrt(d_k): exact attention is "
-                                         "softmax(Q K^T / sqrt(d_k)) V."),
-            (attend(s / math.sqrt(d_k)), f"The scores were divided by d_k = {d_k}; divide by its square "
-                                         "root."),
-        ]
     front = _blocked_front(case, s.shape)
     if front.any():
         found.append((np.where(front[..., None], 0.0, attend(s)), _NAN_FRONT + (
             " Here those NaN became 0 on the way (a division only where l > 0 does that), so these "
             "queries' output rows came out all 0.")))
-    if allowed is not None and not allowed.all():
-        found += [
-            (attend(s, None), "The mask had no effect: keys where the mask is False must get no weight."),
-            (attend(s, ~allowed), "The mask is inverted: True means 'may attend'."),
-        ]
-        empty = ~allowed.any(axis=-1)
-        if empty.any():
-            found.append((np.where(empty[..., None], V.mean(axis=-2, keepdims=True), attend(s)),
-                          "A query whose mask row is all False got the plain average of all values. That "
-                          "is what a large negative fill such as -1e9 (instead of -inf) gives: its "
-                          "scores all become equal. Such a query has nothing to attend to: its output "
-                          "row must be 0."))
     return found
 
 
@@ -558,8 +541,10 @@ def check_chunked_attention(chunked_attention: Callable, hidden: bool = False) -
             diagnoses: _Diagnoses = []
             nonfinite: _Diagnoses = []
         else:
-            expected = attention.scaled_dot_product_attention(case.Q, case.K, case.V, case.mask)[0]
-            diagnoses = _chunked_diagnoses(case)
+            # The chunk-specific mistakes first, then those of any attention (scaling, masks, axes).
+            att = Attention(case.Q, case.K, case.V, case.mask)
+            expected = att.output
+            diagnoses = output_diagnoses(att, weight_diagnoses(att), extra=_chunked_diagnoses(case))
             nonfinite = _nonfinite(case, expected)
         args = {"Q": case.Q, "K": case.K, "V": case.V}
         kwargs: dict[str, Any] = {"chunk_size": case.chunk_size}
