@@ -114,3 +114,53 @@ def feedback_text(course: Path, student: str, assignment: str) -> str:
                 if out.get("output_type") == "error":
                     texts.append(ANSI.sub("", "\n".join(out.get("traceback", []))))
     return "\n".join(texts)
+
+
+# --------------------------------------------------------------------------- in-process variants
+# The pipeline tests run the variants of tests/submissions/<assignment>/ through nbgrader. These
+# helpers grade variants in this process instead (milliseconds each), for the larger collections
+# in tests/submissions/<assignment>/more/ and for unit tests of the checks.
+
+def variant_failures(notebook: Path, checks: dict, answers: dict[str, str]) -> list[str]:
+    """Run a notebook's imports cell and answer cells the way the notebook runs them (the
+    source solution where the variant gives no code, all in one namespace), then return the
+    feedback of every failing check, visible and hidden, of the cells the variant answers."""
+    from qkv_course.grading import FeedbackError
+
+    cells = nbformat.read(notebook, as_version=4).cells
+    namespace: dict = {"__name__": "__main__"}
+    for cell in cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "imports":
+            exec(cell.source, namespace)
+    solutions = {c.metadata["nbgrader"]["grade_id"]: strip_solution_markers(c.source)
+                 for c in cells if c.metadata.get("nbgrader", {}).get("solution")}
+    assert set(answers) <= set(solutions) == set(checks), f"unknown answer cells: {set(answers) - set(solutions)}"
+    for grade_id, code in solutions.items():
+        exec(compile(answers.get(grade_id, code), f"<{grade_id}>", "exec"), namespace)
+    messages = []
+    for grade_id in answers:
+        for hidden in (False, True):
+            try:
+                checks[grade_id](namespace[grade_id], hidden=hidden)
+            except FeedbackError as err:
+                messages.append(str(err))
+    return messages
+
+
+def assert_enough_variants(folder: Path) -> None:
+    """At least 6 mistakes and 3 correct alternatives in the pipeline folder."""
+    names = [p.stem for p in folder.glob("*.py")]
+    assert sum(n.startswith("mistake_") for n in names) >= 6, f"{folder.name}: fewer than 6 mistakes"
+    assert sum(n.startswith("correct_") for n in names) >= 3, f"{folder.name}: fewer than 3 correct answers"
+
+
+def assert_variant_graded(path: Path, notebook: Path, checks: dict) -> None:
+    """A mistake fails with every feedback text its header names; a correct variant passes."""
+    answers, header = parse_variant(path)
+    failures = variant_failures(notebook, checks, answers)
+    if header["expect"][0] == "full":
+        assert not failures, f"{path.name} should pass, but: {failures}"
+        return
+    assert failures, f"{path.name} should lose points"
+    for text in header.get("feedback", []):
+        assert any(text in m for m in failures), f"{path.name}: {text!r} not in {failures}"

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from nbgrader_course import parse_variant
+from nbgrader_course import (assert_enough_variants, assert_variant_graded, parse_variant,
+                             strip_solution_markers, variant_failures)
 from qkv_course.grading import FeedbackError, ps03
 
 FOLDER = Path(__file__).parent / "submissions" / "ps03_projections"
@@ -27,61 +29,22 @@ CHECKS = {"project_qkv": ps03.check_project_qkv, "QKVProjection": ps03.check_qkv
 SOURCE = Path(__file__).parents[1] / "solutions" / "ps03_projections" / "projections.ipynb"
 
 
-def _namespace() -> dict:
-    """What the notebook's imports cell provides (it is run, so the names stay in step)."""
-    import nbformat
-
-    imports = [c.source for c in nbformat.read(SOURCE, as_version=4).cells
-               if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"]
-    namespace = {"__name__": "__main__"}
-    exec(imports[0], namespace)
-    return namespace
-
-
-def _failures(answers: dict[str, str]) -> list[str]:
-    """The feedback of every failing check (visible and hidden) for a variant's answers."""
-    messages = []
-    for grade_id, source in answers.items():
-        namespace = _namespace()
-        exec(compile(source, f"<{grade_id}>", "exec"), namespace)
-        for hidden in (False, True):
-            try:
-                CHECKS[grade_id](namespace[grade_id], hidden=hidden)
-            except FeedbackError as err:
-                messages.append(str(err))
-    return messages
-
-
 def test_there_are_enough_variants():
-    names = [p.stem for p in FOLDER.glob("*.py")]
-    assert sum(n.startswith("mistake_") for n in names) >= 6
-    assert sum(n.startswith("correct_") for n in names) >= 3
-    assert len(VARIANTS) > len(names)
+    assert_enough_variants(FOLDER)
+    assert len(VARIANTS) > len(list(FOLDER.glob("*.py")))
 
 
 @pytest.mark.parametrize("path", VARIANTS, ids=lambda p: p.stem)
 def test_variant(path):
-    answers, header = parse_variant(path)
-    assert set(answers) <= set(CHECKS), f"{path.name}: unknown answer cells"
-    failures = _failures(answers)
-    if header["expect"][0] == "full":
-        assert not failures, f"{path.name} should pass, but: {failures}"
-        return
-    assert failures, f"{path.name} should lose points"
-    for text in header.get("feedback", []):
-        assert any(text in m for m in failures), f"{path.name}: {text!r} not in {failures}"
+    assert_variant_graded(path, SOURCE, CHECKS)
 
 
 def test_the_source_solution_passes_and_the_stub_gets_a_plain_message():
-    import nbformat
-
-    from nbgrader_course import strip_solution_markers
-
     cells = {c.metadata["nbgrader"]["grade_id"]: strip_solution_markers(c.source)
              for c in nbformat.read(SOURCE, as_version=4).cells
              if c.metadata.get("nbgrader", {}).get("solution")}
     assert set(cells) == set(CHECKS)
-    assert _failures(cells) == []
+    assert variant_failures(SOURCE, CHECKS, cells) == []
 
     class Stub(nn.Module):
         def __init__(self, d_model, d_k, d_v):
@@ -93,7 +56,9 @@ def test_the_source_solution_passes_and_the_stub_gets_a_plain_message():
 
 
 def test_grading_leaves_the_students_random_state_alone():
-    namespace = _namespace()
+    namespace: dict = {"__name__": "__main__"}
+    exec(next(c.source for c in nbformat.read(SOURCE, as_version=4).cells
+              if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"), namespace)
     answers, _ = parse_variant(FOLDER / "correct_module_parameters.py")
     exec(answers["QKVProjection"], namespace)
     torch.manual_seed(123)

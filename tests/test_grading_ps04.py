@@ -13,7 +13,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from nbgrader_course import parse_variant, strip_solution_markers
+from nbgrader_course import assert_enough_variants, assert_variant_graded
 from qkv_course import attention
 from qkv_course.grading import FeedbackError
 from qkv_course.grading import attention_checks, ps04
@@ -265,48 +265,6 @@ def test_messages_do_not_show_hidden_arrays():
 
 
 # --------------------------------------------------------------------------- submission variants
-
-def variant_failures(notebook: Path, checks: dict, answers: dict[str, str]) -> list[str]:
-    """Run a variant's answer cells like the notebook does (the source solution where the variant
-    gives no code, all in one namespace) and return the feedback of every failing check, visible
-    and hidden, of the cells the variant answers."""
-    cells = {c.metadata["nbgrader"]["grade_id"]: strip_solution_markers(c.source)
-             for c in nbformat.read(notebook, as_version=4).cells
-             if c.metadata.get("nbgrader", {}).get("solution")}
-    assert set(answers) <= set(cells) == set(checks), f"unknown answer cells: {set(answers) - set(cells)}"
-    namespace = {"np": np, "__name__": "__main__"}
-    for grade_id, code in cells.items():
-        exec(compile(answers.get(grade_id, code), f"<{grade_id}>", "exec"), namespace)
-    messages = []
-    for grade_id in answers:
-        for hidden in (False, True):
-            try:
-                checks[grade_id](namespace[grade_id], hidden=hidden)
-            except FeedbackError as err:
-                messages.append(str(err))
-    return messages
-
-
-def assert_enough_variants(folder: Path) -> None:
-    """At least 6 mistakes and 3 correct alternatives in the pipeline folder, and more in more/."""
-    names = [p.stem for p in folder.glob("*.py")]
-    assert sum(n.startswith("mistake_") for n in names) >= 6
-    assert sum(n.startswith("correct_") for n in names) >= 3
-    assert list((folder / "more").glob("*.py"))
-
-
-def assert_variant_graded(path: Path, notebook: Path, checks: dict) -> None:
-    """A mistake fails with every feedback text its header names; a correct variant passes.
-    (test_grading_ps05 uses these helpers too.)"""
-    answers, header = parse_variant(path)
-    failures = variant_failures(notebook, checks, answers)
-    if header["expect"][0] == "full":
-        assert not failures, f"{path.name} should pass, but: {failures}"
-        return
-    assert failures, f"{path.name} should lose points"
-    for text in header.get("feedback", []):
-        assert any(text in m for m in failures), f"{path.name}: {text!r} not in {failures}"
-
 
 def test_there_are_enough_variants():
     assert_enough_variants(FOLDER)

@@ -13,7 +13,7 @@ import pytest
 from qkv_course import attention, masks
 from qkv_course.grading import attention_checks, ps05
 from qkv_course.grading.core import FeedbackError
-from test_grading_ps04 import assert_enough_variants, assert_variant_graded
+from nbgrader_course import assert_enough_variants, assert_variant_graded
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "tests" / "submissions" / "ps05_masking"
