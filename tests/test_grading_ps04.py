@@ -9,7 +9,6 @@ checks: mistakes must fail with their targeted message, correct alternatives mus
 
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
