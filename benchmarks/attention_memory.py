@@ -1,7 +1,8 @@
 """Naive vs chunked vs torch attention on the CPU: time, peak memory and error against n.
 
 Run from the repository root:  .venv/bin/python benchmarks/attention_memory.py
-(about a minute on 2 cores; --sizes 256 1024 for a quick look). Not a test: it prints a table.
+(about a minute and a half on 2 cores; --sizes 256 1024 for a quick look; --threads 1 for
+timings that other programs on a shared machine disturb less). Not a test: it prints a table.
 
 Every method computes single-head self-attention of n tokens, d = 64, in float32:
 
@@ -75,6 +76,9 @@ def _method(name: str):
         import torch
         from torch.nn.functional import scaled_dot_product_attention
 
+        if os.environ.get("OMP_NUM_THREADS"):
+            torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
+
         def sdpa(Q, K, V):
             with torch.no_grad():
                 out = scaled_dot_product_attention(*(torch.from_numpy(a)[None, None] for a in (Q, K, V)))
@@ -112,9 +116,12 @@ def _timed(fn, *args) -> float:
     return time.perf_counter() - start
 
 
-def _run_worker(name: str, n: int) -> dict:
+def _run_worker(name: str, n: int, threads: int | None) -> dict:
+    env = dict(os.environ)
+    if threads:
+        env.update({v: str(threads) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")})
     proc = subprocess.run([sys.executable, __file__, "--worker", name, str(n)],
-                          capture_output=True, text=True, check=False)
+                          capture_output=True, text=True, check=False, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{name} at n={n} failed:\n{proc.stderr[-2000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -131,6 +138,8 @@ def _ratio(a: float | None, b: float | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024, 2048, 4096, 8192, 16384])
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for numpy's BLAS and torch (default: the libraries' own choice)")
     parser.add_argument("--worker", nargs=2, metavar=("METHOD", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -139,9 +148,11 @@ def main() -> None:
 
     import torch
 
+    threads = args.threads or torch.get_num_threads()
     print(f"benchmarks/attention_memory.py, {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; numpy {np.__version__}, "
-          f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
+          f"torch {torch.__version__}; {threads} thread(s)"
+          + ("" if args.threads else " (the libraries' default)"))
     print(f"self-attention, one head, d = {D}, float32; chunked uses chunk_size = {CHUNK}")
     print("ratios are to naive at the same n, measured in this run; peak = RSS high-water mark")
     print()
@@ -152,7 +163,7 @@ def main() -> None:
     results: dict[tuple[str, int], dict] = {}
     for n in args.sizes:
         for name in METHODS:
-            results[name, n] = r = _run_worker(name, n)
+            results[name, n] = r = _run_worker(name, n, args.threads)
             base = results["naive", n]
             print(f"{n:>6} {name:8} {1e3 * r['seconds']:>10.1f} {_mib(r['peak_rss']):>13} "
                   f"{_mib(r['peak_traced']):>11} {_mib(complexity.attention_memory_bytes(n, n, 4)):>13} "
