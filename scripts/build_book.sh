@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 # jupyter-cache keys each chapter on its own code only. A change to the qkv_course package
-# changes what chapters print and plot (and one to solutions/ the instructor guide's table of
-# points), so it invalidates the cache as a whole.
+# changes what chapters print and plot (one to solutions/ the instructor guide's table of points,
+# and one to book/data/ the measurements chapters plot), so it invalidates the cache as a whole.
 out="${BOOK_OUTPUT:-.}"
 mkdir -p "$out/_build"
-package_hash=$(find qkv_course solutions -type f \( -name '*.py' -o -name '*.csv' -o -name '*.ipynb' \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+package_hash=$(find qkv_course solutions $(ls -d book/data 2>/dev/null) -type f \( -name '*.py' -o -name '*.csv' -o -name '*.ipynb' \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$out/_build/.qkv_course_hash" 2>/dev/null)" != "$package_hash" ]; then
   rm -rf "$out/_build/.jupyter_cache"
   echo "$package_hash" > "$out/_build/.qkv_course_hash"
