@@ -9,15 +9,14 @@ computed before the student's code runs; the student's code may not call it.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import numpy as np
 
 from .. import search
 from ..softmax import softmax
-from .core import check_call, proportional
+from .core import check_call, proportional, trusted_helpers
 from .tripwire import shortcuts
 
 __all__ = ["check_dot_scores", "check_hard_lookup", "check_soft_lookup", "FORBIDDEN"]
@@ -39,21 +38,8 @@ FORBIDDEN: dict[str, dict[str, str]] = {
 }
 
 
-@contextmanager
-def _isolated(fn: Callable) -> Iterator[None]:
-    """While ``fn`` is graded, a ``dot_scores`` it looks up in the student's notebook is the
-    reference one (which FORBIDDEN allows for hard_lookup and soft_lookup), so a mistake in the
-    student's dot_scores costs points once, not three times."""
-    namespace = getattr(fn, "__globals__", None)
-    if not isinstance(namespace, dict) or not callable(namespace.get("dot_scores")):
-        yield
-        return
-    saved = namespace["dot_scores"]
-    namespace["dot_scores"] = search.dot_scores
-    try:
-        yield
-    finally:
-        namespace["dot_scores"] = saved
+#: While hard_lookup and soft_lookup are graded, the dot_scores they call is the reference one.
+_TRUSTED = {"dot_scores": search.dot_scores}
 
 
 @dataclass
@@ -176,7 +162,7 @@ def check_hard_lookup(hard_lookup: Callable, hidden: bool = False) -> None:
              "It blends several values: a hard lookup returns exactly one value row, unchanged."),
         ]
         check_call(hard_lookup, "hard_lookup", {"query": q, "keys": k, "values": v}, expected,
-                   forbidden=FORBIDDEN["hard_lookup"], context=_isolated(hard_lookup),
+                   forbidden=FORBIDDEN["hard_lookup"], context=trusted_helpers(hard_lookup, _TRUSTED),
                    diagnoses=diagnoses,
                    shape_hint="Each query should give one row of values: query (..., d), "
                               "values (n, d_v) -> (..., d_v).")
@@ -249,7 +235,7 @@ def check_soft_lookup(soft_lookup: Callable, hidden: bool = False) -> None:
                            "before exponentiating, which leaves the softmax unchanged.")
         check_call(soft_lookup, "soft_lookup", {"query": q, "keys": k, "values": v}, expected,
                    kwargs=case.kwargs, forbidden=FORBIDDEN["soft_lookup"],
-                   context=_isolated(soft_lookup), rtol=1e-5, atol=1e-8, diagnoses=diagnoses,
+                   context=trusted_helpers(soft_lookup, _TRUSTED), rtol=1e-5, atol=1e-8, diagnoses=diagnoses,
                    finite_hint=finite_hint,
                    shape_hint="Each query should give one blended row of values: query (..., d), "
                               "values (n, d_v) -> (..., d_v).")

@@ -13,9 +13,8 @@ weights (where almost every mistake shows), then the output.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 
@@ -23,6 +22,7 @@ from .. import attention
 from ..masks import causal_mask, key_padding_mask, padding_mask
 from ..projections import init_projections
 from .attention_checks import Attention, grade_pair, grade_projected_pair, weight_diagnoses
+from .core import trusted_helpers
 from .tripwire import shortcuts
 
 __all__ = ["check_scaled_dot_product_attention", "check_self_attention", "FORBIDDEN"]
@@ -48,24 +48,6 @@ FORBIDDEN: dict[str, dict[str, str]] = {
     },
     "self_attention": {**_reference("attention", "self_attention", "cross_attention"), **_LIBRARY},
 }
-
-
-@contextmanager
-def _isolated(fn: Callable) -> Iterator[None]:
-    """While ``fn`` (self_attention) is graded, a ``scaled_dot_product_attention`` it looks up
-    in the student's notebook is the reference one (which FORBIDDEN allows for self_attention),
-    so a mistake in the student's attention costs points once, not twice."""
-    namespace = getattr(fn, "__globals__", None)
-    name = "scaled_dot_product_attention"
-    if not isinstance(namespace, dict) or not callable(namespace.get(name)):
-        yield
-        return
-    saved = namespace[name]
-    namespace[name] = attention.scaled_dot_product_attention
-    try:
-        yield
-    finally:
-        namespace[name] = saved
 
 
 # --------------------------------------------------------------------------- cases
@@ -186,4 +168,4 @@ def check_self_attention(self_attention: Callable, hidden: bool = False) -> None
                                          "X (..., n, d_model) and W_v (d_model, d_v) give (..., n, d_v).",
                              weights_hint="The weights have one row and one column per token: "
                                           "X (..., n, d_model) gives (..., n, n).",
-                             context=_isolated(self_attention))
+                             context=trusted_helpers(self_attention, {"scaled_dot_product_attention": attention.scaled_dot_product_attention}))

@@ -8,7 +8,7 @@ Four graded items:
 * ``multi_head_attention(X, W_q, W_k, W_v, W_o, num_heads, mask=None)``, whose pair
   ``(output, weights)`` is graded with the building blocks of :mod:`.attention_checks` (the
   weights first, per head, then the output). It may call the student's own split_heads and
-  merge_heads: while it is graded, correct ones stand in for them (``_isolated``), so a mistake
+  merge_heads: while it is graded, correct ones stand in for them (``core.trusted_helpers``), so a mistake
   there costs points once.
 * a torch ``MultiHeadAttention(d_model, num_heads)`` module with a fixed layout, stated in the
   task: four ``nn.Linear(d_model, d_model)`` layers with biases, named ``W_q``, ``W_k``, ``W_v``
@@ -25,9 +25,8 @@ computed before the student's code runs; the student's code may not call them (t
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Callable, ContextManager, Iterator
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -38,7 +37,7 @@ from ..masks import causal_mask, key_padding_mask, padding_mask
 from ..nn import MultiHeadAttention as _ReferenceLayer
 from .attention_checks import (RTOL, Attention, Diagnoses, check_array, error_hint, split_pair,
                                weight_diagnoses)
-from .core import FeedbackError, call_student, check_call, check_close, fail, matches, to_array
+from .core import FeedbackError, call_student, check_call, fail, matches, to_array, trusted_helpers
 from .tripwire import shortcuts
 
 __all__ = ["check_split_heads", "check_merge_heads", "check_multi_head_attention",
@@ -359,24 +358,6 @@ def _mha_cases(hidden: bool) -> list[MHACase]:
     ]
 
 
-@contextmanager
-def _isolated(fn: Callable) -> Iterator[None]:
-    """While ``fn`` (multi_head_attention) is graded, a ``split_heads`` or ``merge_heads`` it
-    looks up in the student's notebook is the reference one (which FORBIDDEN allows for it), so
-    a mistake there costs points once, not twice."""
-    namespace = getattr(fn, "__globals__", None)
-    trusted = {"split_heads": multihead.split_heads, "merge_heads": multihead.merge_heads}
-    if not isinstance(namespace, dict):
-        yield
-        return
-    saved = {k: namespace[k] for k in trusted if callable(namespace.get(k))}
-    namespace.update({k: trusted[k] for k in saved})
-    try:
-        yield
-    finally:
-        namespace.update(saved)
-
-
 @dataclass
 class Heads:
     """One multi-head computation as the grader sees it: the per-head attention ``att`` (queries,
@@ -581,7 +562,8 @@ def check_multi_head_attention(multi_head_attention: Callable, hidden: bool = Fa
             shown.append(f"mask of shape {case.mask.shape}")
         label = f"{name}({', '.join(shown)})"
         try:
-            with _isolated(multi_head_attention):
+            with trusted_helpers(multi_head_attention, {"split_heads": multihead.split_heads,
+                                                         "merge_heads": multihead.merge_heads}):
                 result = call_student(multi_head_attention, name, *args.values(),
                                       forbidden=FORBIDDEN[name], label=label)
         except FeedbackError as err:
