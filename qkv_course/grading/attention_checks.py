@@ -579,3 +579,27 @@ def grade_projected_pair(
     mistakes = projection_mistakes(att, X_q, X_kv, W_q, W_k, W_v, names)
     diagnoses = weight_diagnoses(att, extra=mistakes.weights + list(extra), scales=mistakes.scales)
     grade_pair(fn, name, args, att, weight_diagnoses=diagnoses, output_extra=mistakes.output, **options)
+
+
+# --------------------------------------------------------------------------- masks
+
+def check_bool_mask(result: Any, expected: np.ndarray, label: str,
+                    diagnoses: Sequence[tuple[Any, str]] = (), shape_hint: str = "") -> None:
+    """Grade a boolean mask: first its True/False pattern (compared as 0/1 floats, with
+    ``diagnoses``: known wrong patterns or predicates; None, and patterns equal to ``expected``,
+    are skipped),
+    then that it is a numpy array of dtype bool."""
+    __tracebackhide__ = True
+    expected = np.asarray(expected, dtype=float)
+    arr = to_array(result, label)
+    kept = [(w if callable(w) else np.asarray(w, dtype=float), m) for w, m in diagnoses
+            if w is not None and (callable(w) or not matches(np.asarray(w, dtype=float), expected))]
+    check_close(arr, expected, label, shape_hint=shape_hint, diagnoses=kept)
+    if not isinstance(result, np.ndarray):
+        fail(f"{label} has the right True/False pattern but returned a {type(result).__name__}; "
+             "return a numpy array of dtype bool.")
+    if result.dtype != np.bool_:
+        fail(f"{label} has the right pattern, but its dtype is {result.dtype}, not bool. A mask must be "
+             "boolean (True = may attend): with 0/1 numbers, `~mask` gives -1 and -2 instead of "
+             "flipping the mask, and `x[mask]` picks entries by index instead of selecting them. "
+             "Build the mask from a comparison (which gives booleans) or convert it with .astype(bool).")

@@ -16,13 +16,13 @@ right, the type is not.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import numpy as np
 
 from .. import masks
-from .attention_checks import Diagnoses, grade_projected_pair
-from .core import FeedbackError, call_student, check_close, fail, matches, to_array
+from .attention_checks import Diagnoses, check_bool_mask, grade_projected_pair
+from .core import FeedbackError, call_student, matches
 from .tripwire import shortcuts
 
 __all__ = ["check_causal_mask", "check_padding_mask", "check_cross_attention", "FORBIDDEN"]
@@ -61,25 +61,6 @@ def _reraise_with_hint(exc: FeedbackError, hint: str) -> None:
     raise exc
 
 
-# --------------------------------------------------------------------------- masks (shared)
-
-def _check_bool_mask(result: Any, expected: np.ndarray, label: str, diagnoses: Sequence[tuple[Any, str]],
-                     shape_hint: str) -> None:
-    """Grade a mask: first its True/False pattern (compared as 0/1 floats), then its type."""
-    __tracebackhide__ = True
-    arr = to_array(result, label)
-    check_close(arr, expected, label, shape_hint=shape_hint,
-                diagnoses=[(wrong, message) for wrong, message in diagnoses if wrong is not None])
-    if not isinstance(result, np.ndarray):
-        fail(f"{label} has the right True/False pattern but returned a {type(result).__name__}; "
-             "return a numpy array of dtype bool.")
-    if result.dtype != np.bool_:
-        fail(f"{label} has the right pattern, but its dtype is {result.dtype}, not bool. A mask must be "
-             "boolean (True = may attend): with 0/1 numbers, `~mask` gives -1 and -2 instead of "
-             "flipping the mask, and `x[mask]` picks entries by index instead of selecting them. "
-             "Build the mask from a comparison (which gives booleans) or convert it to bool.")
-
-
 # --------------------------------------------------------------------------- causal_mask
 
 def _causal_cases(hidden: bool) -> list[int]:
@@ -113,9 +94,9 @@ def check_causal_mask(causal_mask: Callable, hidden: bool = False) -> None:
         ]
         returned = call_student(causal_mask, "causal_mask", n, forbidden=FORBIDDEN["causal_mask"],
                                 label=label)
-        _check_bool_mask(returned, expected, label, diagnoses[1:] if n == 1 else diagnoses,
-                         shape_hint="A causal mask has one row per query position and one column per "
-                                    "key position: shape (n, n).")
+        check_bool_mask(returned, expected, label, diagnoses[1:] if n == 1 else diagnoses,
+                        shape_hint="A causal mask has one row per query position and one column per "
+                                   "key position: shape (n, n).")
 
 
 # --------------------------------------------------------------------------- padding_mask
@@ -186,9 +167,9 @@ def check_padding_mask(padding_mask: Callable, hidden: bool = False) -> None:
                     "indexed with [:, None]: turn it into a numpy array first."
                     if not isinstance(case.lengths, np.ndarray) else "")
             _reraise_with_hint(exc, hint)
-        _check_bool_mask(returned, expected, label, diagnoses,
-                         shape_hint="The mask has one row per sequence and one column per position: "
-                                    "shape (batch, max_len) = (len(lengths), max_len).")
+        check_bool_mask(returned, expected, label, diagnoses,
+                        shape_hint="The mask has one row per sequence and one column per position: "
+                                   "shape (batch, max_len) = (len(lengths), max_len).")
 
 
 # --------------------------------------------------------------------------- cross_attention

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import complexity, masks
 from ..softmax import masked_softmax, softmax
-from .attention_checks import Attention, output_diagnoses, weight_diagnoses
+from .attention_checks import Attention, check_bool_mask, output_diagnoses, weight_diagnoses
 from .core import FeedbackError, call_student, check_close, fail, matches, to_array
 from .tripwire import shortcuts
 
@@ -216,23 +216,6 @@ def _window_cases(hidden: bool) -> list[tuple[int, int]]:
     return [(6, 2), (1, 0), (7, 10), (8, 3), (3, 2), (10, 4), (2, 1)]
 
 
-def _check_bool_mask(result: Any, expected: np.ndarray, label: str, diagnoses: _Diagnoses,
-                     shape_hint: str) -> None:
-    """Grade a mask: first its True/False pattern (compared as 0/1 floats), then its type."""
-    __tracebackhide__ = True
-    arr = to_array(result, label)
-    check_close(arr, expected, label, shape_hint=shape_hint,
-                diagnoses=[(w, m) for w, m in diagnoses if not matches(np.asarray(w, float), expected)])
-    if not isinstance(result, np.ndarray):
-        fail(f"{label} has the right True/False pattern but returned a {type(result).__name__}; "
-             "return a numpy array of dtype bool.")
-    if result.dtype != np.bool_:
-        fail(f"{label} has the right pattern, but its dtype is {result.dtype}, not bool. A mask must be "
-             "boolean (True = may attend): with 0/1 numbers, `~mask` gives -1 and -2 instead of "
-             "flipping the mask, and np.where(mask, ...) or x[mask] treat it differently. Build the "
-             "mask from a comparison (which gives booleans) or convert it with .astype(bool).")
-
-
 def check_local_window_mask(local_window_mask: Callable, hidden: bool = False) -> None:
     """Check ``local_window_mask(n, window)`` -> (n, n) bool, True where |i - j| <= window."""
     __tracebackhide__ = True
@@ -259,9 +242,9 @@ def check_local_window_mask(local_window_mask: Callable, hidden: bool = False) -
         ]
         returned = call_student(local_window_mask, "local_window_mask", n, window,
                                 forbidden=FORBIDDEN["local_window_mask"], label=label)
-        _check_bool_mask(returned, expected, label, [(d.astype(float), m) for d, m in diagnoses],
-                         shape_hint="The mask has one row per query position and one column per key "
-                                    "position: shape (n, n).")
+        check_bool_mask(returned, expected, label, diagnoses,
+                        shape_hint="The mask has one row per query position and one column per key "
+                                   "position: shape (n, n).")
 
 
 # --------------------------------------------------------------------------- chunked_attention
