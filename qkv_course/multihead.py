@@ -92,11 +92,18 @@ def multi_head_attention(
     W_o: np.ndarray,
     num_heads: int,
     mask: np.ndarray | None = None,
+    *,
+    b_q: np.ndarray | None = None,
+    b_k: np.ndarray | None = None,
+    b_v: np.ndarray | None = None,
+    b_o: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Multi-head self-attention (no biases).
+    """Multi-head self-attention (no biases unless given).
 
     X: (..., n, d_model); W_q, W_k, W_v, W_o: (d_model, d_model);
     mask: bool broadcastable to (..., n, n), True = may attend, the same for every head.
+    b_q, b_k, b_v, b_o: optional biases (d_model,), added after the matching projection
+    (``X @ W_q + b_q``, ..., ``concat @ W_o + b_o``), as in BERT and ``nn.MultiheadAttention``.
     Returns (output (..., n, d_model), weights (..., num_heads, n, n)), one row of
     weights per head and query. A query with no allowed key gets zero weights in every head.
     """
@@ -105,10 +112,24 @@ def multi_head_attention(
     W_o = _check_square(W_o, "W_o", d_model)
     for W, name in ((W_q, "W_q"), (W_k, "W_k"), (W_v, "W_v")):
         _check_square(W, name, d_model)
-    Q, K, V = (split_heads(A, num_heads) for A in project_qkv(X, W_q, W_k, W_v))
+    projected = project_qkv(X, W_q, W_k, W_v)
+    biases = (_bias(b_q, "b_q", d_model), _bias(b_k, "b_k", d_model), _bias(b_v, "b_v", d_model))
+    Q, K, V = (split_heads(A if b is None else A + b, num_heads) for A, b in zip(projected, biases))
     m = None if mask is None else head_mask(mask, tuple(batch), n)
     heads, weights = scaled_dot_product_attention(Q, K, V, m)   # (..., H, n, d_head)
-    return merge_heads(heads) @ W_o, weights
+    output = merge_heads(heads) @ W_o
+    b_o = _bias(b_o, "b_o", d_model)
+    return (output if b_o is None else output + b_o), weights
+
+
+def _bias(b: np.ndarray | None, name: str, d_model: int) -> np.ndarray | None:
+    """None, or ``b`` checked to be a (d_model,) vector."""
+    if b is None:
+        return None
+    b = as_array(b, name, ndim=1)
+    if b.shape != (d_model,):
+        raise ValueError(f"{name} has shape {b.shape} but must be (d_model,) = ({d_model},)")
+    return b
 
 
 def parameter_count(d_model: int, num_heads: int, bias: bool = False) -> int:
