@@ -9,6 +9,8 @@ One module per idea of the book:
 * :mod:`qkv_course.masks`: chapter 5, causal and padding masks (True = may attend).
 * :mod:`qkv_course.multihead`: chapter 6, multi-head attention: split and merge heads, multi-head self-attention.
 * :mod:`qkv_course.complexity`: chapter 7, the cost of attention: FLOPs, memory, chunked (online-softmax) attention, approximations.
+* :mod:`qkv_course.toy`: chapter 8a, a key-value retrieval task and a one-attention-layer torch model trained on it.
+* :mod:`qkv_course.pretrained`: chapter 8b, all-MiniLM-L6-v2 loaded offline; its attention reproduced with the course's functions; sentence embeddings.
 * :mod:`qkv_course.nn`: torch ``nn.Module`` versions of the building blocks.
 * :mod:`qkv_course.plotting`: the book's figures.
 * :mod:`qkv_course.grading`: checks used by the assignments' tests.
