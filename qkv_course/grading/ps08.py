@@ -200,10 +200,9 @@ def _probs_diagnoses(case: MiniLMCase) -> list[tuple[Any, str]]:
         (_simulate(case, scale="d_head")[1],
          f"The scores were divided by d_head = {dh}; divide by its square root."),
         (_simulate(case, biases="kvo")[1],
-         "The query bias b_q is missing: each projection is an nn.Linear with a bias, "
-         "x @ W.T + b."),
-        (_simulate(case, biases="o")[1],
-         "The biases of the projections are missing: each one is an nn.Linear, x @ W.T + b."),
+         "The query bias b_q is missing (check the other biases too): each projection is an "
+         "nn.Linear with a bias, x @ W.T + b. (A missing key bias would not show: it adds the "
+         "same number to all of a query's scores, which the softmax ignores.)"),
         (_simulate(case, split="no_transpose")[1],
          "The probabilities have the right shape but the heads are mixed up: reshaping "
          "(batch, n, d_model) straight to (batch, num_heads, n, d_head) mixes tokens and heads. "
@@ -227,9 +226,14 @@ def _probs_diagnoses(case: MiniLMCase) -> list[tuple[Any, str]]:
     m = case.attention_mask.astype(bool)
     found.append((lambda a, m=m, s=case.probs.shape: a.shape == s and np.isfinite(a).any()
                   and bool((np.where(np.isfinite(a), a, 0) * m[:, None, None, :]).sum(-1).min() < 0.5),
-                  "Almost all the attention went to the padding, or nowhere: the mask is inverted. "
+                  "Almost all the attention went to the padding, or nowhere: is the mask inverted? "
                   "attention_mask is 1 where a real token is (may attend) and 0 for padding "
                   "(must get 0 weight). " + _MASK_FIX))
+    found.append((lambda a, s=case.probs.shape: a.shape == s and np.isfinite(a).all()
+                  and bool(np.abs(a - a.mean(axis=-1, keepdims=True)).max() < 1e-9),
+                  "Every query gives every key the same weight, 1/n: all the scores became the "
+                  "same number before the softmax. Is the mask inverted? attention_mask is 1 where "
+                  "a real token is (may attend) and 0 for padding (must get 0 weight). " + _MASK_FIX))
     found.append((lambda a, s=case.probs.shape[:1] + case.probs.shape[2:]: a.shape == s,
                   "The probabilities were averaged over the heads: return every head's, "
                   f"(batch, num_heads, n, n) = {case.probs.shape}."))
@@ -300,14 +304,29 @@ def check_minilm_self_attention(fn: Callable, hidden: bool = False) -> None:
             if k not in weights or type(weights[k]) is not np.ndarray or not (weights[k] == v).all():
                 fail(f"{label} changed weights[{k!r}] in place; leave the weights as they are.")
         output, probs = _pair(result, label, _Shapes(case.output.shape, case.probs.shape))
-        check_close(probs, case.probs, f"{label} (its 2nd item, the probabilities)", rtol=0.0,
-                    atol=TOL, diagnoses=_probs_diagnoses(case),
+        _check(probs, case.probs, f"{label} (its 2nd item, the probabilities)",
+               _probs_diagnoses(case),
                     shape_hint=f"The probabilities hold one (n, n) matrix per sentence and head: "
                                f"(batch, num_heads, n, n) = {case.probs.shape}.")
-        check_close(output, case.output, f"{label} (its 1st item, the output)", rtol=0.0,
-                    atol=TOL, diagnoses=_output_diagnoses(case),
+        _check(output, case.output, f"{label} (its 1st item, the output)",
+               _output_diagnoses(case),
                     shape_hint=f"The output has one row of d_model features per token, like hidden: "
                                f"{case.output.shape}.")
+
+
+def _check(arr: np.ndarray, expected: np.ndarray, label: str, diagnoses: list[tuple[Any, str]],
+           shape_hint: str) -> None:
+    """Pass if ``arr`` equals ``expected`` to TOL; else the first known mistake it matches (which
+    may itself hold NaN), else where it differs."""
+    __tracebackhide__ = True
+    if matches(arr, expected, 0.0, TOL):
+        return
+    for wrong, message in diagnoses:
+        if wrong(arr) if callable(wrong) else matches(arr, wrong, 0.0, TOL):
+            fail(f"{label} returned a wrong result. {message}")
+    check_close(arr, expected, label, rtol=0.0, atol=TOL, shape_hint=shape_hint,
+                finite_hint="A softmax row holds NaN where all its scores are -inf (0/0): "
+                            "which rows can have no key to attend to?")
 
 
 def _pair(result: Any, label: str, shapes: "_Shapes") -> tuple[np.ndarray, np.ndarray]:
@@ -489,15 +508,9 @@ def _check_training(fn: Callable, seed: int) -> None:
 
     label = (f"the retrieval model with your retrieval_attention, trained for {TRAIN_STEPS} steps "
              f"(seed {seed})")
-    torch_state = torch.get_rng_state()
-    threads = torch.get_num_threads()
-    try:
-        model, _ = call_student(_train, "retrieval_attention", fn, seed,
-                                forbidden=FORBIDDEN["retrieval_attention"], label=label,
-                                rule=_TORCH_RULE)
-    finally:
-        torch.set_rng_state(torch_state)
-        torch.set_num_threads(threads)
+    model, _ = call_student(_train, "retrieval_attention", fn, seed,
+                            forbidden=FORBIDDEN["retrieval_attention"], label=label,
+                            rule=_TORCH_RULE)
     data = toy.make_retrieval_data(1000, seed=10_000 + seed)
     acc = toy.accuracy(model, data)
     mean_w, argmax = toy.target_attention(toy.query_attention(model, data), data.target)
@@ -514,10 +527,17 @@ def check_retrieval_attention(fn: Callable, hidden: bool = False) -> None:
     """Check ``retrieval_attention(X, W_q, W_k, W_v, W_o)`` -> (output (..., m, d), weights
     (..., m, m)): equal to one-head attention, and able to learn the toy retrieval task."""
     __tracebackhide__ = True
-    for shape, scale, seed in _toy_cases(hidden):
-        _check_toy_call(fn, shape, scale, seed)
-    for seed in ((1, 2) if hidden else (0,)):
-        _check_training(fn, seed)
+    import torch
+
+    state, threads = torch.get_rng_state(), torch.get_num_threads()
+    try:
+        for shape, scale, seed in _toy_cases(hidden):
+            _check_toy_call(fn, shape, scale, seed)
+        for seed in ((1, 2) if hidden else (0,)):
+            _check_training(fn, seed)
+    finally:
+        torch.set_rng_state(state)
+        torch.set_num_threads(threads)
 
 
 @dataclass
