@@ -1,4 +1,5 @@
-"""How long each source notebook takes to run top to bottom (the issue's budget: 10 s on 2 cores).
+"""How long each source notebook takes to run top to bottom, against its budget on 2 cores:
+10 s, or 30 s for ps08 (which loads a pretrained transformer and trains a small model).
 
 Run from the repository root:  .venv/bin/python benchmarks/solution_runtimes.py
 Prints, per notebook, the wall time of a fresh kernel executing every cell (kernel start
@@ -17,7 +18,8 @@ import nbformat
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[1]
-BUDGET_S = 10.0
+DEFAULT_BUDGET_S = 10.0
+BUDGET_S = {"ps08_trained": 30.0}
 
 
 def _cell_seconds(nb: nbformat.NotebookNode) -> float:
@@ -31,8 +33,8 @@ def _cell_seconds(nb: nbformat.NotebookNode) -> float:
 
 
 def main() -> None:
-    print(f"{os.cpu_count()} CPUs; budget {BUDGET_S:.0f} s per notebook")
-    print(f"{'notebook':45} {'wall s':>7} {'cells s':>8} {'wall/budget':>12}")
+    print(f"{os.cpu_count()} CPUs")
+    print(f"{'notebook':45} {'wall s':>7} {'cells s':>8} {'budget s':>9} {'wall/budget':>12}")
     for path in sorted((REPO / "solutions").glob("*/*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
@@ -40,7 +42,8 @@ def main() -> None:
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         wall = time.perf_counter() - start
         name = str(path.relative_to(REPO / "solutions"))
-        print(f"{name:45} {wall:7.2f} {_cell_seconds(nb):8.2f} {wall / BUDGET_S:12.2f}")
+        budget = BUDGET_S.get(path.parent.name, DEFAULT_BUDGET_S)
+        print(f"{name:45} {wall:7.2f} {_cell_seconds(nb):8.2f} {budget:9.0f} {wall / budget:12.2f}")
 
 
 if __name__ == "__main__":
