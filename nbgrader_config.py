@@ -29,3 +29,12 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # Limits when notebooks are executed (validate, autograde): seconds per cell.
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+
+# Feedback shows scores and the targeted messages, never the hidden tests' source or the grading
+# code in tracebacks (qkv_course/grading/feedback.py).
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
+from nbgrader.preprocessors import GetGrades  # noqa: E402
+
+from qkv_course.grading.feedback import HideHiddenTests  # noqa: E402
+
+c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

@@ -205,3 +205,31 @@ def test_every_graded_function_has_an_answer_cell_and_visible_and_hidden_tests(a
             assert item.function in answers, f"{name}: no answer cell with grade_id {item.function!r}"
             assert item.visible > 0 and item.hidden > 0, f"{name}: {item.function} needs visible and hidden points"
             assert f"test_{item.function}_hidden" in hidden, f"{name}: the hidden tests of {item.function} are not hidden"
+
+
+def test_feedback_shows_messages_but_never_hidden_tests_or_grading_code(graded):
+    """generate_feedback (with nbgrader_config.py's HideHiddenTests) keeps scores and the targeted
+    messages, and drops the hidden tests' source and the tracebacks that quote grading code."""
+    from bs4 import BeautifulSoup
+
+    course, assignment, expected, got = graded
+    hidden_lines = set()
+    for name in notebook_names(assignment):
+        source = nbformat.read(REPO / "solutions" / assignment / name, as_version=4)
+        hidden_lines |= {" ".join(line.split()) for c in source.cells for line in _secret_lines(c.source)
+                         if c.metadata.get("nbgrader", {}).get("grade") and line.strip()
+                         and not line.strip().startswith(("#", "from ", "import "))}
+    assert hidden_lines, f"{assignment} has no hidden tests"
+    for student in expected:
+        for html in (course / "feedback" / student / assignment).glob("*.html"):
+            text = " ".join(BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").get_text(" ").split())
+            assert "BEGIN HIDDEN TESTS" not in text, f"{student}/{html.name}: hidden-test marker in feedback"
+            leaked = [line for line in hidden_lines if line in text]
+            assert not leaked, f"{student}/{html.name}: hidden test source in feedback: {leaked}"
+            # A student's own answer cell may show its traceback; the tests' tracebacks (which quote
+            # the grading code) may not.
+            for code in ("qkv_course/grading", "__tracebackhide__", "def fail(", "check_call("):
+                assert code not in text, f"{student}/{html.name}: grading code in feedback ({code!r})"
+        score, max_score = got[student]
+        if 0 < score < max_score or (score == 0 and student != "untouched"):
+            assert "FeedbackError:" in text, f"{student}: feedback lacks the FeedbackError message"

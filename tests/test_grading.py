@@ -239,3 +239,29 @@ def test_ndarray_subclasses_are_read_as_plain_data_without_running_their_methods
     assert type(arr) is np.ndarray and arr.tolist() == [1.0, 2.0] and not calls
     masked = np.ma.array([0.5, 9.0, 0.5], mask=[False, True, False])
     assert to_array(masked, "f").tolist() == [0.5, 0.0, 0.5]
+
+
+def test_feedback_preprocessor_removes_hidden_tests_and_tracebacks_but_keeps_messages():
+    import nbformat
+
+    from qkv_course.grading.feedback import HideHiddenTests, hide_hidden_tests
+
+    def cell(source, grade, outputs=()):
+        c = nbformat.v4.new_code_cell(source)
+        c.metadata["nbgrader"] = {"grade": grade, "grade_id": "x", "solution": not grade}
+        c.outputs = [nbformat.from_dict(o) for o in outputs]
+        return c
+
+    error = {"output_type": "error", "ename": "FeedbackError", "evalue": "rows do not sum to 1",
+             "traceback": ["Traceback ...", "check_f(f, hidden=True)", "def fail(message): ..."]}
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("# Hidden tests\n### BEGIN HIDDEN TESTS\ncheck_f(f, hidden=True)\n### END HIDDEN TESTS", True, [error]),
+        cell("def f(x):\n    return x", False, [dict(error, traceback=["student frame"])]),
+    ])
+    assert HideHiddenTests().enabled  # nbgrader registers preprocessors by class
+    hide_hidden_tests(nb)
+    graded, answer = nb.cells
+    assert "check_f" not in graded.source and "BEGIN HIDDEN" not in graded.source
+    assert graded.source.startswith("# Hidden tests\n# Hidden tests ran here")
+    assert graded.outputs[0]["traceback"] == ["FeedbackError: rows do not sum to 1"]
+    assert answer.outputs[0]["traceback"] == ["student frame"]  # the student's own cell is left alone
