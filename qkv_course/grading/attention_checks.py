@@ -528,9 +528,6 @@ def grade_pair(
     try:
         with context if context is not None else nullcontext():
             result = call_student(fn, name, *args.values(), forbidden=forbidden, label=label)
-    except SystemExit as exc:  # sys.exit() or exit(): this test fails, the notebook goes on
-        fail(f"calling {label} raised SystemExit ({exc}): sys.exit(), exit() and quit() stop the "
-             "program; a function should return its result instead.")
     except FeedbackError as err:
         message = str(err)
         hint = error_hint(att, message, shapes_hint) if message.startswith("calling ") else ""
@@ -541,16 +538,21 @@ def grade_pair(
     w_label = f"{label} (its 2nd item, the weights)"
     check_array(weights, att.weights, w_label, weight_diagnoses, empty=att.empty, atol=_ATOL,
            shape_hint=weights_hint, finite_hint=_overflow_hint(att))
-    blocked = att.blocked
-    if blocked is not None and (weights[blocked] != 0).any():
-        worst = float(np.abs(weights[blocked]).max())
-        fail(f"{w_label} gives blocked keys small but non-zero weights (up to {worst:.1e}); keys where "
-             "the mask is False must get exactly 0. A finite fill value such as -30 or -100 still "
-             "leaves exp(fill - max) above zero: make sure a blocked score cannot contribute anything.")
+    check_blocked_zero(weights, att.blocked, w_label)
     scale = float(np.abs(att.V).max(initial=1.0))
     check_array(output, expected_out, f"{label} (its 1st item, the output)", out_diagnoses,
            empty=att.empty, atol=_ATOL * max(scale, 1.0), shape_hint=output_hint,
            finite_hint=_overflow_hint(att))
+
+
+def check_blocked_zero(weights: np.ndarray, blocked: np.ndarray | None, label: str) -> None:
+    """Fail unless every weight where ``blocked`` is True is exactly 0 (not merely tiny)."""
+    __tracebackhide__ = True
+    if blocked is not None and (weights[blocked] != 0).any():
+        worst = float(np.abs(weights[blocked]).max())
+        fail(f"{label} gives blocked keys small but non-zero weights (up to {worst:.1e}); keys where "
+             "the mask is False must get exactly 0. A finite fill value such as -30 or -100 still "
+             "leaves exp(fill - max) above zero: make sure a blocked score cannot contribute anything.")
 
 
 def grade_projected_pair(

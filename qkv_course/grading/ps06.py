@@ -35,8 +35,8 @@ from torch import nn
 from .. import multihead
 from ..masks import causal_mask, key_padding_mask, padding_mask
 from ..nn import MultiHeadAttention as _ReferenceLayer
-from .attention_checks import (RTOL, Attention, Diagnoses, check_array, error_hint, split_pair,
-                               weight_diagnoses)
+from .attention_checks import (RTOL, Attention, Diagnoses, check_array, check_blocked_zero, error_hint,
+                               split_pair, weight_diagnoses)
 from .core import FeedbackError, call_student, check_call, fail, matches, to_array, trusted_helpers
 from .tripwire import shortcuts
 
@@ -578,12 +578,7 @@ def check_multi_head_attention(multi_head_attention: Callable, hidden: bool = Fa
                     shape_hint=f"The weights hold one (n, n) matrix per head: X {X.shape} with "
                                f"num_heads = {case.num_heads} gives (..., num_heads, n, n) = "
                                f"{att.weights.shape}.")
-        blocked = att.blocked
-        if blocked is not None and (weights[blocked] != 0).any():
-            worst = float(np.abs(weights[blocked]).max())
-            fail(f"{w_label} gives blocked keys small but non-zero weights (up to {worst:.1e}); keys "
-                 "where the mask is False must get exactly 0 in every head. A finite fill value such "
-                 "as -30 or -100 still leaves exp(fill - max) above zero.")
+        check_blocked_zero(weights, att.blocked, w_label)
         scale = max(float(np.abs(heads.output).max(initial=1.0)), 1.0)
         check_array(output, heads.output, f"{label} (its 1st item, the output)", out_diag,
                     empty=None if att.empty is None else att.empty[..., 0, :], empty_fix=_EMPTY_FIX,
