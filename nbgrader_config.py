@@ -30,6 +30,19 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 
+# Autograde: nbgrader's own steps, plus StderrIsNotFailure before the grades are saved, so that a
+# warning printed to stderr (torch, numpy) never fails a test cell (qkv_course/grading/autograde.py).
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput, SaveAutoGrades)
+
+from qkv_course.grading.autograde import StderrIsNotFailure  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    StderrIsNotFailure, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+]
+
 # Feedback shows scores and the targeted messages, never the hidden tests' source or the grading
 # code in tracebacks (qkv_course/grading/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -116,51 +117,44 @@ def feedback_text(course: Path, student: str, assignment: str) -> str:
     return "\n".join(texts)
 
 
-# --------------------------------------------------------------------------- in-process variants
-# The pipeline tests run the variants of tests/submissions/<assignment>/ through nbgrader. These
-# helpers grade variants in this process instead (milliseconds each), for the larger collections
-# in tests/submissions/<assignment>/more/ and for unit tests of the checks.
+@dataclass(frozen=True)
+class CellResult:
+    """One graded test cell of one student's autograded notebook."""
 
-def variant_failures(notebook: Path, checks: dict, answers: dict[str, str]) -> list[str]:
-    """Run a notebook's imports cell and answer cells the way the notebook runs them (the
-    source solution where the variant gives no code, all in one namespace), then return the
-    feedback of every failing check, visible and hidden, of the cells the variant answers."""
-    from qkv_course.grading import FeedbackError
-
-    cells = nbformat.read(notebook, as_version=4).cells
-    namespace: dict = {"__name__": "__main__"}
-    for cell in cells:
-        if cell.metadata.get("nbgrader", {}).get("grade_id") == "imports":
-            exec(cell.source, namespace)
-    solutions = {c.metadata["nbgrader"]["grade_id"]: strip_solution_markers(c.source)
-                 for c in cells if c.metadata.get("nbgrader", {}).get("solution")}
-    assert set(answers) <= set(solutions) == set(checks), f"unknown answer cells: {set(answers) - set(solutions)}"
-    for grade_id, code in solutions.items():
-        exec(compile(answers.get(grade_id, code), f"<{grade_id}>", "exec"), namespace)
-    messages = []
-    for grade_id in answers:
-        for hidden in (False, True):
-            try:
-                checks[grade_id](namespace[grade_id], hidden=hidden)
-            except FeedbackError as err:
-                messages.append(str(err))
-    return messages
+    score: float
+    max_score: float
+    errors: tuple[str, ...]  # "<ename>: <traceback>" of each error output, ANSI colours removed
+    streams: dict[str, str]  # text of the cell's stream outputs, by name (stdout, stderr)
 
 
-def assert_enough_variants(folder: Path) -> None:
-    """At least 6 mistakes and 3 correct alternatives in the pipeline folder."""
-    names = [p.stem for p in folder.glob("*.py")]
-    assert sum(n.startswith("mistake_") for n in names) >= 6, f"{folder.name}: fewer than 6 mistakes"
-    assert sum(n.startswith("correct_") for n in names) >= 3, f"{folder.name}: fewer than 3 correct answers"
+def cell_results(course: Path, assignment: str) -> dict[str, dict[tuple[str, str], CellResult]]:
+    """Per student, per (notebook, grade_id) of every graded cell: the gradebook's score and the
+    error outputs of the autograded notebook."""
+    from nbgrader.api import Gradebook
 
-
-def assert_variant_graded(path: Path, notebook: Path, checks: dict) -> None:
-    """A mistake fails with every feedback text its header names; a correct variant passes."""
-    answers, header = parse_variant(path)
-    failures = variant_failures(notebook, checks, answers)
-    if header["expect"][0] == "full":
-        assert not failures, f"{path.name} should pass, but: {failures}"
-        return
-    assert failures, f"{path.name} should lose points"
-    for text in header.get("feedback", []):
-        assert any(text in m for m in failures), f"{path.name}: {text!r} not in {failures}"
+    out: dict[str, dict[tuple[str, str], CellResult]] = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for sub in gb.assignment_submissions(assignment):
+            student = sub.student.id
+            cells: dict[tuple[str, str], CellResult] = {}
+            for nb in sub.notebooks:
+                path = course / "autograded" / student / assignment / f"{nb.name}.ipynb"
+                errors: dict[str, tuple[str, ...]] = {}
+                streams: dict[str, dict[str, str]] = {}
+                for cell in json.loads(path.read_text())["cells"]:
+                    gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                    outputs = cell.get("outputs", [])
+                    errors[gid] = tuple(
+                        f"{o.get('ename')}: " + ANSI.sub("", "\n".join(o.get("traceback", [])))
+                        for o in outputs if o.get("output_type") == "error")
+                    streams[gid] = {}
+                    for o in (o for o in outputs if o.get("output_type") == "stream"):
+                        text = o.get("text", "")
+                        streams[gid][o["name"]] = streams[gid].get(o["name"], "") + (
+                            text if isinstance(text, str) else "".join(text))
+                for grade in nb.grades:
+                    cells[(f"{nb.name}.ipynb", grade.name)] = CellResult(
+                        float(grade.score), float(grade.max_score), errors.get(grade.name, ()),
+                        streams.get(grade.name, {}))
+            out[student] = cells
+    return out

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -18,23 +20,21 @@ import pytest
 
 from qkv_course.grading.catalog import graded_items
 
+from catalogue import Submission, function_of, pack
+from catalogue import variants as catalogue_variants
 from nbgrader_course import (
     REPO,
+    CellResult,
     assignments,
+    cell_results,
     feedback_text,
     make_course,
-    parse_variant,
     run_nbgrader,
     scores,
     student_notebook,
 )
 
 ASSIGNMENTS = assignments()
-SUBMISSIONS = Path(__file__).parent / "submissions"
-
-
-def variants(assignment: str) -> list[Path]:
-    return sorted((SUBMISSIONS / assignment).glob("*.py"))
 
 
 def notebook_names(assignment: str) -> list[str]:
@@ -45,44 +45,60 @@ def test_there_is_at_least_one_assignment():
     assert "ps01_search" in ASSIGNMENTS
 
 
+@dataclass
+class Graded:
+    course: Path
+    assignment: str
+    scores: dict[str, tuple[float, float]]  # per student: (score, max_score)
+    packed: dict[str, Submission]  # per student made of catalogue variants: its variants
+    cells: dict[str, dict[tuple[str, str], CellResult]]  # per student: each graded cell
+
+
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
-    """A course where the assignment was generated, submitted in many ways and autograded."""
+    """A course where the assignment was generated, submitted in many ways and autograded.
+
+    Students: ``source`` (the solutions), ``untouched`` (the release as handed out), one per
+    packed submission of the catalogue (see tests/catalogue.py), and ``again``, a byte-identical
+    copy of the first packed submission that holds mistakes, to show that grading is deterministic.
+    """
     assignment = request.param
     course = make_course(tmp_path_factory.mktemp(assignment), assignment)
     run_nbgrader(course, "generate_assignment", assignment, "--force")
 
-    expected: dict[str, dict] = {}
+    packed: dict[str, Submission] = {}
 
-    def submit(student: str, notebooks: dict[str, nbformat.NotebookNode], **expect) -> None:
+    def submit(student: str, notebooks: dict[str, nbformat.NotebookNode]) -> None:
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         for name, nb in notebooks.items():
             nbformat.write(nb, folder / name)
-        expected[student] = expect
 
     names = notebook_names(assignment)
     release = {n: course / "notebooks" / assignment / n for n in names}
     source = {n: REPO / "solutions" / assignment / n for n in names}
-    submit("source", {n: nbformat.read(source[n], as_version=4) for n in names}, full=True)
-    submit("untouched", {n: nbformat.read(release[n], as_version=4) for n in names}, zero=True)
-    for path in variants(assignment):
-        answers, header = parse_variant(path)
-        nb_name = header.get("notebook", [names[0]])[0]
-        notebooks = {n: nbformat.read(release[n], as_version=4) for n in names}
-        notebooks[nb_name] = student_notebook(release[nb_name], source[nb_name], answers)
-        expect = header["expect"][0]
-        assert expect in ("full", "partial", "zero"), f"{path.name}: expect must be full, partial or zero"
-        submit(path.stem, notebooks, **{expect: True}, feedback=header.get("feedback", []))
+    submit("source", {n: nbformat.read(source[n], as_version=4) for n in names})
+    submit("untouched", {n: nbformat.read(release[n], as_version=4) for n in names})
+    for i, sub in enumerate(pack(catalogue_variants(assignment))):
+        student = sub.variants[0].name if sub.alone else f"pack{i:02d}"
+        packed[student] = sub
+        submit(student, {n: student_notebook(release[n], source[n], sub.answers(n)) for n in names})
+    first = _copied(packed)
+    shutil.copytree(course / "submitted" / first, course / "submitted" / "again")
 
     run_nbgrader(course, "autograde", assignment)
     run_nbgrader(course, "generate_feedback", assignment)
     run_nbgrader(course, "export")
-    return course, assignment, expected, scores(course, assignment)
+    return Graded(course, assignment, scores(course, assignment), packed, cell_results(course, assignment))
+
+
+def _copied(packed: dict[str, Submission]) -> str:
+    """The packed submission that ``again`` copies: the first one with mistakes in it."""
+    return next(s for s, sub in packed.items() if not sub.alone and any(v.is_mistake for v in sub.variants))
 
 
 def test_release_matches_committed_notebooks(graded):
-    course, assignment, _, _ = graded
+    course, assignment = graded.course, graded.assignment
     generated = course / "notebooks" / assignment
     committed = REPO / "notebooks" / assignment
     gen_files = sorted(p.name for p in generated.iterdir())
@@ -144,43 +160,87 @@ def test_source_validates(assignment, tmp_path):
 
 
 def test_source_gets_full_marks(graded):
-    _, _, _, got = graded
+    got = graded.scores
     score, max_score = got["source"]
     assert max_score > 0
     assert score == max_score
 
 
 def test_untouched_release_gets_zero(graded):
-    course, assignment, _, got = graded
+    course, assignment, got = graded.course, graded.assignment, graded.scores
     assert got["untouched"][0] == 0
     assert "is not written yet" in feedback_text(course, "untouched", assignment)
 
 
 def test_submission_variants(graded):
-    """Mistakes lose points with their targeted message; correct alternatives get full marks."""
-    course, assignment, expected, got = graded
+    """Each catalogue variant, judged on its own functions' test cells of the packed submission
+    it was graded in: a mistake loses points there with its targeted message, a correct
+    alternative gets every point there; the functions no variant answers get every point."""
+    packed, cells = graded.packed, graded.cells
     problems = []
-    for student, expect in expected.items():
-        score, max_score = got[student]
-        if expect.get("full") and score != max_score:
-            problems.append(f"{student}: {score}/{max_score}, expected full marks\n"
-                            f"{feedback_text(course, student, assignment)[-1500:]}")
-        if expect.get("partial") and not 0 < score < max_score:
-            problems.append(f"{student}: {score}/{max_score}, expected some but not all points")
-        if expect.get("zero") and score != 0:
-            problems.append(f"{student}: {score}/{max_score}, expected 0")
-        text = feedback_text(course, student, assignment)
-        for message in expect.get("feedback", []):
-            if message not in text:
-                problems.append(f"{student}: feedback lacks {message!r}; it says:\n{text[-1500:]}")
-        if "FeedbackError" not in text and not expect.get("full") and not expect.get("zero"):
-            problems.append(f"{student}: lost points without a FeedbackError message:\n{text[-1500:]}")
+    for student, sub in packed.items():
+        results = cells[student]
+        owner = {(v.notebook, f): v for v in sub.variants for f in v.functions}
+        for v in sub.variants:
+            mine = {key: r for key, r in results.items()
+                    if (key[0], function_of(key[1])) in {(v.notebook, f) for f in v.functions}}
+            assert mine, f"{v.name}: no graded cells for {sorted(v.functions)}"
+            got = sum(r.score for r in mine.values())
+            most = sum(r.max_score for r in mine.values())
+            errors = "\n".join(e for r in mine.values() for e in r.errors)
+            where = f"{v.name} (graded as {student})"
+            if v.expect == "full" and got != most:
+                problems.append(f"{where}: {got}/{most}, expected every point\n{errors[-1500:]}")
+            if v.expect == "partial" and not got < most:
+                problems.append(f"{where}: {got}/{most}, expected to lose points")
+            if v.expect == "zero" and got != 0:
+                problems.append(f"{where}: {got}/{most}, expected 0")
+            for message in v.feedback:
+                if message not in errors:
+                    problems.append(f"{where}: its test cells' feedback lacks {message!r}; it says:\n{errors[-1500:]}")
+        for key, r in results.items():
+            if (key[0], function_of(key[1])) not in owner and r.score != r.max_score:
+                problems.append(f"{student}: {key[1]} lost points, but no variant in it answers "
+                                f"{function_of(key[1])}:\n{' '.join(r.errors)[-1500:]}")
     assert not problems, "\n\n".join(problems)
 
 
+def test_every_lost_point_comes_with_a_targeted_message(graded):
+    """No bare AssertionError (or any other raw exception) reaches a student from a test cell:
+    every graded cell that loses points shows a FeedbackError."""
+    cells = graded.cells
+    bare = [f"{student}: {key[1]}: {r.errors[0][:300] if r.errors else '(no error output)'}"
+            for student, results in cells.items() for key, r in results.items()
+            if r.score < r.max_score and not (r.errors and all(e.startswith("FeedbackError:") for e in r.errors))]
+    assert not bare, "\n".join(bare)
+
+
+def test_output_on_stderr_costs_no_points(graded):
+    """The correct variants marked ``# stderr:`` write to stderr (a warning, or bytes on file
+    descriptor 2) from inside the graded function: their test cells show the text on stdout with a
+    note, and keep every point (test_submission_variants checks the points)."""
+    noisy = [(student, v) for student, sub in graded.packed.items() for v in sub.variants if v.stderr]
+    assert noisy, f"{graded.assignment}: no correct variant writes to stderr"
+    for student, v in noisy:
+        mine = [r for key, r in graded.cells[student].items()
+                if (key[0], function_of(key[1])) in {(v.notebook, f) for f in v.functions}]
+        assert all("stderr" not in r.streams for r in mine), f"{v.name}: a test cell kept stderr output"
+        out = "".join(r.streams.get("stdout", "") for r in mine)
+        assert "do not cost points" in out or "does not cost points" in out, f"{v.name}: no note on stdout: {out[-500:]}"
+
+
+def test_grading_twice_gives_identical_results(graded):
+    """``again`` is a byte-for-byte copy of the first packed submission: same scores and the same
+    messages, cell by cell."""
+    packed, cells = graded.packed, graded.cells
+    first = _copied(packed)
+    assert cells["again"] == cells[first]
+    assert any(r.score < r.max_score for r in cells[first].values()), "the copied submission should hold mistakes"
+
+
 def test_feedback_and_export(graded):
-    course, assignment, expected, got = graded
-    for student in expected:
+    course, assignment, got = graded.course, graded.assignment, graded.scores
+    for student in got:
         html = course / "feedback" / student / assignment
         assert sorted(p.name for p in html.glob("*.html")) == [n.replace(".ipynb", ".html") for n in notebook_names(assignment)]
     with open(course / "grades.csv", newline="") as f:
@@ -212,7 +272,7 @@ def test_feedback_shows_messages_but_never_hidden_tests_or_grading_code(graded):
     messages, and drops the hidden tests' source and the tracebacks that quote grading code."""
     from bs4 import BeautifulSoup
 
-    course, assignment, expected, got = graded
+    course, assignment, got = graded.course, graded.assignment, graded.scores
     hidden_lines = set()
     for name in notebook_names(assignment):
         source = nbformat.read(REPO / "solutions" / assignment / name, as_version=4)
@@ -220,7 +280,7 @@ def test_feedback_shows_messages_but_never_hidden_tests_or_grading_code(graded):
                          if c.metadata.get("nbgrader", {}).get("grade") and line.strip()
                          and not line.strip().startswith(("#", "from ", "import "))}
     assert hidden_lines, f"{assignment} has no hidden tests"
-    for student in expected:
+    for student in got:
         for html in (course / "feedback" / student / assignment).glob("*.html"):
             text = " ".join(BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser").get_text(" ").split())
             assert "BEGIN HIDDEN TESTS" not in text, f"{student}/{html.name}: hidden-test marker in feedback"
@@ -230,6 +290,11 @@ def test_feedback_shows_messages_but_never_hidden_tests_or_grading_code(graded):
             # the grading code) may not.
             for code in ("qkv_course/grading", "__tracebackhide__", "def fail(", "check_call("):
                 assert code not in text, f"{student}/{html.name}: grading code in feedback ({code!r})"
+        pages = " ".join(" ".join(BeautifulSoup(h.read_text(encoding="utf-8"), "html.parser").get_text(" ").split())
+                         for h in (course / "feedback" / student / assignment).glob("*.html"))
         score, max_score = got[student]
         if 0 < score < max_score or (score == 0 and student != "untouched"):
-            assert "FeedbackError:" in text, f"{student}: feedback lacks the FeedbackError message"
+            assert "FeedbackError:" in pages, f"{student}: feedback lacks the FeedbackError message"
+        for v in graded.packed.get(student, Submission()).variants:
+            for message in v.feedback:
+                assert " ".join(message.split()) in pages, f"{v.name}: {message!r} is not in the feedback page"

@@ -265,3 +265,42 @@ def test_feedback_preprocessor_removes_hidden_tests_and_tracebacks_but_keeps_mes
     assert graded.source.startswith("# Hidden tests\n# Hidden tests ran here")
     assert graded.outputs[0]["traceback"] == ["FeedbackError: rows do not sum to 1"]
     assert answer.outputs[0]["traceback"] == ["student frame"]  # the student's own cell is left alone
+
+
+# --------------------------------------------------------------------------- autograde preprocessor
+
+def test_stderr_in_a_test_cell_becomes_stdout_and_answer_cells_are_left_alone():
+    import nbformat
+    from qkv_course.grading.autograde import NOTE, stderr_to_stdout
+
+    def cell(meta, *outputs):
+        c = nbformat.v4.new_code_cell("x", metadata={"nbgrader": meta})
+        c.outputs = [nbformat.v4.new_output("stream", name=n, text=t) for n, t in outputs]
+        return c
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell({"grade": True, "solution": False, "grade_id": "test_f_visible"}, ("stderr", "warn\n"), ("stdout", "ok\n")),
+        cell({"grade": False, "solution": True, "grade_id": "f"}, ("stderr", "own cell\n")),
+        cell({}, ("stderr", "plain\n")),
+    ])
+    stderr_to_stdout(nb)
+    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stdout", NOTE + "warn\n"), ("stdout", "ok\n")]
+    assert nb.cells[1].outputs[0].name == "stderr" and nb.cells[2].outputs[0].name == "stderr"
+
+
+def test_autograde_runs_nbgraders_own_steps_plus_stderr_is_not_failure():
+    """nbgrader_config.py lists Autograde's preprocessors in full; if an nbgrader upgrade changes
+    its defaults, this fails instead of silently dropping a step."""
+    from pathlib import Path
+
+    from nbgrader.converters import Autograde
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from qkv_course.grading.autograde import StderrIsNotFailure
+
+    repo = Path(__file__).resolve().parents[1]
+    configured = PyFileConfigLoader("nbgrader_config.py", path=str(repo)).load_config().Autograde.autograde_preprocessors
+    default = list(Autograde.class_traits()["autograde_preprocessors"].make_dynamic_default())
+    save = default.index(next(p for p in default if p.__name__ == "SaveAutoGrades"))
+    assert list(configured) == default[:save] + [StderrIsNotFailure] + default[save:]
+    assert StderrIsNotFailure().enabled, "nbconvert skips a preprocessor that is not enabled"

@@ -1,4 +1,5 @@
 # expect: full
+# stderr: a UserWarning from warnings.warn
 # A correct answer that writes a UserWarning to stderr every time it runs (graders must not
 # mistake stderr output for a failure).
 # %% dot_scores
