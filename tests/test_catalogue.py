@@ -9,6 +9,7 @@ cell one author.
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import nbformat
@@ -103,3 +104,24 @@ def test_catalogue_folders_are_flat():
 def test_every_assignment_has_a_correct_answer_that_writes_to_stderr(assignment):
     """nbgrader fails a test cell with any stderr output; the pipeline shows that ours do not."""
     assert [v.name for v in variants(assignment) if v.stderr and v.expect == "full"]
+
+
+@pytest.mark.parametrize("assignment", assignments())
+def test_the_checks_are_loaded_before_student_code_and_guarded(assignment):
+    """The locked imports cell imports the module whose checks the test cells call (so that
+    guard.seal records numpy, torch and the course before any student code runs), and every one
+    of those checks restores what a student's cell replaced (see qkv_course/grading/guard.py)."""
+    import types
+
+    for name in notebooks(assignment):
+        path = REPO / "solutions" / assignment / name
+        cells = nbformat.read(path, as_version=4).cells
+        imports = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade_id") == "imports"]
+        assert len(imports) == 1 and imports[0].metadata["nbgrader"].get("locked"), f"{name}: no locked imports cell"
+        assert cells.index(imports[0]) < min(i for i, c in enumerate(cells) if c.metadata.get("nbgrader", {}).get("solution"))
+        for fn, check in checks_of(path).items():
+            module = check.__module__
+            assert re.search(rf"^(import|from)\s+{re.escape(module)}\b", imports[0].source, re.M), \
+                f"{name}: the imports cell does not import {module}"
+            assert getattr(check, "__guarded__", False), f"{module}.{check.__name__} is not @guarded"
+            assert type(importlib.import_module(module)) is not types.ModuleType, f"{module} does not call seal()"

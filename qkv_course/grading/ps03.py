@@ -29,6 +29,7 @@ from .. import projections
 from ..nn import QKVProjection as _ReferenceQKVProjection
 from .core import FeedbackError, call_student, check_close, fail, matches, to_array
 from .tripwire import shortcuts
+from .guard import guarded, seal
 
 __all__ = ["check_project_qkv", "check_qkv_projection", "FORBIDDEN"]
 
@@ -204,6 +205,7 @@ def _diagnoses(role: str, X: np.ndarray, W: np.ndarray, expected: np.ndarray) ->
     return out
 
 
+@guarded
 def check_project_qkv(project_qkv: Callable, hidden: bool = False) -> None:
     """Check ``project_qkv(X, W_q, W_k, W_v)`` -> ``(Q, K, V)`` for X (..., n, d_model)."""
     __tracebackhide__ = True
@@ -605,6 +607,7 @@ def _check_deterministic(layer: nn.Module, X: torch.Tensor, outs: list[torch.Ten
                  f"{'QKV'[i]}. {cause}")
 
 
+@guarded
 def check_qkv_projection(QKVProjection: Any, hidden: bool = False) -> None:
     """Check a torch module class ``QKVProjection(d_model, d_k, d_v)`` whose forward maps
     X (..., n, d_model) to (Q (..., n, d_k), K (..., n, d_k), V (..., n, d_v))."""
@@ -629,3 +632,8 @@ def check_qkv_projection(QKVProjection: Any, hidden: bool = False) -> None:
             _check_linear(outs, X, maps, label, first_sentence_ok)
             _check_learnable(layer, outs, label)
         _check_count(layer, maps, _config_name(*dims), *dims)
+
+
+# Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
+# course as they are now, and make the grading modules read-only (see guard.py).
+seal()

@@ -24,6 +24,7 @@ from ..projections import init_projections
 from .attention_checks import Attention, grade_pair, grade_projected_pair, weight_diagnoses
 from .core import trusted_helpers
 from .tripwire import shortcuts
+from .guard import guarded, seal
 
 __all__ = ["check_scaled_dot_product_attention", "check_self_attention", "FORBIDDEN"]
 
@@ -137,6 +138,7 @@ _SDPA_W_HINT = ("The weights have one row per query and one column per key: "
                 "Q (..., n_q, d_k) and K (..., n_k, d_k) give (..., n_q, n_k).")
 
 
+@guarded
 def check_scaled_dot_product_attention(scaled_dot_product_attention: Callable, hidden: bool = False) -> None:
     """Check ``scaled_dot_product_attention(Q, K, V, mask=None)`` -> (output, weights)."""
     __tracebackhide__ = True
@@ -156,6 +158,7 @@ def check_scaled_dot_product_attention(scaled_dot_product_attention: Callable, h
 
 # --------------------------------------------------------------------------- self_attention
 
+@guarded
 def check_self_attention(self_attention: Callable, hidden: bool = False) -> None:
     """Check ``self_attention(X, W_q, W_k, W_v, mask=None)`` -> (output, weights)."""
     __tracebackhide__ = True
@@ -169,3 +172,8 @@ def check_self_attention(self_attention: Callable, hidden: bool = False) -> None
                              weights_hint="The weights have one row and one column per token: "
                                           "X (..., n, d_model) gives (..., n, n).",
                              context=trusted_helpers(self_attention, {"scaled_dot_product_attention": attention.scaled_dot_product_attention}))
+
+
+# Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
+# course as they are now, and make the grading modules read-only (see guard.py).
+seal()

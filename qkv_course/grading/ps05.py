@@ -24,6 +24,7 @@ from .. import masks
 from .attention_checks import Diagnoses, check_bool_mask, grade_projected_pair
 from .core import FeedbackError, call_student, matches
 from .tripwire import shortcuts
+from .guard import guarded, seal
 
 __all__ = ["check_causal_mask", "check_padding_mask", "check_cross_attention", "FORBIDDEN"]
 
@@ -67,6 +68,7 @@ def _causal_cases(hidden: bool) -> list[int]:
     return [1, 2, 3, 7, 12] if hidden else [4, 1]
 
 
+@guarded
 def check_causal_mask(causal_mask: Callable, hidden: bool = False) -> None:
     """Check ``causal_mask(n)`` -> (n, n) bool, True where key position j <= query position i."""
     __tracebackhide__ = True
@@ -120,6 +122,7 @@ def _padding_cases(hidden: bool) -> list[_Lengths]:
     ]
 
 
+@guarded
 def check_padding_mask(padding_mask: Callable, hidden: bool = False) -> None:
     """Check ``padding_mask(lengths, max_len)`` -> (batch, max_len) bool, True at real positions."""
     __tracebackhide__ = True
@@ -246,6 +249,7 @@ _CROSS_SHAPES = ("Check the shapes: Q = X_q @ W_q is (..., n_q, d_k); K = X_kv @
                  "and V = X_kv @ W_v is (..., n_kv, d_v); the weights are (..., n_q, n_kv).")
 
 
+@guarded
 def check_cross_attention(cross_attention: Callable, hidden: bool = False) -> None:
     """Check ``cross_attention(X_q, X_kv, W_q, W_k, W_v, mask=None)`` -> (output, weights):
     output (..., n_q, d_v), weights (..., n_q, n_kv)."""
@@ -270,3 +274,8 @@ def check_cross_attention(cross_attention: Callable, hidden: bool = False) -> No
                              output_hint="The output has one row per query and d_v columns (the columns of "
                                          "W_v): shape (..., n_q, d_v).",
                              shapes_hint=_CROSS_SHAPES)
+
+
+# Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
+# course as they are now, and make the grading modules read-only (see guard.py).
+seal()
