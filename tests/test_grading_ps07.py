@@ -151,6 +151,8 @@ def test_hidden_cases_cover_the_hard_parts():
     (lambda n_q, n_k, d_k, d_v: n_q * n_k, "number of score entries"),
     (lambda n_q, n_k, d_k, d_v: 2 * n_q * n_k * d_k * d_v, "multiplies d_k by d_v"),
     (lambda n_q, n_k, d_k, d_v: 2 * n_q * n_k * (d_k + d_v) + 5 * n_q * n_k, "include the softmax"),
+    (lambda n_q, n_k, d_k, d_v: n_q * n_k * (2 * d_k - 1) + n_q * d_v * (2 * n_k - 1), "d - 1 additions"),
+    (lambda n_q, n_k, d_k, d_v: n_q * n_k * (2 * d_k - 1) + n_q * n_k * (2 * d_v - 1), "d - 1 additions"),
     (lambda n_q, n_k, d_k, d_v: 2 * n_q * n_k * (d_k + d_v) + 1, "where 224 was expected"),
     (lambda n_q, n_k, d_k, d_v: np.array([2 * n_q * n_k * (d_k + d_v)]), "a single number"),
     (complexity.attention_flops, "calls qkv_course.complexity.attention_flops"),
@@ -175,6 +177,7 @@ def test_flops_hidden_mistakes_do_not_show_the_expected_number():
     (lambda n_q, n_k, itemsize=4: n_q * n_k * itemsize / 2**20, "mebibytes"),
     (lambda n_q, n_k, itemsize=4: n_q * n_k * itemsize / 1e6, "megabytes"),
     (lambda n_q, n_k, itemsize=4: 32 * n_q * n_k, "size in bits"),
+    (lambda n_q, n_k, itemsize=4: 8 * n_q * n_k, "8 bytes per number (float64) where itemsize=4"),
     (lambda n_q, n_k, itemsize: n_q * n_k * itemsize, "missing 1 required positional argument"),
     (lambda n_q, n_k, itemsize=4: None, "forget the `return`"),
 ])
@@ -205,6 +208,31 @@ def _pattern(rule):
 ])
 def test_window_mistakes(fn, message):
     assert message in fails(ps07.check_local_window_mask, fn)
+
+
+def test_memory_float64_is_named_where_it_differs_from_two_matrices(monkeypatch):
+    def float64(n_q, n_k, itemsize=4):
+        return 8 * n_q * n_k
+    monkeypatch.setattr(ps07, "_memory_cases", lambda hidden: [({"n_q": 7, "n_k": 3, "itemsize": 2}, {})])
+    assert "8 bytes per number (float64), but itemsize=2 was passed" in fails(
+        ps07.check_attention_memory_bytes, float64)
+
+
+def _slice_unclipped(n, window):
+    mask = np.zeros((n, n), dtype=bool)
+    for i in range(n):
+        mask[i, i - window:i + window + 1] = True
+    return mask
+
+
+@pytest.mark.parametrize("fn, message", [
+    (_slice_unclipped, "negative start (i - window < 0)"),
+    (_pattern(lambda i, j, w: abs(i - j) <= w // 2), "total width of the band"),
+    (_pattern(lambda i, j, w: abs(i - j) <= (w - 1) // 2), "total width of the band"),
+])
+@pytest.mark.parametrize("hidden", [False, True])
+def test_window_slicing_and_width_mistakes(fn, message, hidden):
+    assert message in fails(ps07.check_local_window_mask, fn, hidden=hidden)
 
 
 def test_window_built_with_eye_fails_only_for_large_windows():

@@ -157,6 +157,13 @@ def check_attention_flops(attention_flops: Callable, hidden: bool = False) -> No
              "It adds one operation per score (the division by sqrt(d_k) or the softmax): by this "
              "course's definition only the two matrix products are counted."),
         ]
+        # The "exact" count of a dot product of length d: d multiplications, d - 1 additions.
+        exact = [pairs * (2 * d_k - 1) + n_q * d_v * (2 * n_k - 1),
+                 pairs * (2 * d_k - 1) + pairs * (2 * d_v - 1)]
+        diagnoses += [(v, "It counts d multiplications and d - 1 additions per dot product of length d "
+                          "(2d - 1 operations). This course's definition, like GPU peak figures, counts "
+                          "2 FLOPs per multiply-add: 2d per dot product, without the - 1.")
+                      for v in sorted(set(exact))]
         diagnoses += [(expected + c * pairs,
                        "It seems to include the softmax's operations: by this course's definition only "
                        "the two matrix products are counted.") for c in (2, 3, 4, 5, 6)]
@@ -197,10 +204,16 @@ def check_attention_memory_bytes(attention_memory_bytes: Callable, hidden: bool 
             (n_k * n_k * size, f"It uses n_k x n_k entries; the matrix has one row per query and one "
                                f"column per key, n_q x n_k (here {n_q} x {n_k})."),
             (2 * expected, "It counts two matrices (scores and weights, say): the definition is the bytes "
-                           "of one (n_q, n_k) matrix."),
+                           "of one (n_q, n_k) matrix." + (
+                               # with itemsize 4, "float64 always" gives the same number
+                               " Or it uses 8 bytes per number (float64) where itemsize=4 was asked for: "
+                               "use the itemsize argument." if size == 4 else "")),
             (expected / 2**20, "It is in mebibytes (MiB); return the number of bytes."),
             (expected / 1e6, "It is in megabytes (MB); return the number of bytes."),
         ]
+        if size not in (1, 4, 8):              # (1: the "bits" mistake, 4: "two matrices", 8: right)
+            diagnoses.append((8 * entries, f"It is the size for 8 bytes per number (float64), but "
+                                           f"itemsize={size} was passed: use the itemsize argument."))
         if size != 4:                          # (with itemsize 4 this is the "bits" mistake above)
             diagnoses.append((32 * entries, "It is the size in bits of float32 numbers: return bytes, "
                                             "and use the itemsize argument."))
@@ -216,6 +229,14 @@ def _window_cases(hidden: bool) -> list[tuple[int, int]]:
     return [(6, 2), (1, 0), (7, 10), (8, 3), (3, 2), (10, 4), (2, 1)]
 
 
+def _slice_rows(n: int, window: int) -> np.ndarray:
+    """The mask a row-by-row slice i - window : i + window + 1 gives, unclipped at 0."""
+    rows = np.zeros((n, n), dtype=bool)
+    for q in range(n):
+        rows[q, q - window:q + window + 1] = True
+    return rows
+
+
 def check_local_window_mask(local_window_mask: Callable, hidden: bool = False) -> None:
     """Check ``local_window_mask(n, window)`` -> (n, n) bool, True where |i - j| <= window."""
     __tracebackhide__ = True
@@ -223,10 +244,22 @@ def check_local_window_mask(local_window_mask: Callable, hidden: bool = False) -
         expected = complexity.local_window_mask(n, window).astype(float)
         i, j = np.indices((n, n))
         label = f"local_window_mask(n={n}, window={window})"
+        width = ("It treats window as the total width of the band (about window / 2 keys on each side): "
+                 "window is the number of keys allowed on EACH side, query i sees keys i - window .. "
+                 "i + window.")
+        halves = [abs(i - j) <= window // 2, abs(i - j) <= (window - 1) // 2]
+        strict = abs(i - j) < window
         diagnoses: _Diagnoses = [
-            (abs(i - j) < window,
+            (strict,
              "It is one position too narrow on each side: keys at distance exactly `window` must be "
-             "included (|i - j| <= window, not <)."),
+             "included (|i - j| <= window, not <)." + (
+                 " (Or, if window was read as the total width of the band: window is the number of keys "
+                 "allowed on EACH side.)" if any((h == strict).all() for h in halves) else "")),
+            *[(h, width) for h in halves],
+            (_slice_rows(n, window),
+             "Rows near the start are wrong, as with a slice mask[i, i - window:i + window + 1] whose "
+             "negative start (i - window < 0) Python counts from the END of the row, giving an empty "
+             "or short slice. Clip the start at 0: max(0, i - window)."),
             (abs(i - j) <= window + 1,
              "It is one position too wide on each side: keys at distance window + 1 must be left out "
              "(|i - j| <= window)."),
