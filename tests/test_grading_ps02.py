@@ -142,6 +142,8 @@ def test_library_and_reference_softmax_are_refused():
         (lambda x, axis=-1: np.expand_dims(logsumexp_stable(x, axis), axis), "keeps the summed axis"),
         (lambda x, axis=-1: logsumexp_stable(x), "sums along the last axis, but axis=0"),
         (lambda x, axis=-1: x.max() + np.log(np.exp(x - x.max()).sum(axis)), "One maximum was used"),
+        (lambda x, axis=-1: x.max(axis) + np.log(np.exp(x - x.max(axis, keepdims=True)).sum()),
+         "taken over the whole array, not along the axis"),
     ],
 )
 def test_logsumexp_mistakes_get_their_message(wrong, message):

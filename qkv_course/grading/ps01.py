@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import search
 from ..softmax import softmax
-from .core import check_call, proportional, trusted_helpers
+from .core import check_call, matches, proportional, trusted_helpers
 from .tripwire import shortcuts
 
 __all__ = ["check_dot_scores", "check_hard_lookup", "check_soft_lookup", "FORBIDDEN"]
@@ -111,10 +111,34 @@ def check_dot_scores(dot_scores: Callable, hidden: bool = False) -> None:
                 (np.swapaxes(expected, -1, -2),
                  "Its rows are keys and its columns queries: put one row per query and one column "
                  "per key (query @ keys.T rather than keys @ query.T)."))
+        products = q[..., None, :] * k
+        squared = ((q[..., None, :] - k) ** 2).sum(axis=-1)
+        n = k.shape[0]
         diagnoses += [
-            (q[..., None, :] * k,
+            (products,
              "These are the products of matching features, one per feature: a dot product also "
              "adds them up over the feature axis."),
+            (products.sum(axis=-2),
+             "It has one number per feature, not one per key: the products of matching features "
+             "were added up over the keys. Add them up over the feature axis (the last one) "
+             "instead, which leaves one score per key."),
+            (lambda a, e=expected: e.ndim > 2 and a.shape == (e.size // n, n)
+             and matches(a, e.reshape(-1, n)),
+             "The leading axes of the queries were flattened into one: a grid of queries of "
+             "shape (b1, b2, d) should give scores of shape (b1, b2, n). Reshape the result back, "
+             "or use an operation that keeps the leading axes (@ does)."),
+        ]
+        if q.shape[-1] > 1:
+            diagnoses.append(
+                (expected / np.sqrt(q.shape[-1]),
+                 "The scores were divided by the square root of the number of features, as in "
+                 "scaled dot-product attention: here return the plain dot products (the scaling "
+                 "comes later in the course)."))
+        distance_message = ("These are distances between the query and each key (Euclidean, "
+                            "squared or negated): the score here is the dot product, the sum of "
+                            "the products of matching features, not a distance.")
+        diagnoses += [(w, distance_message) for w in (squared, -squared, np.sqrt(squared), -np.sqrt(squared))]
+        diagnoses += [
             (q_n @ k_n.T,
              "These look like cosine similarities: the exercise asks for plain dot products, "
              "without dividing by the vectors' lengths."),
@@ -148,9 +172,13 @@ def check_hard_lookup(hard_lookup: Callable, hidden: bool = False) -> None:
         expected = search.hard_lookup(q, k, v)
         scores = search.dot_scores(q, k)
         last_best = k.shape[0] - 1 - np.argmax(scores[..., ::-1], axis=-1)
-        diagnoses = [
+        is_best = (scores == scores.max(axis=-1, keepdims=True)).astype(float)
+        tied_sum = is_best @ v
+        diagnoses: list[tuple[Any, str]] = [
             (np.argmax(scores, axis=-1).astype(float),
              "It looks like the index of the best key: return that key's row of values instead."),
+            (scores.max(axis=-1),
+             "It is the best score itself: return the value row of the key with that score."),
             (k[np.argmax(scores, axis=-1)],
              "It is the best-matching key itself; the lookup should return that key's value."),
             (v[np.argmin(scores, axis=-1)],
@@ -158,9 +186,22 @@ def check_hard_lookup(hard_lookup: Callable, hidden: bool = False) -> None:
             (v[last_best],
              "When several keys tie for the best score, return the value of the first of them "
              "(np.argmax does this); yours returns a later one."),
+            (tied_sum,
+             "When several keys tie for the best score, yours adds up their values (as a 0/1 "
+             "weight on every best key would): return the value of the first of them only "
+             "(np.argmax picks it)."),
+            (tied_sum / is_best.sum(axis=-1, keepdims=True),
+             "When several keys tie for the best score, yours averages their values: return the "
+             "value of the first of them only (np.argmax picks it)."),
             (search.soft_lookup(q, k, v),
              "It blends several values: a hard lookup returns exactly one value row, unchanged."),
         ]
+        if scores.ndim >= 2:
+            diagnoses.append(
+                (v[np.argmax(scores, axis=0)],
+                 "It picks the best query for each key (an argmax along axis 0, across the "
+                 "queries): take the argmax along the last axis, over the keys, so that each "
+                 "query gets the value of its own best key."))
         check_call(hard_lookup, "hard_lookup", {"query": q, "keys": k, "values": v}, expected,
                    forbidden=FORBIDDEN["hard_lookup"], context=trusted_helpers(hard_lookup, _TRUSTED),
                    diagnoses=diagnoses,

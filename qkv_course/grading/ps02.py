@@ -410,6 +410,9 @@ def check_logsumexp(logsumexp: Callable, hidden: bool = False) -> None:
              "than the maximum, by the log of the sum of exp(x - max)."),
             (expected - np.log(x.shape[axis]),
              "It is the log of the mean of the exponentials: log-sum-exp takes their sum."),
+            (np.squeeze(m, axis) + np.log(np.exp(x - m).sum()),
+             "The sum of exp(x - m) was taken over the whole array, not along the axis: give "
+             "the sum the same axis as the maximum, so that each slice gets its own sum."),
             (np.squeeze(m, axis) + np.log10(np.exp(x - m).sum(axis=axis)),
              "It uses the logarithm to base 10 (np.log10): log-sum-exp undoes exp, so it needs "
              "the natural logarithm, np.log."),

@@ -1,4 +1,5 @@
 # expect: full
+# stderr: print(..., file=sys.stderr) on every call
 # Prints debugging output to stderr: reported as a note, costs nothing.
 # %% scaled_dot_product_attention
 import sys

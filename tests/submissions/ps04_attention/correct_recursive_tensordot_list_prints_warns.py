@@ -1,4 +1,5 @@
 # expect: full
+# stderr: a UserWarning from warnings.warn on every call
 # returns a list [output, weights]; tensordot on 2-d, recursion over leading axes; prints and warns
 # %% scaled_dot_product_attention
 import warnings

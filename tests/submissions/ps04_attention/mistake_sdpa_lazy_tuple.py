@@ -1,4 +1,5 @@
 # expect: partial
+# feedback: (its 2nd item, the weights) returned shape (), but the expected shape is
 # Hostile: a tuple subclass whose items would be computed by the reference code when the grader
 # reads them (after the call, outside the tripwire). The grader reads the tuple's real items.
 # %% scaled_dot_product_attention
