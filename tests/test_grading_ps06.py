@@ -208,6 +208,8 @@ def _split_type_error(X, num_heads):
     (lambda X, num_heads: np.stack(np.array_split(X, num_heads, axis=-1)[:num_heads], axis=-3)
      if X.shape[-1] % num_heads == 0 else X[..., :0], "without complaint"),
     (_split_type_error, "raised TypeError, but d_model = 10"),
+    (lambda X, num_heads: np.stack(np.split(X, num_heads, axis=-2), axis=-3),
+     "The tokens were cut into num_heads groups"),
 ])
 def test_split_heads_mistakes(fn, message):
     with pytest.raises(FeedbackError) as err:
@@ -236,11 +238,22 @@ def _merge_2d(X):
     (lambda X: X.reshape(X.shape[:-3] + (-1, X.shape[-1])), "stacked along the token axis"),
     (lambda X: X.sum(axis=-3), "It has one head's width"),
     (_merge_2d, "1 leading batch axis in front of (num_heads, n, d_head)"),
+    (lambda X: np.concatenate(X, axis=-1), "walking along the FIRST axis of X"),
+    (lambda X: np.hstack(X), "walking along the FIRST axis of X"),
 ])
 def test_merge_heads_mistakes(fn, message):
     with pytest.raises(FeedbackError) as err:
         ps06.check_merge_heads(fn)
     assert message in str(err.value)
+
+
+def test_first_axis_merge_is_named_only_with_batch_axes():
+    """np.concatenate(X, axis=-1) is right for (num_heads, n, d_head): its message names the batch."""
+    H = multihead.split_heads(np.arange(2 * 4 * 6.0).reshape(2, 4, 6), 3)
+    wrong = [m for _, m in ps06._merge_diagnoses(H[0], multihead.merge_heads(H[0]))]
+    assert not any("FIRST axis" in m for m in wrong)
+    found = [m for _, m in ps06._merge_diagnoses(H, multihead.merge_heads(H)) if "FIRST axis" in m]
+    assert found and "1 leading batch axis" in found[0]
 
 
 # =========================================================================== multi_head_attention

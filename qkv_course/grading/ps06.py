@@ -168,6 +168,13 @@ def _split_diagnoses(X: np.ndarray, h: int, expected: np.ndarray) -> Diagnoses:
          "It has the shape of X itself: split_heads should add a heads axis, "
          "(..., n, d_model) -> (..., num_heads, n, d_model // num_heads)."),
     ]
+    if n % h == 0 and h > 1:
+        found.append((
+            lambda a, s=tuple(batch) + (h, n // h, d): a.shape == s != expected.shape,
+            f"The tokens were cut into num_heads groups: the result has shape (..., num_heads, "
+            f"n / num_heads, d_model) = {tuple(batch) + (h, n // h, d)}, so each 'head' holds a few "
+            "whole tokens. Cut the features instead (the last axis, d_model) into num_heads pieces "
+            "of d_head: every head keeps all n tokens, each with d_head of its features."))
     return found
 
 
@@ -296,7 +303,13 @@ def _merge_diagnoses(H: np.ndarray, expected: np.ndarray) -> Diagnoses:
         (lambda a, s=b + (n, d): a.shape == s != expected.shape,
          "It has one head's width, (..., n, d_head): the heads were added up, averaged or only one "
          "was kept. Merging keeps every head's features side by side: (..., n, num_heads * d_head)."),
-    ]
+    ] + ([] if not batch else [
+        (wrong, f"The pieces were joined by walking along the FIRST axis of X, which here is a batch "
+                f"axis, not the heads: X has shape {H.shape}, (..., num_heads, n, d_head) with "
+                f"{_batch_axes(len(batch))}. np.concatenate(X, ...), np.hstack(X), list(X) and "
+                "'for head in X' all take X[0], X[1], ...; pick the heads by a position counted from "
+                "the end instead, X[..., h, :, :], or move that axis with negative positions.")
+        for wrong in (np.concatenate(H, axis=-1), np.concatenate(H, axis=1))])
 
 
 def check_merge_heads(merge_heads: Callable, hidden: bool = False) -> None:
