@@ -59,8 +59,12 @@ def minilm(hidden, weights, attention_mask, num_heads, *, transpose=True, biases
         s = np.where(real[:, None, None, :], -1e9, s)
     elif mask == "additive":
         s = s + attention_mask[:, None, None, :]
+    elif mask == "multiply":
+        s = s * attention_mask[:, None, None, :]
     e = np.exp(s - s.max(axis=-1, keepdims=True))
     probs = e / e.sum(axis=-1, keepdims=True)
+    if mask == "after":
+        probs = probs * attention_mask[:, None, None, :]
     ctx = probs @ V
     joined = ctx.reshape(batch, n, d) if merge == "no_transpose" else ctx.transpose(0, 2, 1, 3).reshape(batch, n, d)
     output = linear(joined, "o") if project_out else joined
@@ -105,6 +109,8 @@ def test_hidden_minilm_cases_have_padding_several_layers_and_sizes():
     ({"mask": "none"}, "The padding was ignored"),
     ({"mask": "additive"}, "The attention mask itself (0s and 1s) was added"),
     ({"mask": "queries"}, "blocked the padded *queries*"),
+    ({"mask": "multiply"}, "The scores were multiplied by the attention mask"),
+    ({"mask": "after"}, "The padded keys were zeroed after the softmax"),
     ({"mask": "inverted"}, "mask inverted"),
     ({"average": True}, "averaged over the heads"),
     ({"swap": True}, "output first"),
@@ -150,12 +156,14 @@ def test_minilm_weights_changed_in_place():
 # --------------------------------------------------------------------------- retrieval_attention
 
 def toy(X, W_q, W_k, W_v, W_o, *, scale="sqrt", dim=-1, use_o=True, raw=False, swap=False,
-        stable=True):
+        stable=True, values="W_v"):
     """A student's torch single-head attention, with switches for the classic mistakes."""
     if raw:
         Q, K, V = (X @ W.weight + W.bias for W in (W_q, W_k, W_v))
     else:
         Q, K, V = W_q(X), W_k(X), W_v(X)
+    if values != "W_v":
+        V = X if values == "X" else {"W_k": W_k, "W_q": W_q}[values](X)
     if swap:
         Q, K = K, Q
     d = X.shape[-1]
@@ -180,6 +188,9 @@ def test_correct_toy_passes():
     ({"swap": True}, "Queries and keys are swapped"),
     ({"use_o": False}, "the output projection W_o is missing"),
     ({"stable": False}, "torch.exp overflows"),
+    ({"values": "W_k"}, "the values were computed with W_k"),
+    ({"values": "W_q"}, "the values were computed with W_q"),
+    ({"values": "X"}, "the values are X itself"),
 ])
 def test_toy_mistakes_get_their_message(switches, message):
     def student(X, W_q, W_k, W_v, W_o):
@@ -213,3 +224,35 @@ def test_training_restores_the_global_torch_state():
     ps08.check_retrieval_attention(toy)
     assert torch.equal(torch.get_rng_state(), state)
     assert torch.get_num_threads() == threads
+
+
+def test_toy_warnings_in_training_and_evaluation_stay_off_stderr(capsys):
+    """The held-out evaluation calls the student's function too: its warnings must be reported
+    on stdout like the rest (nbgrader fails a test cell that writes to stderr)."""
+    import warnings
+
+    def noisy(X, W_q, W_k, W_v, W_o):
+        warnings.warn("a warning from the student")
+        return toy(X, W_q, W_k, W_v, W_o)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # a warning escaping the grader would raise here
+        ps08.check_retrieval_attention(noisy)
+    out, err = capsys.readouterr()
+    assert "a warning from the student" in out and not err
+
+
+def test_minilm_log_mask_warning_costs_nothing(capsys):
+    def log_mask(hidden, weights, attention_mask, num_heads):
+        out, _ = minilm(hidden, weights, attention_mask, num_heads)
+        batch, n, d = hidden.shape
+        dh = d // num_heads
+        Q, K = ((hidden @ weights["W_" + k].T + weights["b_" + k]).reshape(batch, n, num_heads, dh)
+                .transpose(0, 2, 1, 3) for k in "qk")
+        s = Q @ K.transpose(0, 1, 3, 2) / math.sqrt(dh) + np.log(attention_mask)[:, None, None, :]
+        e = np.exp(s - s.max(axis=-1, keepdims=True))
+        return out, e / e.sum(axis=-1, keepdims=True)
+
+    ps08.check_minilm_self_attention(log_mask, hidden=True)
+    out, err = capsys.readouterr()
+    assert "divide by zero encountered in log" in out and not err

@@ -163,10 +163,14 @@ def _simulate(case: MiniLMCase, *, transpose: bool = True, biases: str = "qkvo",
             scores = np.where(m[:, None, None, :], -np.inf, scores)
         elif mask == "additive":
             scores = scores + case.attention_mask[:, None, None, :]
+        elif mask == "multiply":
+            scores = scores * case.attention_mask[:, None, None, :]
         top = scores.max(axis=-1, keepdims=True)
         top = np.where(np.isfinite(top), top, 0.0)
         e = np.exp(scores - top)
         probs = e / e.sum(axis=-1, keepdims=True)
+    if mask == "after":
+        probs = probs * m[:, None, None, :]
     heads = probs @ V
     if merge == "no_transpose":
         joined = heads.reshape(*batch, n, d)
@@ -219,6 +223,16 @@ def _probs_diagnoses(case: MiniLMCase) -> list[tuple[Any, str]]:
              "tokens' scores changes nothing after the softmax, and padded keys still get weight. "
              "The padded keys' scores must become -inf (or a very large negative number) before "
              "the softmax. " + _MASK_FIX),
+            (_simulate(case, mask="multiply")[1],
+             "The scores were multiplied by the attention mask: that makes the padded keys' "
+             "scores 0, not -inf, and exp(0) = 1, so they still get weight after the softmax. "
+             "The padded keys' scores must become -inf (or a very large negative number) before "
+             "the softmax. " + _MASK_FIX),
+            (_simulate(case, mask="after")[1],
+             "The padded keys were zeroed after the softmax: the real keys' probabilities then "
+             "no longer sum to 1 (the padding took its share of the softmax first). Mask the "
+             "scores before the softmax (padded keys to -inf), so that the real keys share all of "
+             "the attention. " + _MASK_FIX),
             (_simulate(case, mask="queries")[1],
              "The mask was applied along the wrong axis: it blocked the padded *queries* (rows) "
              "instead of the padded *keys* (columns). " + _MASK_FIX),
@@ -370,8 +384,8 @@ def _numpy_linear(lin: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _toy_simulate(X: np.ndarray, layer: Any, *, scale: str = "sqrt", axis: int = -1,
-                  use_o: bool = True, transpose: bool = True, swap_qk: bool = False
-                  ) -> tuple[np.ndarray, np.ndarray]:
+                  use_o: bool = True, transpose: bool = True, swap_qk: bool = False,
+                  values: str = "W_v") -> tuple[np.ndarray, np.ndarray]:
     """(output, weights) of single-head attention with one known mistake (defaults: none)."""
     lin = {k: _numpy_linear(v) for k, v in _linears(layer).items()}
 
@@ -379,7 +393,8 @@ def _toy_simulate(X: np.ndarray, layer: Any, *, scale: str = "sqrt", axis: int =
         W, b = lin[key]
         return A @ (W.T if transpose else W) + b
 
-    Q, K, V = apply(X, "W_q"), apply(X, "W_k"), apply(X, "W_v")
+    Q, K = apply(X, "W_q"), apply(X, "W_k")
+    V = X if values == "X" else apply(X, values)
     if swap_qk:
         Q, K = K, Q
     d = X.shape[-1]
@@ -414,6 +429,13 @@ def _toy_diagnoses(X: np.ndarray, layer: Any) -> tuple[list, list]:
         (_toy_simulate(X, layer, use_o=False)[0],
          "The weights are right, but the output projection W_o is missing: the layer returns "
          "W_o(weights @ V)."),
+        (_toy_simulate(X, layer, values="W_k")[0],
+         "The weights are right, but the values were computed with W_k: the keys decide where "
+         "each query looks, the values what it reads there, V = W_v(X)."),
+        (_toy_simulate(X, layer, values="W_q")[0],
+         "The weights are right, but the values were computed with W_q: V = W_v(X)."),
+        (_toy_simulate(X, layer, values="X")[0],
+         "The weights are right, but the values are X itself: project them first, V = W_v(X)."),
     ]
     return weights, output
 
@@ -500,6 +522,14 @@ def _train(fn: Callable, seed: int) -> tuple[Any, float]:
     return result.model, result.seconds
 
 
+def _train_and_evaluate(fn: Callable, seed: int, data: Any) -> tuple[float, np.ndarray]:
+    """Train with the student's attention; (accuracy on ``data``, the query's attention rows)."""
+    from .. import toy
+
+    model, _ = _train(fn, seed)
+    return toy.accuracy(model, data), toy.query_attention(model, data)
+
+
 def _check_training(fn: Callable, seed: int) -> None:
     __tracebackhide__ = True
     import torch
@@ -508,12 +538,13 @@ def _check_training(fn: Callable, seed: int) -> None:
 
     label = (f"the retrieval model with your retrieval_attention, trained for {TRAIN_STEPS} steps "
              f"(seed {seed})")
-    model, _ = call_student(_train, "retrieval_attention", fn, seed,
-                            forbidden=FORBIDDEN["retrieval_attention"], label=label,
-                            rule=_TORCH_RULE)
     data = toy.make_retrieval_data(1000, seed=10_000 + seed)
-    acc = toy.accuracy(model, data)
-    mean_w, argmax = toy.target_attention(toy.query_attention(model, data), data.target)
+    # the held-out evaluation runs the student's function too: inside call_student, so that its
+    # warnings and stderr output are reported on stdout and never reach the test cell's stderr
+    acc, attention = call_student(_train_and_evaluate, "retrieval_attention", fn, seed, data,
+                                  forbidden=FORBIDDEN["retrieval_attention"], label=label,
+                                  rule=_TORCH_RULE)
+    mean_w, argmax = toy.target_attention(attention, data.target)
     if mean_w < MIN_TARGET_WEIGHT or acc < MIN_ACCURACY:
         fail(f"After training, {label} answers {acc:.1%} of 1000 held-out examples right and the "
              f"query puts on average {mean_w:.2f} of its attention on the queried item (largest "

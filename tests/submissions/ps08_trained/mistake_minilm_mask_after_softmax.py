@@ -1,0 +1,17 @@
+# expect: partial
+# feedback: The padded keys were zeroed after the softmax
+# The softmax over all keys, then the padded keys' probabilities set to 0 (not renormalised):
+# right without padding (the visible test), wrong on padded batches.
+# %% minilm_self_attention
+def minilm_self_attention(hidden, weights, attention_mask, num_heads):
+    batch, n, d_model = hidden.shape
+    d_head = d_model // num_heads
+    def split(A):
+        return A.reshape(batch, n, num_heads, d_head).transpose(0, 2, 1, 3)
+    Q, K, V = (split(hidden @ weights["W_" + k].T + weights["b_" + k]) for k in "qkv")
+    scores = Q @ K.transpose(0, 1, 3, 2) / np.sqrt(d_head)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    probs = e / e.sum(axis=-1, keepdims=True)
+    probs = probs * attention_mask[:, None, None, :]
+    joined = (probs @ V).transpose(0, 2, 1, 3).reshape(batch, n, d_model)
+    return joined @ weights["W_o"].T + weights["b_o"], probs

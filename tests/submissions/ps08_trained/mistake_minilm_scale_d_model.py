@@ -1,0 +1,16 @@
+# expect: partial
+# feedback: The scores were divided by sqrt(d_model) = sqrt(384)
+# Scaled by sqrt(d_model), as for one head, instead of by each head's sqrt(d_head).
+# %% minilm_self_attention
+def minilm_self_attention(hidden, weights, attention_mask, num_heads):
+    batch, n, d_model = hidden.shape
+    d_head = d_model // num_heads
+    def split(A):
+        return A.reshape(batch, n, num_heads, d_head).transpose(0, 2, 1, 3)
+    Q, K, V = (split(hidden @ weights["W_" + k].T + weights["b_" + k]) for k in "qkv")
+    scores = Q @ K.transpose(0, 1, 3, 2) / np.sqrt(d_model)
+    scores = np.where(attention_mask[:, None, None, :] == 1, scores, -np.inf)
+    e = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    probs = e / e.sum(axis=-1, keepdims=True)
+    joined = (probs @ V).transpose(0, 2, 1, 3).reshape(batch, n, d_model)
+    return joined @ weights["W_o"].T + weights["b_o"], probs
