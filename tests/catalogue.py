@@ -157,7 +157,7 @@ def grade_in_process(notebook: Path, answers: dict[str, str]) -> dict[str, list[
     imports cell and every answer cell the way the notebook runs them (the reference solution
     where ``answers`` has no code, all in one namespace), then the visible and hidden checks of
     each answered function. Returns the feedback of each failing check, per function."""
-    from qkv_course.grading import FeedbackError
+    from qkv_course.grading import FeedbackError, guard
 
     cells = nbformat.read(notebook, as_version=4).cells
     namespace: dict = {"__name__": "__main__"}
@@ -169,16 +169,19 @@ def grade_in_process(notebook: Path, answers: dict[str, str]) -> dict[str, list[
     unknown = set(answers) - set(solutions)
     if unknown:
         raise ValueError(f"answers name cells that {notebook.name} does not have: {sorted(unknown)}")
-    for grade_id, code in solutions.items():
-        exec(compile(answers.get(grade_id, code), f"<{grade_id}>", "exec"), namespace)
     failures: dict[str, list[str]] = {}
-    for grade_id in answers:
-        failures[grade_id] = []
-        for hidden in (False, True):
-            try:
-                checks[grade_id](namespace[grade_id], hidden=hidden)
-            except FeedbackError as err:
-                failures[grade_id].append(str(err))
+    try:
+        for grade_id, code in solutions.items():
+            exec(compile(answers.get(grade_id, code), f"<{grade_id}>", "exec"), namespace)
+        for grade_id in answers:
+            failures[grade_id] = []
+            for hidden in (False, True):
+                try:
+                    checks[grade_id](namespace[grade_id], hidden=hidden)
+                except FeedbackError as err:
+                    failures[grade_id].append(str(err))
+    finally:
+        guard.restore()  # hostile variants patch numpy or torch in this process too
     return failures
 
 

@@ -216,9 +216,9 @@ def test_every_lost_point_comes_with_a_targeted_message(graded):
 
 
 def test_output_on_stderr_costs_no_points(graded):
-    """The correct variants marked ``# stderr:`` write to stderr (a warning, or bytes on file
-    descriptor 2) from inside the graded function: their test cells show the text on stdout with a
-    note, and keep every point (test_submission_variants checks the points)."""
+    """The correct variants marked ``# stderr:`` write to stderr from inside the graded function
+    (a warning, ``print(file=sys.stderr)``, a logging handler): their test cells show the text on
+    stdout with a note, and keep every point (test_submission_variants checks the points)."""
     noisy = [(student, v) for student, sub in graded.packed.items() for v in sub.variants if v.stderr]
     assert noisy, f"{graded.assignment}: no correct variant writes to stderr"
     for student, v in noisy:

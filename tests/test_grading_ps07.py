@@ -210,12 +210,12 @@ def test_window_mistakes(fn, message):
     assert message in fails(ps07.check_local_window_mask, fn)
 
 
-def test_memory_float64_is_named_where_it_differs_from_two_matrices(monkeypatch):
+def test_memory_float64_is_named_where_it_differs_from_two_matrices():
     def float64(n_q, n_k, itemsize=4):
         return 8 * n_q * n_k
-    monkeypatch.setattr(ps07, "_memory_cases", lambda hidden: [({"n_q": 7, "n_k": 3, "itemsize": 2}, {})])
-    assert "8 bytes per number (float64), but itemsize=2 was passed" in fails(
-        ps07.check_attention_memory_bytes, float64)
+    with pytest.raises(FeedbackError) as info:
+        ps07._check_memory_case(float64, {"n_q": 7, "n_k": 3, "itemsize": 2}, {}, hidden=False)
+    assert "8 bytes per number (float64), but itemsize=2 was passed" in str(info.value)
 
 
 def _slice_unclipped(n, window):

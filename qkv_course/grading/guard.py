@@ -68,6 +68,8 @@ def seal() -> None:
     Called at the end of each assignment's grading module, which the notebook's imports cell
     imports before any student code runs. Safe to call again: later calls add modules loaded
     since, and never overwrite an earlier record."""
+    import numpy.testing  # noqa: F401  (recorded too: students reach for its assert_allclose)
+
     for name in _LIBRARY_MODULES:
         if name in sys.modules:
             _record(sys.modules[name])

@@ -18,6 +18,7 @@ from .. import search
 from ..softmax import softmax
 from .core import check_call, matches, proportional, trusted_helpers
 from .tripwire import shortcuts
+from .guard import guarded, seal
 
 __all__ = ["check_dot_scores", "check_hard_lookup", "check_soft_lookup", "FORBIDDEN"]
 
@@ -97,6 +98,7 @@ def _dot_scores_cases(hidden: bool) -> list[Case]:
     return [Case((queries[0], keys)), Case((queries, keys)), Case((q3, k3)), Case((q1, k1))]
 
 
+@guarded
 def check_dot_scores(dot_scores: Callable, hidden: bool = False) -> None:
     """Check ``dot_scores(query, keys)``: query (..., d), keys (n, d) -> (..., n)."""
     __tracebackhide__ = True
@@ -164,6 +166,7 @@ def _hard_lookup_cases(hidden: bool) -> list[Case]:
     return [Case((queries, keys, values)), Case((q3, k3, v3)), Case((np.stack([tq, -tq]), tk, tv))]
 
 
+@guarded
 def check_hard_lookup(hard_lookup: Callable, hidden: bool = False) -> None:
     """Check ``hard_lookup(query, keys, values)`` -> the best key's value row, (..., d_v)."""
     __tracebackhide__ = True
@@ -229,6 +232,7 @@ def _soft_lookup_cases(hidden: bool) -> list[Case]:
     ]
 
 
+@guarded
 def check_soft_lookup(soft_lookup: Callable, hidden: bool = False) -> None:
     """Check ``soft_lookup(query, keys, values, temperature=1.0)`` -> (..., d_v)."""
     __tracebackhide__ = True
@@ -280,3 +284,8 @@ def check_soft_lookup(soft_lookup: Callable, hidden: bool = False) -> None:
                    finite_hint=finite_hint,
                    shape_hint="Each query should give one blended row of values: query (..., d), "
                               "values (n, d_v) -> (..., d_v).")
+
+
+# Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
+# course as they are now, and make the grading modules read-only (see guard.py).
+seal()

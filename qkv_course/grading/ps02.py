@@ -24,6 +24,7 @@ import numpy as np
 from .. import softmax as ref
 from .core import FeedbackError, check_call, fail, matches, proportional, trusted_helpers
 from .tripwire import shortcuts
+from .guard import guarded, seal
 
 __all__ = ["check_softmax", "check_logsumexp", "check_masked_softmax", "FORBIDDEN"]
 
@@ -278,6 +279,7 @@ def _softmax_cases(hidden: bool) -> list[Case]:
     ]
 
 
+@guarded
 def check_softmax(softmax: Callable, hidden: bool = False) -> None:
     """Check ``softmax(x, axis=-1)``: x (...) -> the same shape, each slice along ``axis``
     positive and summing to 1, finite for inputs as large as +-1e4."""
@@ -385,6 +387,7 @@ def _logsumexp_cases(hidden: bool) -> list[Case]:
     ]
 
 
+@guarded
 def check_logsumexp(logsumexp: Callable, hidden: bool = False) -> None:
     """Check ``logsumexp(x, axis=-1)``: log(sum(exp(x))) along ``axis``, without overflow;
     x (...) -> the shape of x without ``axis``."""
@@ -491,6 +494,7 @@ def _masked_softmax_cases(hidden: bool) -> list[Case]:
     ]
 
 
+@guarded
 def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None:
     """Check ``masked_softmax(scores, mask, axis=-1)``: softmax along ``axis`` over the positions
     where the boolean ``mask`` (broadcastable to scores, True = may attend) is True; masked
@@ -613,3 +617,8 @@ def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None
                            "exponentiated before it was removed).",
                shape_hint="masked_softmax returns an array of the same shape as scores (the mask "
                           "only broadcasts against it).")
+
+
+# Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
+# course as they are now, and make the grading modules read-only (see guard.py).
+seal()

@@ -39,6 +39,7 @@ from .attention_checks import (RTOL, Attention, Diagnoses, check_array, check_bl
                                split_pair, weight_diagnoses)
 from .core import FeedbackError, call_student, check_call, fail, matches, to_array, trusted_helpers
 from .tripwire import shortcuts
+from .guard import guarded, seal
 
 __all__ = ["check_split_heads", "check_merge_heads", "check_multi_head_attention",
            "check_multihead_layer", "FORBIDDEN"]
@@ -240,6 +241,7 @@ def _check_value_error(split_heads: Callable, case: SplitCase) -> None:
              f"value. Raise ValueError instead of {kind}.")
 
 
+@guarded
 def check_split_heads(split_heads: Callable, hidden: bool = False) -> None:
     """Check ``split_heads(X, num_heads)``: (..., n, d_model) -> (..., num_heads, n, d_head),
     and ValueError when d_model is not a multiple of num_heads."""
@@ -312,6 +314,7 @@ def _merge_diagnoses(H: np.ndarray, expected: np.ndarray) -> Diagnoses:
         for wrong in (np.concatenate(H, axis=-1), np.concatenate(H, axis=1))])
 
 
+@guarded
 def check_merge_heads(merge_heads: Callable, hidden: bool = False) -> None:
     """Check ``merge_heads(X)``: (..., num_heads, n, d_head) -> (..., n, num_heads * d_head),
     the inverse of split_heads: merge_heads(split_heads(X, h)) gives back X."""
@@ -554,6 +557,7 @@ def _mha_error_hint(heads: Heads, message: str) -> str:
     return " ".join(hints)
 
 
+@guarded
 def check_multi_head_attention(multi_head_attention: Callable, hidden: bool = False) -> None:
     """Check ``multi_head_attention(X, W_q, W_k, W_v, W_o, num_heads, mask=None)``
     -> (output (..., n, d_model), weights (..., num_heads, n, n))."""
@@ -842,6 +846,7 @@ def _check_layer_call(layer: nn.Module, linears: dict[str, nn.Linear], params: d
              "Compute the queries, keys, values and output with these layers, inside forward.")
 
 
+@guarded
 def check_multihead_layer(MultiHeadAttention: Any, hidden: bool = False) -> None:
     """Check a torch module class ``MultiHeadAttention(d_model, num_heads)`` with layers ``W_q``,
     ``W_k``, ``W_v``, ``W_o`` (nn.Linear(d_model, d_model) with biases) whose
@@ -858,3 +863,8 @@ def check_multihead_layer(MultiHeadAttention: Any, hidden: bool = False) -> None
         _load(linears, params)
         for x_shape, mask, scale in calls:
             _check_layer_call(layer, linears, params, d_model, num_heads, x_shape, mask, scale, rng)
+
+
+# Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
+# course as they are now, and make the grading modules read-only (see guard.py).
+seal()

@@ -26,6 +26,7 @@ from ..softmax import masked_softmax, softmax
 from .attention_checks import Attention, check_bool_mask, output_diagnoses, weight_diagnoses
 from .core import FeedbackError, call_student, check_close, fail, matches, to_array
 from .tripwire import shortcuts
+from .guard import guarded, seal
 
 __all__ = [
     "check_attention_flops",
@@ -119,6 +120,7 @@ def _flops_cases(hidden: bool) -> list[tuple[int, int, int, int]]:
             (300, 20, 1, 9), (131072, 131072, 128, 128)]
 
 
+@guarded
 def check_attention_flops(attention_flops: Callable, hidden: bool = False) -> None:
     """Check ``attention_flops(n_q, n_k, d_k, d_v)`` -> 2 n_q n_k d_k + 2 n_q n_k d_v."""
     __tracebackhide__ = True
@@ -184,41 +186,49 @@ def _memory_cases(hidden: bool) -> list[tuple[dict[str, int], dict[str, int]]]:
             ({"n_q": 1, "n_k": 4096}, {"itemsize": 8}), ({"n_q": 7, "n_k": 3}, {"itemsize": 4})]
 
 
+@guarded
 def check_attention_memory_bytes(attention_memory_bytes: Callable, hidden: bool = False) -> None:
     """Check ``attention_memory_bytes(n_q, n_k, itemsize=4)`` -> n_q n_k itemsize."""
     __tracebackhide__ = True
     for args, kwargs in _memory_cases(hidden):
-        n_q, n_k = args["n_q"], args["n_k"]
-        size = {**args, **kwargs}.get("itemsize", 4)
-        expected = complexity.attention_memory_bytes(n_q, n_k, size)
-        entries = n_q * n_k
-        diagnoses: _Diagnoses = [
-            (8 * expected, "It is 8 times too large: that is the size in bits. Return bytes: itemsize is "
-                           "already the number of bytes per number (8 bits make a byte)."),
-            (4 * entries, f"It is the size for 4 bytes per number, but itemsize={size} was passed: use the "
-                          "itemsize argument (float64 numbers take 8 bytes, float16 2)."),
-            (entries, "It is the number of entries, n_q x n_k: multiply by itemsize, the bytes each "
-                      "number takes."),
-            (n_q * n_q * size, f"It uses n_q x n_q entries; the matrix has one row per query and one "
-                               f"column per key, n_q x n_k (here {n_q} x {n_k})."),
-            (n_k * n_k * size, f"It uses n_k x n_k entries; the matrix has one row per query and one "
-                               f"column per key, n_q x n_k (here {n_q} x {n_k})."),
-            (2 * expected, "It counts two matrices (scores and weights, say): the definition is the bytes "
-                           "of one (n_q, n_k) matrix." + (
-                               # with itemsize 4, "float64 always" gives the same number
-                               " Or it uses 8 bytes per number (float64) where itemsize=4 was asked for: "
-                               "use the itemsize argument." if size == 4 else "")),
-            (expected / 2**20, "It is in mebibytes (MiB); return the number of bytes."),
-            (expected / 1e6, "It is in megabytes (MB); return the number of bytes."),
-        ]
-        if size not in (1, 4, 8):              # (1: the "bits" mistake, 4: "two matrices", 8: right)
-            diagnoses.append((8 * entries, f"It is the size for 8 bytes per number (float64), but "
-                                           f"itemsize={size} was passed: use the itemsize argument."))
-        if size != 4:                          # (with itemsize 4 this is the "bits" mistake above)
-            diagnoses.append((32 * entries, "It is the size in bits of float32 numbers: return bytes, "
-                                            "and use the itemsize argument."))
-        _grade_number(attention_memory_bytes, "attention_memory_bytes", args, kwargs, expected,
-                      diagnoses, _MEMORY_DEFINITION, hidden)
+        _check_memory_case(attention_memory_bytes, args, kwargs, hidden)
+
+
+def _check_memory_case(attention_memory_bytes: Callable, args: dict[str, int], kwargs: dict[str, int],
+                       hidden: bool) -> None:
+    """One call of the student's ``attention_memory_bytes`` against the expected bytes."""
+    __tracebackhide__ = True
+    n_q, n_k = args["n_q"], args["n_k"]
+    size = {**args, **kwargs}.get("itemsize", 4)
+    expected = complexity.attention_memory_bytes(n_q, n_k, size)
+    entries = n_q * n_k
+    diagnoses: _Diagnoses = [
+        (8 * expected, "It is 8 times too large: that is the size in bits. Return bytes: itemsize is "
+                       "already the number of bytes per number (8 bits make a byte)."),
+        (4 * entries, f"It is the size for 4 bytes per number, but itemsize={size} was passed: use the "
+                      "itemsize argument (float64 numbers take 8 bytes, float16 2)."),
+        (entries, "It is the number of entries, n_q x n_k: multiply by itemsize, the bytes each "
+                  "number takes."),
+        (n_q * n_q * size, f"It uses n_q x n_q entries; the matrix has one row per query and one "
+                           f"column per key, n_q x n_k (here {n_q} x {n_k})."),
+        (n_k * n_k * size, f"It uses n_k x n_k entries; the matrix has one row per query and one "
+                           f"column per key, n_q x n_k (here {n_q} x {n_k})."),
+        (2 * expected, "It counts two matrices (scores and weights, say): the definition is the bytes "
+                       "of one (n_q, n_k) matrix." + (
+                           # with itemsize 4, "float64 always" gives the same number
+                           " Or it uses 8 bytes per number (float64) where itemsize=4 was asked for: "
+                           "use the itemsize argument." if size == 4 else "")),
+        (expected / 2**20, "It is in mebibytes (MiB); return the number of bytes."),
+        (expected / 1e6, "It is in megabytes (MB); return the number of bytes."),
+    ]
+    if size not in (1, 4, 8):              # (1: the "bits" mistake, 4: "two matrices", 8: right)
+        diagnoses.append((8 * entries, f"It is the size for 8 bytes per number (float64), but "
+                                       f"itemsize={size} was passed: use the itemsize argument."))
+    if size != 4:                          # (with itemsize 4 this is the "bits" mistake above)
+        diagnoses.append((32 * entries, "It is the size in bits of float32 numbers: return bytes, "
+                                        "and use the itemsize argument."))
+    _grade_number(attention_memory_bytes, "attention_memory_bytes", args, kwargs, expected,
+                  diagnoses, _MEMORY_DEFINITION, hidden)
 
 
 # --------------------------------------------------------------------------- local_window_mask
@@ -237,6 +247,7 @@ def _slice_rows(n: int, window: int) -> np.ndarray:
     return rows
 
 
+@guarded
 def check_local_window_mask(local_window_mask: Callable, hidden: bool = False) -> None:
     """Check ``local_window_mask(n, window)`` -> (n, n) bool, True where |i - j| <= window."""
     __tracebackhide__ = True
@@ -547,6 +558,7 @@ def _check_memory(label: str, peak: int, case: _Chunked) -> None:
          "scores, and per query the running maximum, sum and weighted sum of values.")
 
 
+@guarded
 def check_chunked_attention(chunked_attention: Callable, hidden: bool = False) -> None:
     """Check ``chunked_attention(Q, K, V, chunk_size, mask=None)`` -> (..., n_q, d_v): equal to exact
     attention, and, on a large case, without holding the full score matrix in memory."""
@@ -594,3 +606,8 @@ def check_chunked_attention(chunked_attention: Callable, hidden: bool = False) -
                                "(..., n_q, d_v), with the batch axes of Q, K and V in front.")
         if case.measure_memory:
             _check_memory(label, peak, case)
+
+
+# Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
+# course as they are now, and make the grading modules read-only (see guard.py).
+seal()

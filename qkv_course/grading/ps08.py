@@ -32,6 +32,7 @@ import numpy as np
 from .attention_checks import split_pair
 from .core import call_student, check_close, fail, matches
 from .tripwire import shortcuts
+from .guard import guarded, seal
 
 __all__ = ["check_retrieval_attention", "check_minilm_self_attention", "minilm", "minilm_case",
            "FORBIDDEN"]
@@ -299,6 +300,7 @@ def _label(case: MiniLMCase) -> str:
             f"attention_mask of shape {case.attention_mask.shape}, num_heads={case.num_heads})")
 
 
+@guarded
 def check_minilm_self_attention(fn: Callable, hidden: bool = False) -> None:
     """Check ``minilm_self_attention(hidden, weights, attention_mask, num_heads)`` -> (output
     (batch, n, d_model), probs (batch, num_heads, n, n)) against the real MiniLM layer."""
@@ -554,6 +556,7 @@ def _check_training(fn: Callable, seed: int) -> None:
              "torch.tensor(...) around a result) or a softmax over the wrong axis.")
 
 
+@guarded
 def check_retrieval_attention(fn: Callable, hidden: bool = False) -> None:
     """Check ``retrieval_attention(X, W_q, W_k, W_v, W_o)`` -> (output (..., m, d), weights
     (..., m, m)): equal to one-head attention, and able to learn the toy retrieval task."""
@@ -583,3 +586,8 @@ class _Shapes:
     @property
     def weights(self) -> np.ndarray:
         return np.empty(self.w_shape)
+
+
+# Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
+# course as they are now, and make the grading modules read-only (see guard.py).
+seal()
