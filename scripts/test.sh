@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Set up .venv (if needed) and run the whole test suite on every core (pytest-xdist; the tests that
-# share the built book or an assignment's graded course stay on one worker, see tests/conftest.py).
+# Set up .venv (if needed) and run the whole test suite on every core (pytest-xdist, with
+# --dist loadscope: a test module, or a class, runs on one worker, so the built book and each
+# assignment's graded course, see tests/test_assignments.py, are made once).
 # Extra arguments go to pytest, e.g. `-n 0` for one process or `-k ps04`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
-exec python -m pytest -n auto --dist loadgroup "$@"
+exec python -m pytest -n auto --dist loadscope "$@"

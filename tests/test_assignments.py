@@ -10,6 +10,7 @@ alternative there gets full marks; feedback and export work.
 from __future__ import annotations
 
 import csv
+import inspect
 import json
 import shutil
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ class Graded:
     cells: dict[str, dict[tuple[str, str], CellResult]]  # per student: each graded cell
 
 
-@pytest.fixture(scope="module", params=ASSIGNMENTS)
+@pytest.fixture(scope="class")
 def graded(request, tmp_path_factory):
     """A course where the assignment was generated, submitted in many ways and autograded.
 
@@ -62,7 +63,7 @@ def graded(request, tmp_path_factory):
     packed submission of the catalogue (see tests/catalogue.py), and ``again``, a byte-identical
     copy of the first packed submission that holds mistakes, to show that grading is deterministic.
     """
-    assignment = request.param
+    assignment = request.cls.assignment
     course = make_course(tmp_path_factory.mktemp(assignment), assignment)
     run_nbgrader(course, "generate_assignment", assignment, "--force")
 
@@ -298,3 +299,18 @@ def test_feedback_shows_messages_but_never_hidden_tests_or_grading_code(graded):
         for v in graded.packed.get(student, Submission()).variants:
             for message in v.feedback:
                 assert " ".join(message.split()) in pages, f"{v.name}: {message!r} is not in the feedback page"
+
+
+# --------------------------------------------------------------------------- one class per assignment
+# The tests above that take ``graded`` run once per assignment, as the methods of one test class
+# per assignment (TestPipeline_ps01_search, ...): a class is the unit that pytest-xdist's
+# ``--dist loadscope`` (scripts/test.sh) keeps on one worker, so each course is graded once while
+# the assignments are spread over the cores.
+_PIPELINE = {name: fn for name, fn in list(globals().items())
+             if name.startswith("test_") and "graded" in inspect.signature(fn).parameters}
+for _name in _PIPELINE:
+    del globals()[_name]
+for _assignment in ASSIGNMENTS:
+    globals()[f"TestPipeline_{_assignment}"] = type(
+        f"TestPipeline_{_assignment}", (),
+        {"assignment": _assignment, **{n: staticmethod(f) for n, f in _PIPELINE.items()}})
