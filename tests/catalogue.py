@@ -30,9 +30,9 @@ from pathlib import Path
 import nbformat
 
 from nbgrader_course import REPO, parse_variant, strip_solution_markers
+from qkv_course.grading.catalog import function_of
 
 SUBMISSIONS = REPO / "tests" / "submissions"
-_TEST_ID = re.compile(r"test_(?P<function>\w+?)_(?P<kind>visible|hidden)")
 _CHECK_IMPORT = re.compile(r"from\s+(qkv_course\.grading\.\w+)\s+import\s+(check_\w+)")
 
 
@@ -124,24 +124,17 @@ def pack(items: list[Variant]) -> list[Submission]:
     return subs
 
 
-def function_of(grade_id: str) -> str | None:
-    """The graded function a test cell belongs to (``test_softmax_hidden`` -> ``softmax``)."""
-    m = _TEST_ID.fullmatch(grade_id or "")
-    return m["function"] if m else None
-
-
 def checks_of(notebook: Path) -> dict[str, object]:
     """The check function each graded function's test cells call, read from the notebook's
     visible test cells (so the in-process runs grade exactly what the notebook grades)."""
     checks: dict[str, object] = {}
     for cell in nbformat.read(notebook, as_version=4).cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
-        m = _TEST_ID.fullmatch(gid)
-        if m and m["kind"] == "visible":
+        if function_of(gid) and gid.endswith("_visible"):
             imp = _CHECK_IMPORT.search(cell.source)
             if imp is None:
                 raise ValueError(f"{notebook.name}: {gid} does not import a check from qkv_course.grading")
-            checks[m["function"]] = getattr(importlib.import_module(imp[1]), imp[2])
+            checks[function_of(gid)] = getattr(importlib.import_module(imp[1]), imp[2])
     return checks
 
 
@@ -188,9 +181,6 @@ def grade_in_process(notebook: Path, answers: dict[str, str]) -> dict[str, list[
 def summary() -> str:
     """A Markdown table: per graded function, its mistakes (aimed at it alone) and the correct
     files that answer it, and per assignment the submissions the pipeline grades."""
-    import sys
-
-    sys.path.insert(0, str(REPO))
     from qkv_course.grading.catalog import graded_items
 
     rows = ["| assignment | function | mistakes | correct | pipeline submissions |", "|---|---|---|---|---|"]

@@ -1,10 +1,12 @@
 """Every assignment, end to end through the real nbgrader pipeline.
 
-For each folder in solutions/, in a temporary course directory:
-the release regenerates to exactly the committed notebooks/ version; the source validates;
-autograding the source gives full marks and the untouched release gives 0; each known mistake
-in tests/submissions/<assignment>/ loses points with its targeted message, and each correct
-alternative there gets full marks; feedback and export work.
+For each folder in solutions/, in a temporary course directory: the release regenerates to exactly
+the committed notebooks/ version; the source validates; autograding the source gives full marks and
+the untouched release gives 0; every file of the mistakes catalogue (tests/submissions/<assignment>/,
+packed several to a submission, see tests/catalogue.py) is judged on its own functions' test cells:
+mistakes lose points with their targeted message, correct alternatives get every point; grading the
+same submission twice gives the same result; feedback shows the messages but never the hidden tests;
+export works.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from qkv_course.grading.catalog import graded_items
+from qkv_course.grading.catalog import function_of, graded_items
 
-from catalogue import Submission, function_of, pack
+from catalogue import Submission, notebooks, pack
 from catalogue import variants as catalogue_variants
 from nbgrader_course import (
     REPO,
@@ -36,10 +38,6 @@ from nbgrader_course import (
 )
 
 ASSIGNMENTS = assignments()
-
-
-def notebook_names(assignment: str) -> list[str]:
-    return sorted(p.name for p in (REPO / "solutions" / assignment).glob("*.ipynb"))
 
 
 def test_there_is_at_least_one_assignment():
@@ -75,7 +73,7 @@ def graded(request, tmp_path_factory):
         for name, nb in notebooks.items():
             nbformat.write(nb, folder / name)
 
-    names = notebook_names(assignment)
+    names = notebooks(assignment)
     release = {n: course / "notebooks" / assignment / n for n in names}
     source = {n: REPO / "solutions" / assignment / n for n in names}
     submit("source", {n: nbformat.read(source[n], as_version=4) for n in names})
@@ -155,7 +153,7 @@ def _secret_lines(text: str) -> list[str]:
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_source_validates(assignment, tmp_path):
     course = make_course(tmp_path, assignment)
-    for name in notebook_names(assignment):
+    for name in notebooks(assignment):
         proc = run_nbgrader(course, "validate", str(course / "solutions" / assignment / name))
         assert "Success! Your notebook passes all the tests." in proc.stdout + proc.stderr
 
@@ -243,7 +241,7 @@ def test_feedback_and_export(graded):
     course, assignment, got = graded.course, graded.assignment, graded.scores
     for student in got:
         html = course / "feedback" / student / assignment
-        assert sorted(p.name for p in html.glob("*.html")) == [n.replace(".ipynb", ".html") for n in notebook_names(assignment)]
+        assert sorted(p.name for p in html.glob("*.html")) == [n.replace(".ipynb", ".html") for n in notebooks(assignment)]
     with open(course / "grades.csv", newline="") as f:
         rows = {r["student_id"]: r for r in csv.DictReader(f) if r["assignment"] == assignment}
     for student, (score, max_score) in got.items():
@@ -256,7 +254,7 @@ def test_every_graded_function_has_an_answer_cell_and_visible_and_hidden_tests(a
     """The layout the catalog (and the instructor guide's table of points) relies on."""
     items = [i for i in graded_items(REPO / "solutions") if i.assignment == assignment]
     assert items, f"{assignment} grades nothing"
-    for name in notebook_names(assignment):
+    for name in notebooks(assignment):
         nb = nbformat.read(REPO / "solutions" / assignment / name, as_version=4)
         answers = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells
                    if c.metadata.get("nbgrader", {}).get("solution")}
@@ -275,7 +273,7 @@ def test_feedback_shows_messages_but_never_hidden_tests_or_grading_code(graded):
 
     course, assignment, got = graded.course, graded.assignment, graded.scores
     hidden_lines = set()
-    for name in notebook_names(assignment):
+    for name in notebooks(assignment):
         source = nbformat.read(REPO / "solutions" / assignment / name, as_version=4)
         hidden_lines |= {" ".join(line.split()) for c in source.cells for line in _secret_lines(c.source)
                          if c.metadata.get("nbgrader", {}).get("grade") and line.strip()

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["GradedItem", "graded_items", "points_table"]
+__all__ = ["GradedItem", "function_of", "graded_items", "points_table"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,12 @@ class GradedItem:
 
 
 _TEST_ID = re.compile(r"test_(?P<function>\w+?)_(?P<kind>visible|hidden)")
+
+
+def function_of(grade_id: str | None) -> str | None:
+    """The graded function a test cell belongs to (``test_softmax_hidden`` -> ``softmax``), or None."""
+    match = _TEST_ID.fullmatch(grade_id or "")
+    return match["function"] if match else None
 
 
 def graded_items(solutions: Path) -> list[GradedItem]:

@@ -37,6 +37,7 @@ __all__ = [
     "proportional",
     "check_close",
     "check_call",
+    "check_module_class",
     "trusted_helpers",
 ]
 
@@ -343,3 +344,20 @@ def check_call(
                 break
     check_close(arr, expected, label, **compare)
     return arr
+
+
+def check_module_class(cls: Any, name: str, not_from: Mapping[type, str]) -> None:
+    """The student's answer ``cls`` must be a class deriving from ``torch.nn.Module`` and from none
+    of the classes in ``not_from`` (class -> how to name it, e.g. the course's reference layer)."""
+    __tracebackhide__ = True
+    from torch import nn  # only the assignments with nn.Module exercises import torch
+
+    if not isinstance(cls, type):
+        fail(f"{name} should be a class (a subclass of torch.nn.Module), but it is a {type(cls).__name__}.")
+    for parent, described in not_from.items():
+        if issubclass(cls, parent):
+            fail(f"{name} inherits from {described}. This exercise asks you to write the layer "
+                 "yourself, as a subclass of torch.nn.Module.")
+    if not issubclass(cls, nn.Module):
+        fail(f"{name} should be a subclass of torch.nn.Module, so that torch registers its "
+             "parameters and can train them.")

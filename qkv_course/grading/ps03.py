@@ -27,7 +27,7 @@ from torch import nn
 
 from .. import projections
 from ..nn import QKVProjection as _ReferenceQKVProjection
-from .core import FeedbackError, call_student, check_close, fail, matches, to_array
+from .core import FeedbackError, call_student, check_close, check_module_class, fail, matches, to_array
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -257,19 +257,6 @@ _HIDDEN_CONFIGS = [
 
 def _config_name(d_model: int, d_k: int, d_v: int) -> str:
     return f"QKVProjection(d_model={d_model}, d_k={d_k}, d_v={d_v})"
-
-
-def _check_class(cls: Any) -> None:
-    __tracebackhide__ = True
-    if not isinstance(cls, type):
-        fail(f"QKVProjection should be a class (a subclass of torch.nn.Module), but it is a "
-             f"{type(cls).__name__}.")
-    if issubclass(cls, _ReferenceQKVProjection):
-        fail("QKVProjection inherits from the course's qkv_course.nn.QKVProjection. This exercise "
-             "asks you to write the layer yourself, as a subclass of torch.nn.Module.")
-    if not issubclass(cls, nn.Module):
-        fail("QKVProjection should be a subclass of torch.nn.Module, so that torch registers its "
-             "parameters, can train them and can call forward.")
 
 
 def _linear_hint(layer: nn.Module, d_model: int) -> str:
@@ -612,7 +599,8 @@ def check_qkv_projection(QKVProjection: Any, hidden: bool = False) -> None:
     """Check a torch module class ``QKVProjection(d_model, d_k, d_v)`` whose forward maps
     X (..., n, d_model) to (Q (..., n, d_k), K (..., n, d_k), V (..., n, d_v))."""
     __tracebackhide__ = True
-    _check_class(QKVProjection)
+    check_module_class(QKVProjection, "QKVProjection",
+                       {_ReferenceQKVProjection: "the course's qkv_course.nn.QKVProjection"})
     configs = _HIDDEN_CONFIGS if hidden else _VISIBLE_CONFIGS
     rng = np.random.default_rng(33 if hidden else 32)
     for seed, ((d_model, d_k, d_v), x_shapes) in enumerate(configs, start=300 if hidden else 0):

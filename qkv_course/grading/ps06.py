@@ -37,7 +37,7 @@ from ..masks import causal_mask, key_padding_mask, padding_mask
 from ..nn import MultiHeadAttention as _ReferenceLayer
 from .attention_checks import (RTOL, Attention, Diagnoses, check_array, check_blocked_zero, error_hint,
                                split_pair, weight_diagnoses)
-from .core import FeedbackError, call_student, check_call, fail, matches, to_array, trusted_helpers
+from .core import FeedbackError, call_student, check_call, check_module_class, fail, matches, to_array, trusted_helpers
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -630,21 +630,6 @@ def _config(d_model: int, num_heads: int) -> str:
     return f"MultiHeadAttention(d_model={d_model}, num_heads={num_heads})"
 
 
-def _check_layer_class(cls: Any) -> None:
-    __tracebackhide__ = True
-    if not isinstance(cls, type):
-        fail(f"MultiHeadAttention should be a class (a subclass of torch.nn.Module), but it is a "
-             f"{type(cls).__name__}.")
-    if issubclass(cls, (_ReferenceLayer, nn.MultiheadAttention)):
-        parent = ("the course's qkv_course.nn.MultiHeadAttention" if issubclass(cls, _ReferenceLayer)
-                  else "torch.nn.MultiheadAttention")
-        fail(f"MultiHeadAttention inherits from {parent}. This exercise asks you to write the layer "
-             "yourself, as a subclass of torch.nn.Module.")
-    if not issubclass(cls, nn.Module):
-        fail("MultiHeadAttention should be a subclass of torch.nn.Module, so that torch registers "
-             "its layers and can train them.")
-
-
 def _build_layer(cls: type, d_model: int, num_heads: int, seed: int) -> nn.Module:
     __tracebackhide__ = True
     label = _config(d_model, num_heads)
@@ -853,7 +838,9 @@ def check_multihead_layer(MultiHeadAttention: Any, hidden: bool = False) -> None
     ``forward(X, mask=None)`` returns (output (..., n, d_model), weights averaged over heads
     (..., n, n)), as torch.nn.MultiheadAttention does with the same numbers."""
     __tracebackhide__ = True
-    _check_layer_class(MultiHeadAttention)
+    check_module_class(MultiHeadAttention, "MultiHeadAttention",
+                       {_ReferenceLayer: "the course's qkv_course.nn.MultiHeadAttention",
+                        nn.MultiheadAttention: "torch.nn.MultiheadAttention"})
     rng = np.random.default_rng(66 if hidden else 67)
     for i, (d_model, num_heads, calls) in enumerate(_layer_cases(hidden)):
         seed = 600 + i if hidden else i
