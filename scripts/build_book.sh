@@ -8,12 +8,13 @@ bash scripts/setup.sh
 
 # jupyter-cache keys each chapter on its own code only. A change to the qkv_course package
 # changes what chapters print and plot (one to solutions/ the instructor guide's table of points,
-# and one to book/data/ the measurements chapters plot), so it invalidates the cache as a whole.
+# and one to book/data/ the measurements chapters plot), so it invalidates the cache as a whole,
+# and Sphinx's saved doctrees too: Sphinx re-reads only the pages whose own source changed.
 out="${BOOK_OUTPUT:-.}"
 mkdir -p "$out/_build"
 package_hash=$(find qkv_course solutions $(ls -d book/data 2>/dev/null) -type f \( -name '*.py' -o -name '*.csv' -o -name '*.ipynb' \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$out/_build/.qkv_course_hash" 2>/dev/null)" != "$package_hash" ]; then
-  rm -rf "$out/_build/.jupyter_cache"
+  rm -rf "$out/_build/.jupyter_cache" "$out/_build/.doctrees"
   echo "$package_hash" > "$out/_build/.qkv_course_hash"
 fi
 

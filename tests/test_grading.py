@@ -188,7 +188,8 @@ def test_catalog_reads_points_from_nbgrader_metadata(tmp_path):
     (folder / "demo.ipynb").write_text(json.dumps(nb))
     items = graded_items(tmp_path)
     assert [(i.function, i.visible, i.hidden, i.total) for i in items] == [("f", 1, 4, 5), ("g", 2, 3, 5)]
-    assert "| | **total** | 3 | 7 | **10** |" in points_table(items)
+    table = points_table(items)
+    assert "| | **total** | 3 | 7 | **10** |" in table and "| `ps09_demo` | `f` | 1 | 4 | 5 |" in table
     nb["cells"].append(cell("extra_test", 1))
     (folder / "demo.ipynb").write_text(json.dumps(nb))
     with pytest.raises(ValueError, match="extra_test"):

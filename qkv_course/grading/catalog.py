@@ -62,12 +62,15 @@ def graded_items(solutions: Path) -> list[GradedItem]:
 
 
 def points_table(items: list[GradedItem]) -> str:
-    """A Markdown table of the items, with a total per assignment."""
-    rows = ["| assignment | function | visible tests | hidden tests | points |", "|---|---|---|---|---|"]
+    """A Markdown table of the items, with a total per assignment. The notebook is named only
+    where an assignment has more than one (the table must fit a book page)."""
+    rows = ["| assignment | function | visible | hidden | points |", "|---|---|---|---|---|"]
     for assignment in dict.fromkeys(i.assignment for i in items):
         mine = [i for i in items if i.assignment == assignment]
+        several = len({i.notebook for i in mine}) > 1
         for i in mine:
-            rows.append(f"| `{assignment}/{i.notebook}` | `{i.function}` | {i.visible} | {i.hidden} | {i.total} |")
+            where = f"{assignment}/{i.notebook}" if several else assignment
+            rows.append(f"| `{where}` | `{i.function}` | {i.visible} | {i.hidden} | {i.total} |")
         rows.append(f"| | **total** | {sum(i.visible for i in mine)} | {sum(i.hidden for i in mine)} "
                     f"| **{sum(i.total for i in mine)}** |")
     return "\n".join(rows)
