@@ -13,6 +13,7 @@ One module per idea of the book:
 * :mod:`qkv_course.pretrained`: chapter 8b, all-MiniLM-L6-v2 loaded offline; its attention reproduced with the course's functions; sentence embeddings.
 * :mod:`qkv_course.nn`: torch ``nn.Module`` versions of the building blocks.
 * :mod:`qkv_course.plotting`: the book's figures.
+* :mod:`qkv_course.explorer`: the interactive attention explorer of the book's HTML (click a token, see its weights per head).
 * :mod:`qkv_course.grading`: checks used by the assignments' tests.
 * :mod:`qkv_course.validation`: input checks with clear error messages.
 """
