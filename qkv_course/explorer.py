@@ -180,13 +180,15 @@ def explorer_html(
     heads: Sequence[str] | None = None,
     *,
     title: str = "",
+    head_label: str = "Head",
     element_id: str | None = None,
 ) -> str:
     """Self-contained HTML (inline CSS, JavaScript and JSON data) of an attention explorer.
 
     tokens: n strings; weights: ``(n, n)`` for one head or ``(h, n, n)``, where row ``i`` of a
     head is token ``i``'s query's weights over the n keys (rows sum to 1, or are all zero for a
-    query that may attend to nothing); heads: h head names, shown in a selector when h > 1.
+    query that may attend to nothing); heads: h head names, shown in a selector labelled
+    ``head_label`` when h > 1 (the "heads" may also be other views, e.g. with and without a mask).
     The element gets a unique id (``element_id`` or one made from the data and a counter), so
     several explorers can share a page. The tokens are ``<button>`` elements: click, hover or
     focus (Tab) one to show its row; every key shows its weight as text and as a cividis shade.
@@ -211,7 +213,7 @@ def explorer_html(
                  "attention over the tokens (the keys); each key shows its weight.</p>")
     if h > 1:
         options = "".join(f'<option value="{i}">{esc(name)}</option>' for i, name in enumerate(data["heads"]))
-        parts.append(f'<label for="{element_id}-head">Head</label><select id="{element_id}-head">{options}</select>')
+        parts.append(f'<label for="{element_id}-head">{esc(head_label)}</label><select id="{element_id}-head">{options}</select>')
     parts.append('<p class="qkv-x-rowlabel">Query (attending):</p><div class="qkv-x-row">')
     parts.extend(f'<button type="button" class="qkv-x-token" data-index="{i}" aria-pressed="{str(i == 0).lower()}">'
                  f"{esc(t)}</button>" for i, t in enumerate(data["tokens"]))

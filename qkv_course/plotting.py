@@ -11,7 +11,13 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["bar_scores", "heatmap"]
+__all__ = ["CATEGORICAL", "LINE_STYLES", "bar_scores", "heatmap"]
+
+#: Colours for lines that must be told apart: the Okabe-Ito palette (blue, orange, bluish green,
+#: reddish purple, vermilion, sky blue), distinguishable with the common colour-vision deficiencies.
+CATEGORICAL = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9")
+#: Line styles to pair with CATEGORICAL, so that lines differ in more than their colour.
+LINE_STYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 3)))
 
 
 def bar_scores(

@@ -3,7 +3,8 @@ internal link, image, script and stylesheet resolves, MathJax is served locally,
 offers its source for download.
 
 The build runs scripts/build_book.sh, the README's command, into a fresh directory, so every
-chapter is executed from scratch.
+chapter is executed from scratch (the ``html`` fixture of tests/conftest.py, shared with the browser
+tests in tests/test_browser.py).
 """
 
 from __future__ import annotations
@@ -21,22 +22,6 @@ import yaml
 from bs4 import BeautifulSoup
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def build(output: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, BOOK_OUTPUT=str(output))
-    return subprocess.run(["bash", str(REPO / "scripts" / "build_book.sh")], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=1500)
-
-
-@pytest.fixture(scope="session")
-def html(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("book")
-    proc = build(out)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"book build failed:\n{log[-6000:]}"
-    assert "build succeeded" in log
-    return out / "_build" / "html"
 
 
 def toc_pages() -> list[str]:
