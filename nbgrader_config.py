@@ -26,20 +26,44 @@ c.ClearSolutions.code_stub = {
 }
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Limits when notebooks are executed (validate, autograde): seconds per cell.
+# Limits when notebooks are executed (validate, autograde): seconds per cell (the cell is
+# interrupted and scores 0), then seconds per notebook (the kernel is killed, the cells that did
+# not run score 0), and the kernel's memory, processes/threads and CPU seconds. Autograde runs
+# each kernel in a bubblewrap sandbox as an unprivileged user with these limits
+# (qkv_course/grading/sandbox.py, qkv_course/grading/execute.py).
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
+c.SandboxedExecute.notebook_timeout = 600
+c.SandboxedKernelManager.memory_limit = 4 * 1024**3
+c.SandboxedKernelManager.process_limit = 256
+c.SandboxedKernelManager.cpu_limit = 900
+c.SandboxedKernelManager.sandbox = "auto"   # "require": refuse to grade without bubblewrap
 
-# Autograde: nbgrader's own steps, plus StderrIsNotFailure before the grades are saved, so that a
-# warning printed to stderr (torch, numpy) never fails a test cell (qkv_course/grading/autograde.py).
+# Autograde's sanitising steps: nbgrader's, with RestoreCells first, which rebuilds the submission
+# on the released notebook: deleted, duplicated, re-typed or metadata-stripped cells come back
+# as released, answers are kept (qkv_course/grading/restore.py). nbgrader's own
+# OverwriteCells.add_missing_cells stays off: it crashes on stripped metadata and duplicates.
+from nbgrader.preprocessors import (  # noqa: E402
+    CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
+
+from qkv_course.grading.restore import RestoreCells  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, RestoreCells, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
+
+# Autograde: nbgrader's own steps, with SandboxedExecute in place of Execute (the sandbox, time
+# limits, dead kernels, evidence that each test ran, an output cap), plus StderrIsNotFailure
+# before the grades are saved, so that a warning printed to stderr (torch, numpy) never fails a
+# test cell (qkv_course/grading/autograde.py).
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
-    AssignLatePenalties, CheckCellMetadata, Execute, IgnorePattern, LimitOutput, SaveAutoGrades)
+    AssignLatePenalties, IgnorePattern, LimitOutput, SaveAutoGrades)
 
 from qkv_course.grading.autograde import StderrIsNotFailure  # noqa: E402
+from qkv_course.grading.execute import SandboxedExecute  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [
-    Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
     StderrIsNotFailure, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
 

@@ -102,7 +102,8 @@ def call_student(
     try:
         # Warnings and stderr output are collected and reported on stdout afterwards:
         # nbgrader scores a test cell that writes to stderr as failed.
-        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr), wire:
+        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr), \
+                _exit_raises(), wire:
             warnings.simplefilter("always")
             result = fn(*args, **kwargs)
     except NotImplementedError:
@@ -128,6 +129,31 @@ def call_student(
         if original.shape != copy.shape or not (original == copy).all():
             fail(f"{call} modified its input array in place; work on a copy or build a new array instead.")
     return result
+
+
+def _raise_system_exit(*args: Any, **kwargs: Any) -> NoReturn:
+    raise SystemExit()
+
+
+@contextlib.contextmanager
+def _exit_raises() -> Iterator[None]:
+    """While the student's function runs, IPython's ``exit()``/``quit()`` raise ``SystemExit``
+    (reported as feedback) instead of asking the kernel to shut down after the cell, which would
+    cost every later test its points."""
+    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+    if shell is None or not hasattr(shell, "ask_exit"):
+        yield
+        return
+    had = "ask_exit" in vars(shell)
+    saved = vars(shell).get("ask_exit")
+    shell.ask_exit = _raise_system_exit
+    try:
+        yield
+    finally:
+        if had:
+            shell.ask_exit = saved
+        else:
+            vars(shell).pop("ask_exit", None)
 
 
 def _report_noise(name: str, caught: list, stderr: str) -> None:

@@ -26,7 +26,7 @@ import sys
 import types
 from typing import Any, Callable, TypeVar
 
-__all__ = ["seal", "restore", "guarded", "recorded"]
+__all__ = ["seal", "restore", "guarded", "recorded", "confirm", "UnconfirmedTest"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,11 +38,20 @@ _LIBRARY_MODULES = (
 _LIBRARY_CLASSES = (("torch", "Tensor"), ("torch.nn", "Module"), ("torch.nn", "Linear"),
                     ("torch.nn", "Parameter"), ("torch.nn", "MultiheadAttention"))
 _MISSING = object()
-# IPython rebinds these in builtins after every cell: they are not the grader's tools.
-_VOLATILE = frozenset({"_", "__", "___"})
+# IPython rebinds these in builtins at every cell (the last results; input() forwarded to the
+# front end): they are not the grader's tools.
+_VOLATILE = frozenset({"_", "__", "___", "input"})
 
 # owner (module or class) -> its namespace as recorded; keyed by id, owners are kept alive here
 _recorded: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+# What confirm() needs, captured when the grading code is first imported (before student code):
+# the kernel's stdout and IPython's counter of the cell being run.
+_stdout = sys.stdout
+_ipython = getattr(sys.modules.get("IPython"), "get_ipython", None)
+# per cell (execution count): [outermost checks passed, outermost checks failed]
+_tally: dict[int, list[int]] = {}
+_depth = [0]
 
 
 class _ReadOnlyModule(types.ModuleType):
@@ -131,17 +140,60 @@ def report(changed: list[str]) -> None:
               "checking (changing library or course code does not change your grade).")
 
 
+def _cell() -> int:
+    """IPython's execution count while a cell runs (0 outside IPython)."""
+    shell = _ipython() if _ipython else None
+    return int(getattr(shell, "execution_count", 0) or 0)
+
+
 def guarded(check: F) -> F:
-    """Decorator for the checks that test cells call: restore before the check runs and after."""
+    """Decorator for the checks that test cells call: restore before the check runs and after,
+    and count, per cell, the outermost checks that passed and failed (for :func:`confirm`)."""
 
     @functools.wraps(check)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True
         report(restore())
+        outermost = _depth[0] == 0
+        tally = _tally.setdefault(_cell(), [0, 0])
+        _depth[0] += 1
         try:
-            return check(*args, **kwargs)
+            result = check(*args, **kwargs)
+        except BaseException:
+            if outermost:
+                tally[1] += 1
+            raise
+        else:
+            if outermost:
+                tally[0] += 1
+            return result
         finally:
+            _depth[0] -= 1
             report(restore())
 
     wrapper.__guarded__ = True  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]
+
+
+class UnconfirmedTest(AssertionError):
+    """A test cell whose checks did not all run and pass (see :func:`confirm`)."""
+
+
+def confirm(nonce: str) -> None:
+    """The last line the grader adds to each test cell it runs (qkv_course.grading.execute).
+
+    Prints ``[qkv-grade ran <nonce>]`` if at least one check ran in this cell and none failed;
+    otherwise raises :class:`UnconfirmedTest`. A test cell whose error was swallowed (say, by a
+    transformer that wraps every cell in ``try``) or whose checks were skipped fails here, and a
+    cell that never reaches this line leaves no marker: the grader scores both 0."""
+    __tracebackhide__ = True
+    report(restore())
+    passed, failed = _tally.pop(_cell(), [0, 0])
+    if failed:
+        raise UnconfirmedTest("a check in this test cell failed, but its error did not reach the "
+                              "grader (was it caught?). This test scores 0.")
+    if not passed:
+        raise UnconfirmedTest("no check ran in this test cell (was its code changed or skipped "
+                              "while the notebook ran?). This test scores 0.")
+    _stdout.write(f"[qkv-grade ran {nonce}]\n")
+    _stdout.flush()

@@ -1,0 +1,228 @@
+"""Run a grading kernel in a sandbox: its own namespaces, few files, an unprivileged user, limits.
+
+nbgrader runs a student's notebook in a Jupyter kernel that, by default, is an ordinary process
+of the instructor: it can read the gradebook and the solutions, write into other students'
+folders or the Python environment, fork without end and use all memory. :class:`SandboxedKernelManager`
+starts the kernel instead as::
+
+    bwrap <namespaces and mounts> -- python -I .../grading/launch.py <limits> -- <kernel argv>
+
+* **bubblewrap** (Debian's ``bubblewrap``) gives the kernel new PID, network, IPC and UTS
+  namespaces (no network at all, and it sees only its own processes) and a file system made of
+  read-only binds of what a kernel needs: the system (``/usr``, ``/etc``, ...), Python, the virtual
+  environment and the :mod:`qkv_course` package. It does not see the course directory (no
+  ``solutions/``, no gradebook, no other student), and it writes only to a private ``/tmp`` and a
+  scratch working directory, both thrown away with it. The kernel talks to the grader over Unix
+  sockets (jupyter's ``ipc`` transport) in a directory bound in for that alone.
+* the **launcher** (:mod:`qkv_course.grading.launch`) then sets resource limits and drops to an unprivileged user id
+  of its own (root ignores the process-count limit): address space (a memory cap), processes and
+  threads, CPU seconds, file size, open files, no core dumps.
+
+Where bubblewrap is missing the kernel still gets the limits (``sandbox="auto"``), or the start
+fails (``sandbox="require"``). The limits are a backstop; time limits per cell and per notebook
+are kept by :class:`qkv_course.grading.execute.SandboxedExecute`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import typing as t
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Enum, Integer
+
+__all__ = ["Limits", "SandboxedKernelManager", "bwrap_available", "sandbox_argv"]
+
+#: The launcher, run by path (``python -I launch.py``) so that it imports nothing of the course.
+LAUNCHER = str(Path(__file__).with_name("launch.py"))
+
+GiB = 1024**3
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Resource limits of one kernel (``setrlimit``; 0 means no limit)."""
+
+    memory_bytes: int = 4 * GiB      # RLIMIT_AS: allocations beyond it raise MemoryError
+    processes: int = 256             # RLIMIT_NPROC: processes and threads of the kernel's user
+    cpu_seconds: int = 900           # RLIMIT_CPU: a backstop behind the wall-clock limits
+    file_bytes: int = 256 * 1024**2  # RLIMIT_FSIZE: largest file the kernel may write
+    open_files: int = 1024           # RLIMIT_NOFILE
+
+    def args(self) -> list[str]:
+        return [f"--memory={self.memory_bytes}", f"--processes={self.processes}",
+                f"--cpu={self.cpu_seconds}", f"--fsize={self.file_bytes}", f"--nofile={self.open_files}"]
+
+
+def bwrap_available() -> str | None:
+    """Path of the ``bwrap`` program, or None."""
+    return shutil.which("bwrap")
+
+
+def _python_roots() -> list[str]:
+    """Directories the kernel's Python needs: the interpreter's installation and the environment."""
+    roots = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix, sys.exec_prefix)}
+    return sorted(roots)
+
+
+def _package_root() -> str:
+    """The directory holding the qkv_course package (an editable install points into the repo)."""
+    import qkv_course
+
+    return os.path.dirname(os.path.realpath(qkv_course.__file__))
+
+
+def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int,
+                 limits: Limits, use_bwrap: bool = True) -> list[str]:
+    """The command that starts ``kernel_argv`` in the sandbox.
+
+    ``ipc_dir``: host directory of the kernel's sockets and connection file (bound read-write at
+    the same path); ``workdir``: host directory bound read-write at ``/home/student/work``, the
+    kernel's working directory; ``uid``: the unprivileged user (and group) id the kernel runs as.
+    """
+    launcher = [sys.executable, "-I", LAUNCHER, *limits.args(), f"--uid={uid}", "--"]
+    env = {
+        "HOME": "/home/student", "TMPDIR": "/tmp", "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
+        "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib",
+        "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "IPYTHONDIR": "/tmp/ipython", "PYTHONNOUSERSITE": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        # one thread per kernel: parallel grading runs one kernel per core
+        "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+        "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
+    }
+    if not use_bwrap:
+        return ["env", "-i", *[f"{k}={v}" for k, v in env.items()], *launcher, *kernel_argv]
+    argv = [bwrap_available() or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+            "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--hostname", "grading",
+            "--clearenv"]
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    for path in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32"):
+        if os.path.exists(path):
+            argv += ["--ro-bind", path, path]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/home"]
+    made: set[str] = {"/", "/tmp", "/home"}
+    for root in _python_roots() + [_package_root()]:
+        # bwrap makes missing parent directories 0700, which the unprivileged id cannot enter
+        for parent in reversed(Path(root).parents):
+            if str(parent) not in made and not any(str(parent) == p or str(parent).startswith(p + "/")
+                                                   for p in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64")):
+                argv += ["--perms", "0755", "--dir", str(parent)]
+                made.add(str(parent))
+        argv += ["--ro-bind", root, root]
+    for parent in reversed(Path(ipc_dir).parents):
+        if str(parent) not in made:
+            argv += ["--perms", "0755", "--dir", str(parent)]
+            made.add(str(parent))
+    argv += ["--perms", "0755", "--dir", "/home/student",
+             "--bind", ipc_dir, ipc_dir, "--bind", workdir, "/home/student/work",
+             "--chdir", "/home/student/work", "--"]
+    return argv + launcher + kernel_argv
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernels start in the sandbox (see the module docstring).
+
+    Set it as ``kernel_manager_class`` of an nbclient/nbconvert executor. The kernel's working
+    directory is a fresh scratch copy of the directory it would have run in (notebooks left out:
+    an autograded notebook holds the hidden tests)."""
+
+    sandbox = Enum(["auto", "require", "off"], "auto",
+                   help="bwrap: use it where installed (auto), insist (require) or not (off).").tag(config=True)
+    memory_limit = Integer(Limits.memory_bytes, help="bytes of address space (0: none)").tag(config=True)
+    process_limit = Integer(Limits.processes, help="processes and threads (0: none)").tag(config=True)
+    cpu_limit = Integer(Limits.cpu_seconds, help="CPU seconds (0: none)").tag(config=True)
+
+    def __init__(self, **kwargs: t.Any) -> None:
+        super().__init__(**kwargs)
+        self._sandbox_dir = tempfile.mkdtemp(prefix="qkv-kernel-")
+        os.chmod(self._sandbox_dir, 0o711)
+        self._ipc_dir = os.path.join(self._sandbox_dir, "ipc")
+        self._work_dir = os.path.join(self._sandbox_dir, "work")
+        os.mkdir(self._ipc_dir)
+        self.transport = "ipc"
+        self.ip = os.path.join(self._ipc_dir, "kernel")
+        self.connection_file = os.path.join(self._ipc_dir, "kernel.json")
+        # an id of its own, so that one kernel's processes never count against another's
+        self.sandbox_uid = 200000 + secrets.randbelow(800000)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(memory_bytes=self.memory_limit, processes=self.process_limit,
+                      cpu_seconds=self.cpu_limit)
+
+    @property
+    def uses_bwrap(self) -> bool:
+        if self.sandbox == "off":
+            return False
+        if bwrap_available():
+            return True
+        if self.sandbox == "require":
+            raise RuntimeError("the grading sandbox needs bubblewrap (Debian package 'bubblewrap'), "
+                               "which is not installed; set SandboxedKernelManager.sandbox='off' to "
+                               "grade without it")
+        return False
+
+    def _prepare_workdir(self, cwd: str | None) -> None:
+        if os.path.isdir(self._work_dir):
+            shutil.rmtree(self._work_dir)
+        if cwd and os.path.isdir(cwd):
+            shutil.copytree(cwd, self._work_dir, symlinks=True,
+                            ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        else:
+            os.mkdir(self._work_dir)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        kernel_argv = super().format_kernel_cmd(extra_arguments)
+        # Interrupt by a message on the control channel, which the kernel turns into SIGINT for
+        # itself: a SIGINT to the process group would stop bwrap, and the kernel with it.
+        self.kernel_spec.interrupt_mode = "message"
+        cwd = self._launch_args.get("cwd") if isinstance(self._launch_args, dict) else None
+        self._prepare_workdir(cwd)
+        uid = self.sandbox_uid if os.geteuid() == 0 else os.geteuid()
+        for path in (self._ipc_dir, self._work_dir, self.connection_file):
+            if os.geteuid() == 0:
+                os.chown(path, uid, uid)
+        for dirpath, dirnames, filenames in os.walk(self._work_dir):
+            for name in dirnames + filenames:
+                if os.geteuid() == 0:
+                    os.lchown(os.path.join(dirpath, name), uid, uid)
+        use_bwrap = self.uses_bwrap
+        if not use_bwrap:
+            os.makedirs(self._work_dir, exist_ok=True)
+        return sandbox_argv(kernel_argv, ipc_dir=self._ipc_dir, workdir=self._work_dir, uid=uid,
+                            limits=self.limits, use_bwrap=use_bwrap)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: t.Any) -> None:
+        if not self.uses_bwrap:
+            kw["cwd"] = self._work_dir  # without bwrap, the scratch copy is still the cwd
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    def kill_now(self) -> None:
+        """SIGKILL the kernel's process group from any thread (the watchdog uses it)."""
+        import signal
+
+        process = getattr(self.provisioner, "process", None)
+        if process is None:
+            return
+        try:
+            os.killpg(os.getpgid(process.pid), signal.SIGKILL)
+        except OSError:
+            try:
+                process.kill()
+            except OSError:
+                pass
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        if not restart:
+            shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+
+
