@@ -9,6 +9,7 @@ tests in tests/test_browser.py).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -135,8 +136,11 @@ def test_chapter_has_objectives_math_figures_and_a_self_check(html, page):
 
 def assignment_links(html: Path, page: str) -> list[Path]:
     doc = soup(html, page)
-    links = [a["href"] for a in doc.find_all("a", href=True) if a["href"].endswith(".ipynb")]
-    return [local_target(html, page, href)[0] for href in links]
+    # {download} links; the header's "download this chapter as .ipynb" (_sources/) and the Colab
+    # launch links end in .ipynb too, but are not the assignment
+    links = [a["href"] for a in doc.find_all("a", href=True)
+             if a["href"].endswith(".ipynb") and "_downloads/" in a["href"]]
+    return [target[0] for href in links if (target := local_target(html, page, href)) is not None]
 
 
 @pytest.mark.parametrize("page", CHAPTERS)
@@ -187,3 +191,71 @@ def test_an_error_or_stray_stderr_in_a_chapter_fails_the_build(tmp_path, code, e
                           env=dict(os.environ, PATH=f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ['PATH']}"))
     assert proc.returncode != 0, "the build should have failed"
     assert expected in proc.stdout + proc.stderr
+
+
+def solution_lines() -> set[str]:
+    """Distinctive lines of the solutions and hidden tests in solutions/*/*.ipynb (instructors only)."""
+
+    lines = set()
+    for nb in sorted((REPO / "solutions").glob("*/*.ipynb")):
+        for cell in json.loads(nb.read_text())["cells"]:
+            inside = False
+            for line in "".join(cell["source"]).splitlines():
+                marker = line.strip()
+                if marker in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"):
+                    inside = True
+                elif marker in ("### END SOLUTION", "### END HIDDEN TESTS"):
+                    inside = False
+                elif inside and len(marker) >= 30 and not marker.startswith("#"):
+                    lines.add(marker)
+    # What students are shown anyway: the released notebooks (e.g. the imports of the visible
+    # checks) and the book's own pages (chapter 2 teaches the softmax's last line, the instructor
+    # guide shows what a hidden test looks like).
+    public = "\n".join([p.read_text() for p in (REPO / "notebooks").glob("*/*.ipynb")]
+                       + [p.read_text() for p in (REPO / "book").glob("*.md")])
+    flat = " ".join(public.split())   # prose may break a line of code across two lines
+    return {line for line in lines if json.dumps(line)[1:-1] not in public and " ".join(line.split()) not in flat}
+
+
+def test_the_student_book_holds_no_solution_or_hidden_test(html):
+    """Nothing of solutions/ reaches the student book: not its markers in any notebook or code
+    cell, not one line of a solution or a hidden test in any page, download or source."""
+    secret = solution_lines()
+    assert len(secret) > 50, "the solutions should have many distinctive lines"
+    leaks = []
+    for path in sorted(html.rglob("*")):
+        if path.suffix == ".html":
+            doc = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+            code = "\n".join(el.get_text() for el in doc.select("div.cell, pre"))
+            text = doc.get_text()
+        elif path.suffix in (".ipynb", ".md", ".txt", ".js"):
+            text = code = path.read_text(encoding="utf-8", errors="replace")
+            if path.suffix == ".md":   # a page's source: its code is checked in the page's HTML
+                code = ""
+            if path.suffix == ".ipynb":
+                code = "\n".join("".join(c["source"]) for c in json.loads(text)["cells"] if c["cell_type"] == "code")
+        else:
+            continue
+        for marker in ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"):
+            if marker in code:
+                leaks.append(f"{path.relative_to(html)}: {marker!r} in code")
+        leaks += [f"{path.relative_to(html)}: {line!r}" for line in secret if line in text]
+    assert not leaks, "solutions in the student book:\n" + "\n".join(leaks[:20])
+
+
+@pytest.mark.parametrize("page", CHAPTERS)
+def test_chapter_offers_its_problem_set_on_binder_and_colab(html, page):
+    """The launch links open the same notebook as the chapter's download link, in the repository
+    that _config.yml names for the launch buttons."""
+    config = yaml.safe_load((REPO / "_config.yml").read_text())["sphinx"]["config"]["html_theme_options"]
+    repo = urlsplit(config["repository_url"]).path.strip("/")
+    branch = config["repository_branch"]
+    released = {p.read_bytes(): p.relative_to(REPO).as_posix() for p in (REPO / "notebooks").glob("*/*.ipynb")}
+    notebooks = {released[p.read_bytes()] for p in assignment_links(html, page)}
+    assert len(notebooks) == 1, notebooks
+    (notebook,) = notebooks
+    hrefs = [a["href"] for a in soup(html, page).select("article a[href]")]
+    assert f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/{notebook}" in hrefs, page
+    assert f"https://colab.research.google.com/github/{repo}/blob/{branch}/{notebook}" in hrefs, page
+    header = soup(html, page).select(".dropdown-launch-buttons a[href]")
+    assert {"Binder", "Colab"} <= {a.get_text(strip=True) for a in header}, "no launch buttons in the header"
