@@ -171,6 +171,8 @@ def test_an_error_or_stray_stderr_in_a_chapter_fails_the_build(tmp_path, code, e
     shutil.copy(REPO / "_config.yml", book / "_config.yml")
     (book / "book").mkdir()
     shutil.copy(REPO / "book" / "references.bib", book / "book" / "references.bib")
+    for folder in ("_ext", "_static"):   # the book's extension, CSS and favicon, named in _config.yml
+        shutil.copytree(REPO / "book" / folder, book / "book" / folder)
     (book / "_toc.yml").write_text("format: jb-book\nroot: intro\n")
     (book / "intro.md").write_text(textwrap.dedent("""\
         ---
