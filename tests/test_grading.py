@@ -289,19 +289,28 @@ def test_stderr_in_a_test_cell_becomes_stdout_and_answer_cells_are_left_alone():
     assert nb.cells[1].outputs[0].name == "stderr" and nb.cells[2].outputs[0].name == "stderr"
 
 
-def test_autograde_runs_nbgraders_own_steps_plus_stderr_is_not_failure():
-    """nbgrader_config.py lists Autograde's preprocessors in full; if an nbgrader upgrade changes
-    its defaults, this fails instead of silently dropping a step."""
+def test_autograde_runs_nbgraders_own_steps_plus_ours():
+    """nbgrader_config.py lists Autograde's preprocessors in full: nbgrader's defaults with
+    SandboxedExecute for Execute, StderrIsNotFailure before SaveAutoGrades, and RestoreCells before
+    the sanitising steps. If an nbgrader upgrade changes its defaults, this fails instead of
+    silently dropping a step."""
     from pathlib import Path
 
     from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
     from traitlets.config.loader import PyFileConfigLoader
 
     from qkv_course.grading.autograde import StderrIsNotFailure
+    from qkv_course.grading.execute import SandboxedExecute
+    from qkv_course.grading.restore import RestoreCells
 
     repo = Path(__file__).resolve().parents[1]
-    configured = PyFileConfigLoader("nbgrader_config.py", path=str(repo)).load_config().Autograde.autograde_preprocessors
-    default = list(Autograde.class_traits()["autograde_preprocessors"].make_dynamic_default())
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(repo)).load_config().Autograde
+    default = [SandboxedExecute if p is Execute else p
+               for p in Autograde.class_traits()["autograde_preprocessors"].make_dynamic_default()]
     save = default.index(next(p for p in default if p.__name__ == "SaveAutoGrades"))
-    assert list(configured) == default[:save] + [StderrIsNotFailure] + default[save:]
-    assert StderrIsNotFailure().enabled, "nbconvert skips a preprocessor that is not enabled"
+    assert list(config.autograde_preprocessors) == default[:save] + [StderrIsNotFailure] + default[save:]
+    sanitize = list(Autograde.class_traits()["sanitize_preprocessors"].make_dynamic_default())
+    assert list(config.sanitize_preprocessors) == sanitize[:1] + [RestoreCells] + sanitize[1:]
+    for step in (StderrIsNotFailure, RestoreCells, SandboxedExecute):
+        assert step().enabled, "nbconvert skips a preprocessor that is not enabled"

@@ -1,0 +1,288 @@
+"""``qkv-grade`` (qkv_course/classgrade.py) and the pieces under it.
+
+* the same grades as serial ``nbgrader autograde``, cell by cell, on a synthetic class
+  (tests/synthetic_class.py), and a consistent SQLite gradebook after parallel grading;
+* re-running is a no-op, ``--force`` regrades to the same grades, ``--feedback`` and ``--export``
+  run nbgrader's own steps, ``--students`` grades a subset, the command line's report;
+* the sandbox: the kernel cannot see the course, has no network, runs as an unprivileged id with
+  the limits; the launcher sets them;
+* staging, the report's problem list, and RestoreCells on deleted, duplicated, re-typed and
+  metadata-stripped cells.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import synthetic_class
+from nbgrader_course import REPO, run_nbgrader
+from qkv_course import classgrade
+from qkv_course.grading.restore import restore_cells
+from qkv_course.grading.sandbox import LAUNCHER, bwrap_available
+
+needs_bwrap = pytest.mark.skipif(not bwrap_available() and os.environ.get("CI") != "true",
+                                 reason="bubblewrap is not installed (scripts/system_packages.sh installs it)")
+
+
+def _cell_grades(course: Path, assignment: str) -> dict[str, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {sub.student.id: {f"{nb.name}/{g.name}": float(g.score) for nb in sub.notebooks for g in nb.grades}
+                for sub in gb.assignment_submissions(assignment)}
+
+
+# -- parallel = serial -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def courses(tmp_path_factory):
+    """One synthetic class of ps01_search, graded twice: serial nbgrader and qkv-grade -j 2."""
+    serial = synthetic_class.course_with(tmp_path_factory.mktemp("serial"), ["ps01_search"])
+    students = synthetic_class.submissions(serial, "ps01_search", 12)
+    synthetic_class.submit(serial, "ps01_search", students)
+    parallel = tmp_path_factory.mktemp("parallel")
+    shutil.copytree(serial, parallel, dirs_exist_ok=True)
+    run_nbgrader(serial, "autograde", "ps01_search")
+    outcomes = classgrade.grade_class(parallel, "ps01_search", jobs=2, progress=False)
+    return serial, parallel, students, outcomes
+
+
+@needs_bwrap
+class TestSameAsSerial:
+    assignment = "ps01_search"
+
+    def test_every_cell_has_the_same_grade(self, courses):
+        serial, parallel, students, _ = courses
+        expected = _cell_grades(serial, self.assignment)
+        assert set(expected) == set(students)
+        assert _cell_grades(parallel, self.assignment) == expected
+
+    def test_the_class_is_not_all_one_grade(self, courses):
+        grades = {sum(cells.values()) for cells in _cell_grades(courses[0], self.assignment).values()}
+        assert len(grades) >= 3, "a class of identical grades would not show a difference"
+
+    def test_outcomes_report_the_gradebook(self, courses):
+        _, parallel, students, outcomes = courses
+        totals = {s: sum(c.values()) for s, c in _cell_grades(parallel, self.assignment).items()}
+        assert {o.student: o.score for o in outcomes} == totals
+        assert all(o.status == "graded" for o in outcomes)
+
+    def test_gradebook_is_consistent(self, courses):
+        parallel = courses[1]
+        from nbgrader.api import Gradebook
+
+        with Gradebook(f"sqlite:///{parallel / 'gradebook.db'}") as gb:
+            subs = gb.assignment_submissions(self.assignment)
+            assert len(subs) == len({s.student.id for s in subs}) == len(courses[2])
+            for sub in subs:
+                assert [nb.name for nb in sub.notebooks] == ["search"]
+                assert all(g.auto_score is not None for nb in sub.notebooks for g in nb.grades)
+        out = subprocess.run(["sqlite3", str(parallel / "gradebook.db"), "PRAGMA integrity_check"],
+                             capture_output=True, text=True) if shutil.which("sqlite3") else None
+        if out is not None:
+            assert out.stdout.strip() == "ok"
+
+    def test_rerun_skips_and_force_regrades_the_same(self, courses):
+        _, parallel, students, _ = courses
+        before = _cell_grades(parallel, self.assignment)
+        again = classgrade.grade_class(parallel, self.assignment, jobs=2, progress=False)
+        assert {o.status for o in again} == {"skipped"}
+        some = sorted(students)[:3]
+        forced = classgrade.grade_class(parallel, self.assignment, jobs=2, progress=False,
+                                        students=some, force=True)
+        assert [o.student for o in forced] == some and {o.status for o in forced} == {"graded"}
+        assert _cell_grades(parallel, self.assignment) == before
+
+
+@needs_bwrap
+def test_command_line_feedback_and_export(tmp_path):
+    course = synthetic_class.course_with(tmp_path / "course", ["ps01_search"])
+    students = synthetic_class.submissions(course, "ps01_search", 3)
+    synthetic_class.submit(course, "ps01_search", students)
+    (course / "submitted" / "late" / "ps01_search").mkdir(parents=True)  # an empty folder
+    proc = subprocess.run([str(Path(sys.executable).parent / "qkv-grade"), "ps01_search", "--jobs", "2",
+                           "--feedback", "--export", "grades.csv", "--quiet"],
+                          cwd=course, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = proc.stdout
+    assert "student" in table and "score" in table and "problems" in table
+    assert "late" in table and "ungradable: search.ipynb is missing" in table
+    assert "4 graded, 0 skipped, 0 failed" in table
+    for student in students:
+        assert (course / "feedback" / student / "ps01_search" / "search.html").exists()
+    with open(course / "grades.csv", newline="") as f:
+        rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f)}
+    assert set(rows) == set(students) | {"late"} and rows["late"] == 0.0
+    assert max(rows.values()) == 11.0
+
+
+def test_command_line_refuses_outside_a_course(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "qkv_course.classgrade", "ps01_search"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "nbgrader_config.py" in proc.stderr
+
+
+# -- the sandbox -------------------------------------------------------------------------------
+
+def _run_kernel_code(code: str, cwd: Path, **limits) -> str:
+    """Run ``code`` in a sandboxed kernel (as the autograder starts it); its stdout."""
+    from nbclient import NotebookClient
+
+    from qkv_course.grading.sandbox import SandboxedKernelManager
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    km = SandboxedKernelManager(kernel_name="python3", **limits)
+    NotebookClient(nb, km=km, timeout=60, allow_errors=True, resources={"metadata": {"path": str(cwd)}}).execute()
+    return "".join(o.get("text", "") for o in nb.cells[0].outputs if o.output_type == "stream") + "".join(
+        f"{o.ename}: {o.evalue}" for o in nb.cells[0].outputs if o.output_type == "error")
+
+
+@needs_bwrap
+def test_sandboxed_kernel_sees_no_course_no_network_and_runs_unprivileged(tmp_path):
+    (tmp_path / "data.txt").write_text("assignment data")
+    (tmp_path / "secret.ipynb").write_text("hidden tests")
+    out = _run_kernel_code(f'''
+import os, socket, resource
+print("uid", os.getuid())
+print("solutions", os.path.exists({str(REPO / "solutions")!r}), os.path.exists({str(REPO / "gradebook.db")!r}))
+print("data", open("data.txt").read(), "notebook", os.path.exists("secret.ipynb"))
+print("package", __import__("qkv_course").__file__.startswith({str(REPO)!r}))
+print("pids", sorted(int(p) for p in os.listdir("/proc") if p.isdigit())[:3])
+try:
+    socket.create_connection(("1.1.1.1", 80), timeout=2); print("network yes")
+except OSError:
+    print("network no")
+print("limits", resource.getrlimit(resource.RLIMIT_AS)[0], resource.getrlimit(resource.RLIMIT_NPROC)[0])
+try:
+    open({str(REPO / "README.md")!r}, "a")
+except OSError as e:
+    print("write", type(e).__name__)
+''', tmp_path, memory_limit=3 * 1024**3, process_limit=77)
+    uid = int(out.split("uid ")[1].split()[0])
+    assert uid >= 200000, out
+    assert "solutions False False" in out
+    assert "data assignment data notebook False" in out  # data files come along, notebooks do not
+    assert "package True" in out
+    assert "pids [1, 2" in out  # its own PID namespace
+    assert "network no" in out
+    assert f"limits {3 * 1024**3} 77" in out
+    assert "write" in out and "write None" not in out
+
+
+def test_launcher_sets_limits_and_execs(tmp_path):
+    code = "import resource as r; print(r.getrlimit(r.RLIMIT_AS)[0], r.getrlimit(r.RLIMIT_CPU)[0], r.getrlimit(r.RLIMIT_CORE)[0])"
+    proc = subprocess.run([sys.executable, "-I", LAUNCHER, "--memory=2147483648", "--cpu=30", "--processes=0",
+                           f"--uid={os.getuid()}", "--", sys.executable, "-c", code],
+                          capture_output=True, text=True, env=dict(os.environ, HOME=str(tmp_path)))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["2147483648", "30", "0"]
+
+
+# -- staging, report, restoring cells -------------------------------------------------------------
+
+def test_stage_submission_copies_regular_files_and_reports(tmp_path):
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    src.mkdir()
+    nb = nbformat.v4.new_notebook()
+    (src / "search.ipynb").write_text(nbformat.writes(nb))
+    (src / "notes.txt").write_text("mine")
+    (src / "link").symlink_to("/etc/passwd")
+    assert classgrade.stage_submission(src, dest, ["search.ipynb"]) == ["link: a symbolic link, not copied"]
+    assert sorted(p.name for p in dest.iterdir()) == ["notes.txt", "search.ipynb"]
+    (src / "search.ipynb").write_text('{"cells": [')
+    problems = classgrade.stage_submission(src, dest, ["search.ipynb", "other.ipynb"])
+    assert any("search.ipynb is not valid JSON" in p for p in problems)
+    assert "ungradable: other.ipynb is missing" in problems
+    assert not (dest / "search.ipynb").exists()
+    (src / "search.ipynb").write_text('{"cells": "no"}')
+    assert any("not a notebook" in p for p in classgrade.stage_submission(src, dest, ["search.ipynb"]))
+    (src / "search.ipynb").unlink()
+    (src / "Search (2).ipynb").write_text(nbformat.writes(nb))
+    assert classgrade.stage_submission(src, dest, ["search.ipynb"])[-1] == (
+        "ungradable: search.ipynb is missing (found Search (2).ipynb: renamed?)")
+
+
+def test_problems_in_reads_the_autograded_outputs(tmp_path):
+    def error(ename, evalue=""):
+        return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("a", outputs=[error("CellTimeoutError")]),
+        nbformat.v4.new_code_cell("b", outputs=[error("CellTimeoutError"), error("MemoryError")]),
+        nbformat.v4.new_code_cell("c", outputs=[error("GradingStopped", "not graded: the notebook ran past its time limit (9 s in all)")]),
+        nbformat.v4.new_code_cell("d", outputs=[error("UnconfirmedTest")]),
+        nbformat.v4.new_code_cell("e", outputs=[error("FeedbackError")]),
+    ])
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    assert classgrade.problems_in(tmp_path) == [
+        "x.ipynb: cell timeout (2 cells)", "x.ipynb: memory error", "x.ipynb: test did not run as written",
+        "x.ipynb: notebook timeout"]
+
+
+def test_summary_table_has_a_row_per_student():
+    table = classgrade.summary_table([classgrade.Outcome("ann", score=3, max_score=11, seconds=1.25),
+                                      classgrade.Outcome("bo", status="skipped", problems=["x", "y"])])
+    lines = table.splitlines()
+    assert lines[0].split() == ["student", "score", "status", "seconds", "problems"]
+    assert lines[2].split()[:5] == ["ann", "3", "/", "11", "graded"] and lines[3].endswith("x; y")
+
+
+def _release() -> nbformat.NotebookNode:
+    return nbformat.read(REPO / "notebooks" / "ps01_search" / "search.ipynb", as_version=4)
+
+
+def _ids(nb: nbformat.NotebookNode) -> list[str]:
+    return [c.metadata.get("nbgrader", {}).get("grade_id", "-") for c in nb.cells]
+
+
+def test_restore_cells_brings_back_deleted_retyped_and_stripped_cells():
+    release = _release()
+    answered = copy.deepcopy(release)
+    for cell in answered.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = f"# answer {cell.metadata.nbgrader.grade_id}"
+    # deleted tests, a test re-typed as markdown, an own cell, then every cell's metadata stripped
+    nb = copy.deepcopy(answered)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_dot_scores_hidden"]
+    retyped = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_hard_lookup_visible")
+    retyped.cell_type = "markdown"
+    nb.cells.insert(4, nbformat.v4.new_code_cell("def helper():\n    return 1"))
+    stripped = copy.deepcopy(nb)
+    for cell in stripped.cells:
+        cell.metadata.pop("nbgrader", None)
+    for submitted in (nb, stripped):
+        restored = restore_cells(submitted, release)
+        assert [i for i in _ids(restored) if i != "-"] == [i for i in _ids(release) if i != "-"]
+        by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in restored.cells}
+        assert by_id["dot_scores"].source == "# answer dot_scores"
+        assert by_id["test_hard_lookup_visible"].cell_type == "code"
+        helper = [c for c in restored.cells if c.source.startswith("def helper")]
+        assert len(helper) == 1 and "nbgrader" not in helper[0].metadata
+        position = restored.cells.index(helper[0])
+        assert _ids(restored)[position - 1] == "dot_scores"  # kept after the cell it followed
+
+
+def test_restore_cells_keeps_the_first_of_duplicates_and_never_the_students_test_source():
+    release = _release()
+    nb = copy.deepcopy(release)
+    test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_dot_scores_visible")
+    test.source = "pass"
+    twin = copy.deepcopy(test)
+    twin["id"] = "twin"
+    nb.cells.insert(nb.cells.index(test) + 1, twin)
+    restored = restore_cells(nb, release)
+    graded = [c for c in restored.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_dot_scores_visible"]
+    assert len(graded) == 1 and graded[0].source != "pass"  # the release's source
+    assert sum(c.source == "pass" for c in restored.cells) == 1  # the twin, as an ordinary cell
+    ids = [c.get("id") for c in restored.cells]
+    assert len(ids) == len(set(ids))
