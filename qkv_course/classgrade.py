@@ -409,7 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="regrade students already graded")
     parser.add_argument("--feedback", action="store_true", help="then run nbgrader's feedback step")
     parser.add_argument("--export", type=Path, metavar="CSV", help="then export grades to this CSV")
-    parser.add_argument("--db-url", help="gradebook URL, e.g. postgresql://user@host/db (default: nbgrader's)")
+    parser.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db (default: nbgrader's)")
     parser.add_argument("--cell-timeout", type=int, help="seconds per cell (default: nbgrader_config.py)")
     parser.add_argument("--notebook-timeout", type=int, help="seconds per notebook")
     parser.add_argument("--memory", type=float, metavar="GIB", help="memory cap per kernel, GiB")
