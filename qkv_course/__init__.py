@@ -14,7 +14,8 @@ One module per idea of the book:
 * :mod:`qkv_course.nn`: torch ``nn.Module`` versions of the building blocks.
 * :mod:`qkv_course.plotting`: the book's figures.
 * :mod:`qkv_course.explorer`: the interactive attention explorer of the book's HTML (click a token, see its weights per head).
-* :mod:`qkv_course.grading`: checks used by the assignments' tests.
+* :mod:`qkv_course.grading`: checks used by the assignments' tests; the sandboxed, time-limited kernel autograding runs them in.
+* :mod:`qkv_course.classgrade`: ``qkv-grade``, autograding a whole class in parallel on top of nbgrader.
 * :mod:`qkv_course.validation`: input checks with clear error messages.
 """
 

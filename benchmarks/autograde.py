@@ -1,0 +1,108 @@
+"""Benchmark: class-scale autograding, serial ``nbgrader autograde`` against ``qkv-grade``.
+
+Builds a synthetic class (tests/synthetic_class.py: per assignment, every third student hands in
+the reference solution, the others the untouched release, the mistakes catalogue's packed
+submissions and, for ps01, hostile ones that plain nbgrader survives too), grades it with plain
+serial ``nbgrader autograde <assignment>`` and with ``qkv-grade <assignment> --jobs J`` in
+copies of the same course, checks that every test cell got the same grade, and prints seconds
+per submitted notebook and the speed-up. Both run the course's nbgrader_config.py, so both use
+the sandboxed kernels and the same limits.
+
+    .venv/bin/python benchmarks/autograde.py                      # 40 students x every assignment
+    .venv/bin/python benchmarks/autograde.py --students 10 --assignments ps01_search,ps04_attention
+    .venv/bin/python benchmarks/autograde.py --jobs 2,4,8,16      # scaling on a bigger machine
+
+Not a test: it prints what it measured on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the synthetic class is built from the tests' catalogues
+
+import synthetic_class  # noqa: E402
+from nbgrader_course import assignments as all_assignments  # noqa: E402
+
+BIN = Path(sys.executable).parent
+
+
+def cell_grades(course: Path, assignment: str) -> dict[str, dict[str, float]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {sub.student.id: {f"{nb.name}/{g.name}": float(g.score) for nb in sub.notebooks for g in nb.grades}
+                for sub in gb.assignment_submissions(assignment)}
+
+
+def timed(args: list[str], cwd: Path) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=40, help="students per assignment (default 40)")
+    parser.add_argument("--assignments", default=",".join(all_assignments()), help="comma-separated")
+    parser.add_argument("--jobs", default=str(os.cpu_count() or 1),
+                        help="comma-separated qkv-grade --jobs values (default: the cores)")
+    parser.add_argument("--keep", type=Path, help="build the courses here and keep them")
+    args = parser.parse_args()
+    assignments = [a for a in args.assignments.split(",") if a]
+    jobs = [int(j) for j in args.jobs.split(",") if j]
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="qkv-autograde-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    base = synthetic_class.course_with(work / "base", assignments)
+    notebooks = 0
+    for assignment in assignments:
+        students = synthetic_class.submissions(base, assignment, args.students)
+        synthetic_class.submit(base, assignment, students)
+        notebooks += sum(len(files) for files in students.values())
+    print(f"synthetic class: {args.students} students x {len(assignments)} assignments = {notebooks} "
+          f"notebooks; {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+          f"Python {platform.python_version()}")
+
+    def fresh(name: str) -> Path:
+        course = work / name
+        if course.exists():
+            shutil.rmtree(course)
+        shutil.copytree(base, course)
+        return course
+
+    serial = fresh("serial")
+    serial_s = sum(timed([str(BIN / "nbgrader"), "autograde", a], serial) for a in assignments)
+    expected = {a: cell_grades(serial, a) for a in assignments}
+    rows = [("nbgrader autograde (serial)", 1, serial_s, True)]
+    for j in jobs:
+        course = fresh(f"parallel-{j}")
+        seconds = sum(timed([str(BIN / "qkv-grade"), a, "--jobs", str(j), "--quiet"], course) for a in assignments)
+        same = all(cell_grades(course, a) == expected[a] for a in assignments)
+        rows.append((f"qkv-grade --jobs {j}", j, seconds, same))
+
+    print(f"\n| command | jobs | seconds | s per notebook | speed-up vs serial | grades identical |")
+    print("|---|---|---|---|---|---|")
+    for name, j, seconds, same in rows:
+        print(f"| {name} | {j} | {seconds:.1f} | {seconds / notebooks:.2f} | {serial_s / seconds:.2f}x | "
+              f"{'yes' if same else 'NO'} |")
+    if not all(same for *_, same in rows):
+        raise SystemExit("grades differ between serial and parallel grading")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
