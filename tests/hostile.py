@@ -31,7 +31,7 @@ for _item in graded_items(REPO / "solutions"):
     POINTS.setdefault(_item.assignment, {})[_item.function] = _item.total
 
 # Limits the hostile batch is graded with (qkv-grade flags): small, so the suite stays quick.
-LIMITS = dict(cell_timeout=5, notebook_timeout=40, memory_gib=2.0, processes=64)
+LIMITS = dict(cell_timeout=10, notebook_timeout=90, memory_gib=2.0, processes=64)
 
 
 @dataclass(frozen=True)

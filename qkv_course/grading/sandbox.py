@@ -37,7 +37,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Enum, Integer
 
-__all__ = ["Limits", "SandboxedKernelManager", "bwrap_available", "sandbox_argv"]
+__all__ = ["Limits", "SandboxedKernelManager", "bwrap_available", "bwrap_works", "sandbox_argv"]
 
 #: The launcher, run by path (``python -I launch.py``) so that it imports nothing of the course.
 LAUNCHER = str(Path(__file__).with_name("launch.py"))
@@ -63,6 +63,32 @@ class Limits:
 def bwrap_available() -> str | None:
     """Path of the ``bwrap`` program, or None."""
     return shutil.which("bwrap")
+
+
+_bwrap_works: dict[str, str] = {}
+
+
+def bwrap_works() -> str:
+    """'' if bwrap can make the sandbox's namespaces here, else why not (checked once per process:
+    a container may forbid new namespaces)."""
+    if "result" not in _bwrap_works:
+        import subprocess
+
+        path = bwrap_available()
+        if path is None:
+            _bwrap_works["result"] = "bubblewrap (Debian package 'bubblewrap') is not installed"
+        else:
+            argv = [path, *_user_ns(), "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/", "--proc", "/proc",
+                    "--dev", "/dev", "true"]
+            proc = subprocess.run(argv, capture_output=True, text=True)
+            _bwrap_works["result"] = "" if proc.returncode == 0 else (
+                f"bwrap cannot create namespaces here: {proc.stderr.strip() or proc.returncode}")
+    return _bwrap_works["result"]
+
+
+def _user_ns() -> list[str]:
+    """Root makes the namespaces itself; another user needs a user namespace to make them."""
+    return [] if os.geteuid() == 0 else ["--unshare-user"]
 
 
 def _python_roots() -> list[str]:
@@ -99,7 +125,7 @@ def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int
     }
     if not use_bwrap:
         return ["env", "-i", *[f"{k}={v}" for k, v in env.items()], *launcher, *kernel_argv]
-    argv = [bwrap_available() or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+    argv = [bwrap_available() or "bwrap", *_user_ns(), "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--hostname", "grading",
             "--clearenv"]
     for key, value in env.items():
@@ -162,12 +188,15 @@ class SandboxedKernelManager(AsyncKernelManager):
     def uses_bwrap(self) -> bool:
         if self.sandbox == "off":
             return False
-        if bwrap_available():
+        why_not = bwrap_works()
+        if not why_not:
             return True
         if self.sandbox == "require":
-            raise RuntimeError("the grading sandbox needs bubblewrap (Debian package 'bubblewrap'), "
-                               "which is not installed; set SandboxedKernelManager.sandbox='off' to "
-                               "grade without it")
+            raise RuntimeError(f"the grading sandbox is required, but {why_not}; set "
+                               "SandboxedKernelManager.sandbox='auto' to grade with limits only")
+        if not _bwrap_works.get("warned"):
+            _bwrap_works["warned"] = "yes"
+            self.log.warning("Grading kernels run WITHOUT the sandbox (limits only): %s", why_not)
         return False
 
     def _prepare_workdir(self, cwd: str | None) -> None:
