@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as futures
+from concurrent.futures.process import BrokenProcessPool
 import dataclasses
 import fcntl
 import json
@@ -247,6 +248,23 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
+def _run_pool(students: list[str], assignment: str, feedback: bool, jobs: int, initargs: tuple
+              ) -> t.Iterator[tuple[str, tuple[bool, float] | BaseException]]:
+    """Grade ``students`` in a pool of ``jobs`` worker processes; yields (student, result or error)
+    as each finishes."""
+    if not students:
+        return
+    context = multiprocessing.get_context("spawn")
+    with futures.ProcessPoolExecutor(max_workers=min(jobs, len(students)), mp_context=context,
+                                     initializer=_init_worker, initargs=initargs) as pool:
+        started = {pool.submit(_grade_in_worker, assignment, s, True, feedback): s for s in students}
+        for future in futures.as_completed(started):
+            try:
+                yield started[future], future.result()
+            except Exception as error:
+                yield started[future], error
+
+
 def _gradebook_rows(db_url: str, assignment: str) -> dict[str, tuple[float, float]]:
     from nbgrader.api import Gradebook
 
@@ -354,26 +372,35 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
 
     bar = Progress(len(todo)) if progress and todo else None
     jobs = max(1, jobs or os.cpu_count() or 1)
-    context = multiprocessing.get_context("spawn")
     lock_path = str(root / STATE_DIR / "gradebook.lock")
-    with futures.ProcessPoolExecutor(max_workers=min(jobs, max(1, len(todo))), mp_context=context,
-                                     initializer=_init_worker,
-                                     initargs=(str(root), overrides, lock_path, str(log_dir))) as pool:
-        started = {pool.submit(_grade_in_worker, assignment, s, True, feedback): s for s in todo}
-        for future in futures.as_completed(started):
-            student = started[future]
-            outcome = outcomes[student]
-            try:
-                ok, outcome.seconds = future.result()
-            except Exception as error:  # a worker that died: the student is reported, not lost
-                ok = False
-                outcome.problems.append(f"grading failed: {error.__class__.__name__}: {error}")
-            if not ok:
-                outcome.status = "failed"
-                outcome.problems.append(f"nbgrader reported an error: see {log_dir / (student + '.log')}")
-            outcome.problems += problems_in(root / "autograded" / student / assignment)
-            if bar:
-                bar.step(student)
+    initargs = (str(root), overrides, lock_path, str(log_dir))
+
+    def finish(student: str, result: tuple[bool, float] | BaseException) -> None:
+        outcome = outcomes[student]
+        if isinstance(result, BaseException):  # the student is reported, never lost
+            ok = False
+            outcome.problems.append(f"grading failed: {result.__class__.__name__}: {result}")
+        else:
+            ok, outcome.seconds = result
+        if not ok:
+            outcome.status = "failed"
+            outcome.problems.append(f"nbgrader reported an error: see {log_dir / (student + '.log')}")
+        outcome.problems += problems_in(root / "autograded" / student / assignment)
+        if bar:
+            bar.step(student)
+
+    # A worker process that dies (not a kernel: the grader itself) breaks the whole pool; the
+    # students it had not finished are graded again once, in a fresh pool.
+    for attempt in (1, 2):
+        broken = []
+        for student, result in _run_pool(todo, assignment, feedback, jobs, initargs):
+            if isinstance(result, BrokenProcessPool) and attempt == 1:
+                broken.append(student)
+            else:
+                finish(student, result)
+        todo = broken
+        if not todo:
+            break
 
     rows = _gradebook_rows(db, assignment)
     for student, outcome in outcomes.items():

@@ -33,7 +33,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert.preprocessors import ExecutePreprocessor
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Integer, Type
+from traitlets import Enum, Integer, Type
 
 from .sandbox import SandboxedKernelManager
 
@@ -109,6 +109,10 @@ class SandboxedExecute(Execute):
     # After a cell's reply, how long to wait for the rest of its output: long enough for a cell
     # that printed hundreds of MB (the output is dropped, the cell keeps its result).
     iopub_timeout = Integer(20, allow_none=False, help="Seconds to wait for output after a reply.").tag(config=True)
+    # The kernel and its sandbox are thrown away after the notebook: kill it rather than wait
+    # for a polite shutdown.
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate",
+                           help="How the kernel is stopped after the notebook.").tag(config=True)
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
