@@ -317,9 +317,10 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
                 export: Path | None = None, db_url: str | None = None,
                 cell_timeout: int | None = None, notebook_timeout: int | None = None,
                 memory_gib: float | None = None, processes: int | None = None,
-                progress: bool = True) -> list[Outcome]:
+                progress: bool = True, config: dict[str, dict[str, t.Any]] | None = None) -> list[Outcome]:
     """Autograde ``assignment`` for every submitted student (or ``students``) of the course at
-    ``root``; returns one :class:`Outcome` per student, in name order."""
+    ``root``; returns one :class:`Outcome` per student, in name order. ``config``: more nbgrader
+    configuration, by class (``{"SandboxedKernelManager": {"uid_base": 1200000}}``)."""
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
 
@@ -344,6 +345,8 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
         km["process_limit"] = int(processes)
     if km:
         overrides["SandboxedKernelManager"] = km
+    for section, values in (config or {}).items():
+        overrides.setdefault(section, {}).update(values)
     db = db_url or coursedir.db_url
     submitted_root = root / coursedir.submitted_directory
     present = sorted(p.parent.name for p in submitted_root.glob(f"*/{assignment}") if p.is_dir())

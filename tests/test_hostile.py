@@ -73,8 +73,9 @@ def batch(tmp_path_factory) -> Batch:
         limits = dict(hostile.LIMITS)
         if assignment != "ps01_search":
             limits["cell_timeout"] = 60  # torch's import alone can take seconds on a loaded machine
-        for outcome in classgrade.grade_class(course, assignment, jobs=2, progress=False,
-                                              export=course / f"{assignment}.csv", **limits):
+        for outcome in classgrade.grade_class(
+                course, assignment, jobs=2, progress=False, export=course / f"{assignment}.csv",
+                config={"SandboxedKernelManager": {"uid_base": hostile.UID_BASE}}, **limits):
             outcomes[outcome.student] = outcome
     rows = []
     for assignment in ASSIGNMENTS:
@@ -143,6 +144,12 @@ def test_nothing_was_written_outside_the_sandbox(batch):
 
 
 def test_no_sandboxed_process_is_left(batch):
+    """Not a kernel, not a forked child of one (the fork bomb's sleep for 20 s) is still alive."""
+    import re
+
+    text = (batch.course / "autograded" / "fork_bomb" / "ps01_search" / "search.ipynb").read_text()
+    uid = int(re.search(r"kernel uid (\d+)", text)[1])
+    assert hostile.UID_BASE <= uid < hostile.UID_BASE + 800000, "the batch's kernels ran as other ids"
     leftovers = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
@@ -150,8 +157,8 @@ def test_no_sandboxed_process_is_left(batch):
         except OSError:
             continue
         uid = int(fields.get("Uid", "0").split()[0])
-        if uid >= 200000:  # the ids SandboxedKernelManager gives its kernels
-            leftovers.append((status.parent.name, fields.get("Name", "").strip()))
+        if hostile.UID_BASE <= uid < hostile.UID_BASE + 800000:  # the ids of this batch's kernels
+            leftovers.append((status.parent.name, uid, fields.get("Name", "").strip()))
     assert leftovers == []
 
 

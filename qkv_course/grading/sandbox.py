@@ -165,6 +165,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     memory_limit = Integer(Limits.memory_bytes, help="bytes of address space (0: none)").tag(config=True)
     process_limit = Integer(Limits.processes, help="processes and threads (0: none)").tag(config=True)
     cpu_limit = Integer(Limits.cpu_seconds, help="CPU seconds (0: none)").tag(config=True)
+    uid_base = Integer(200000, help="Kernels run as a random id in [uid_base, uid_base + 800000).").tag(config=True)
 
     def __init__(self, **kwargs: t.Any) -> None:
         super().__init__(**kwargs)
@@ -177,7 +178,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.ip = os.path.join(self._ipc_dir, "kernel")
         self.connection_file = os.path.join(self._ipc_dir, "kernel.json")
         # an id of its own, so that one kernel's processes never count against another's
-        self.sandbox_uid = 200000 + secrets.randbelow(800000)
+        self.sandbox_uid = self.uid_base + secrets.randbelow(800000)
 
     @property
     def limits(self) -> Limits:
