@@ -158,8 +158,6 @@ def problems_in(autograded: Path) -> list[str]:
         if stop:
             kind = ("notebook timeout" if "time limit" in stop and "in all" in stop else
                     "cell timeout, not interruptible" if "time limit" in stop else "kernel died")
-            if "memory" in stop and "time limit" not in stop and kinds.get("memory error"):
-                kind = "kernel died (memory)"
             found.append(f"{path.name}: {kind}")
     return found
 

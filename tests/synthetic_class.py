@@ -62,6 +62,15 @@ def submissions(course: Path, assignment: str, count: int) -> dict[str, dict[str
     return out
 
 
+def cell_grades(db_url: str, assignment: str) -> dict[str, dict[str, float]]:
+    """Per student, the score of every graded cell (``<notebook>/<grade_id>``) in the gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        return {sub.student.id: {f"{nb.name}/{g.name}": float(g.score) for nb in sub.notebooks for g in nb.grades}
+                for sub in gb.assignment_submissions(assignment)}
+
+
 def submit(course: Path, assignment: str, students: dict[str, dict[str, bytes]]) -> None:
     for student, files in students.items():
         folder = course / "submitted" / student / assignment

@@ -35,11 +35,7 @@ needs_bwrap = pytest.mark.skipif(not bwrap_available() and os.environ.get("CI") 
 
 
 def _cell_grades(course: Path, assignment: str) -> dict[str, dict[str, float]]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        return {sub.student.id: {f"{nb.name}/{g.name}": float(g.score) for nb in sub.notebooks for g in nb.grades}
-                for sub in gb.assignment_submissions(assignment)}
+    return synthetic_class.cell_grades(f"sqlite:///{course / 'gradebook.db'}", assignment)
 
 
 # -- parallel = serial -------------------------------------------------------------------------

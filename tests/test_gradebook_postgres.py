@@ -86,14 +86,6 @@ def postgres(tmp_path_factory):
         shutil.rmtree(root, ignore_errors=True)
 
 
-def _cell_grades(db_url: str) -> dict[str, dict[str, float]]:
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url) as gb:
-        return {sub.student.id: {f"{nb.name}/{g.name}": float(g.score) for nb in sub.notebooks for g in nb.grades}
-                for sub in gb.assignment_submissions(ASSIGNMENT)}
-
-
 def test_two_graders_share_a_postgresql_gradebook(postgres, tmp_path):
     pg_course = synthetic_class.course_with(tmp_path / "pg", [ASSIGNMENT], db_url=postgres)
     students = synthetic_class.submissions(pg_course, ASSIGNMENT, 10)
@@ -114,9 +106,9 @@ def test_two_graders_share_a_postgresql_gradebook(postgres, tmp_path):
         assert grader.returncode == 0, out
         assert "0 failed" in out
 
-    grades = _cell_grades(postgres)
+    grades = synthetic_class.cell_grades(postgres, ASSIGNMENT)
     assert set(grades) == set(students)
-    assert grades == _cell_grades(f"sqlite:///{sqlite_course / 'gradebook.db'}")
+    assert grades == synthetic_class.cell_grades(f"sqlite:///{sqlite_course / 'gradebook.db'}", ASSIGNMENT)
     assert not (pg_course / "gradebook.db").exists(), "the PostgreSQL course made a SQLite gradebook"
 
     classgrade._export(pg_course, {"CourseDirectory": {"db_url": postgres}}, pg_course / "grades.csv")

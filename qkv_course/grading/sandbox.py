@@ -26,9 +26,11 @@ are kept by :class:`qkv_course.grading.execute.SandboxedExecute`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 import tempfile
 import typing as t
@@ -43,6 +45,8 @@ __all__ = ["Limits", "SandboxedKernelManager", "bwrap_available", "bwrap_works",
 LAUNCHER = str(Path(__file__).with_name("launch.py"))
 
 GiB = 1024**3
+#: System directories bound read-only into the sandbox, where they exist.
+SYSTEM_DIRS = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,25 +69,17 @@ def bwrap_available() -> str | None:
     return shutil.which("bwrap")
 
 
-_bwrap_works: dict[str, str] = {}
-
-
+@functools.lru_cache(maxsize=None)
 def bwrap_works() -> str:
     """'' if bwrap can make the sandbox's namespaces here, else why not (checked once per process:
     a container may forbid new namespaces)."""
-    if "result" not in _bwrap_works:
-        import subprocess
-
-        path = bwrap_available()
-        if path is None:
-            _bwrap_works["result"] = "bubblewrap (Debian package 'bubblewrap') is not installed"
-        else:
-            argv = [path, *_user_ns(), "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/", "--proc", "/proc",
-                    "--dev", "/dev", "true"]
-            proc = subprocess.run(argv, capture_output=True, text=True)
-            _bwrap_works["result"] = "" if proc.returncode == 0 else (
-                f"bwrap cannot create namespaces here: {proc.stderr.strip() or proc.returncode}")
-    return _bwrap_works["result"]
+    path = bwrap_available()
+    if path is None:
+        return "bubblewrap (Debian package 'bubblewrap') is not installed"
+    argv = [path, *_user_ns(), "--unshare-pid", "--unshare-net", "--ro-bind", "/", "/", "--proc", "/proc",
+            "--dev", "/dev", "true"]
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    return "" if proc.returncode == 0 else f"bwrap cannot create namespaces here: {proc.stderr.strip() or proc.returncode}"
 
 
 def _user_ns() -> list[str]:
@@ -130,27 +126,32 @@ def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int
             "--clearenv"]
     for key, value in env.items():
         argv += ["--setenv", key, value]
-    for path in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64", "/lib32"):
-        if os.path.exists(path):
-            argv += ["--ro-bind", path, path]
+    argv += [a for path in SYSTEM_DIRS if os.path.exists(path) for a in ("--ro-bind", path, path)]
     argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/home"]
-    made: set[str] = {"/", "/tmp", "/home"}
+    made = {"/", "/tmp", "/home", *SYSTEM_DIRS}
+
+    def parents(path: str) -> list[str]:
+        """Make the missing parents of ``path`` 0755 (bwrap would make them 0700, which the
+        unprivileged id cannot enter)."""
+        out = []
+        for parent in map(str, reversed(Path(path).parents)):
+            if parent not in made and not parent.startswith(tuple(d + "/" for d in SYSTEM_DIRS)):
+                out += ["--perms", "0755", "--dir", parent]
+                made.add(parent)
+        return out
+
     for root in _python_roots() + [_package_root()]:
-        # bwrap makes missing parent directories 0700, which the unprivileged id cannot enter
-        for parent in reversed(Path(root).parents):
-            if str(parent) not in made and not any(str(parent) == p or str(parent).startswith(p + "/")
-                                                   for p in ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib64")):
-                argv += ["--perms", "0755", "--dir", str(parent)]
-                made.add(str(parent))
-        argv += ["--ro-bind", root, root]
-    for parent in reversed(Path(ipc_dir).parents):
-        if str(parent) not in made:
-            argv += ["--perms", "0755", "--dir", str(parent)]
-            made.add(str(parent))
+        argv += parents(root) + ["--ro-bind", root, root]
+    argv += parents(ipc_dir)
     argv += ["--perms", "0755", "--dir", "/home/student",
              "--bind", ipc_dir, ipc_dir, "--bind", workdir, "/home/student/work",
              "--chdir", "/home/student/work", "--"]
     return argv + launcher + kernel_argv
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_once(log: t.Any, why_not: str) -> None:
+    log.warning("Grading kernels run WITHOUT the sandbox (limits only): %s", why_not)
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -195,9 +196,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.sandbox == "require":
             raise RuntimeError(f"the grading sandbox is required, but {why_not}; set "
                                "SandboxedKernelManager.sandbox='auto' to grade with limits only")
-        if not _bwrap_works.get("warned"):
-            _bwrap_works["warned"] = "yes"
-            self.log.warning("Grading kernels run WITHOUT the sandbox (limits only): %s", why_not)
+        _warn_once(self.log, why_not)
         return False
 
     def _prepare_workdir(self, cwd: str | None) -> None:
@@ -217,16 +216,14 @@ class SandboxedKernelManager(AsyncKernelManager):
         cwd = self._launch_args.get("cwd") if isinstance(self._launch_args, dict) else None
         self._prepare_workdir(cwd)
         uid = self.sandbox_uid if os.geteuid() == 0 else os.geteuid()
-        for path in (self._ipc_dir, self._work_dir, self.connection_file):
-            if os.geteuid() == 0:
+        if os.geteuid() == 0:  # the kernel's own files belong to the id it will run as
+            for path in (self._ipc_dir, self.connection_file):
                 os.chown(path, uid, uid)
-        for dirpath, dirnames, filenames in os.walk(self._work_dir):
-            for name in dirnames + filenames:
-                if os.geteuid() == 0:
+            for dirpath, dirnames, filenames in os.walk(self._work_dir):
+                os.lchown(dirpath, uid, uid)
+                for name in filenames:
                     os.lchown(os.path.join(dirpath, name), uid, uid)
         use_bwrap = self.uses_bwrap
-        if not use_bwrap:
-            os.makedirs(self._work_dir, exist_ok=True)
         return sandbox_argv(kernel_argv, ipc_dir=self._ipc_dir, workdir=self._work_dir, uid=uid,
                             limits=self.limits, use_bwrap=use_bwrap)
 
