@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from .emit import peak_memory
 from .masks import check_mask
 
 __all__ = [
@@ -299,28 +300,6 @@ class Measurement:
 
     seconds: float
     peak_bytes: int
-
-
-def peak_memory(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, int]:
-    """Call ``fn(*args, **kwargs)`` and return ``(its result, peak bytes)``: the most memory that
-    :mod:`tracemalloc` saw allocated at once during the call, above the amount at its start.
-
-    numpy reports its array buffers to tracemalloc, so this counts every temporary array; torch
-    does not, so torch tensors are invisible here (the benchmark measures those another way).
-    Works whether or not tracemalloc is already tracing (it is left as it was).
-    """
-    started = not tracemalloc.is_tracing()
-    if started:
-        tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base, _ = tracemalloc.get_traced_memory()
-        result = fn(*args, **kwargs)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        if started:
-            tracemalloc.stop()
-    return result, max(peak - base, 0)
 
 
 def measure(fn: Callable[..., Any], *args: Any, repeat: int = 3, **kwargs: Any) -> Measurement:

@@ -21,8 +21,10 @@ from typing import Any, Callable, ContextManager, Iterator, Mapping, NoReturn, S
 
 import numpy as np
 
+from ..emit import NUMPY_RULE, Opaque, describe, run_call
+from ..emit import _plain_array as _plain
 from . import guard
-from .tripwire import Tripwire
+from .remote import remote_calls
 
 __all__ = [
     "FeedbackError",
@@ -30,6 +32,7 @@ __all__ = [
     "fail",
     "describe",
     "call_student",
+    "call_student_measured",
     "to_array",
     "check_shape",
     "check_finite",
@@ -45,10 +48,6 @@ _ndarray = np.ndarray
 _float64 = np.float64
 
 
-#: What a graded function must be written with, in the message for a forbidden call.
-NUMPY_RULE = "with basic numpy operations, so library and reference versions are not allowed here"
-
-
 class FeedbackError(AssertionError):
     """A failed check. Its message is written for the student."""
 
@@ -57,18 +56,6 @@ def fail(message: str) -> NoReturn:
     """Raise :class:`FeedbackError` with ``message``."""
     __tracebackhide__ = True
     raise FeedbackError(message)
-
-
-def describe(x: Any) -> str:
-    """Short description of an argument for messages, e.g. ``array of shape (2, 3)``."""
-    if isinstance(x, _ndarray):
-        return f"array of shape {x.shape}"
-    return repr(x)
-
-
-def _signature(name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
-    parts = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
-    return f"{name}({', '.join(parts)})"
 
 
 def call_student(
@@ -88,97 +75,48 @@ def call_student(
 
     Fails with a targeted message if ``fn`` is not a function, is still the
     unanswered stub, raises, calls a ``forbidden`` function (internal name ->
-    friendly name, see :mod:`qkv_course.grading.tripwire`), disables the
+    friendly name, see :mod:`qkv_course.tripwire`), disables the
     tripwire, or modifies one of its array arguments in place.
+
+    In the student's kernel (visible tests, in-process tests) the call runs here, through
+    :func:`qkv_course.emit.run_call`. While the grader decides a test outside the kernel
+    (:mod:`qkv_course.grading.remote`), ``fn`` stands for the student's function and the outcome
+    is the one the kernel reported for these inputs.
     """
     __tracebackhide__ = True
-    if not callable(fn):
-        fail(f"{name} should be a function, but it is a {type(fn).__name__}.")
-    call = label or _signature(name, args, kwargs)
-    before = [(a, a.copy()) for a in list(args) + list(kwargs.values()) if type(a) is _ndarray]
-    wire = Tripwire(forbidden or {})
-    stub = False
-    stderr = io.StringIO()
-    try:
-        # Warnings and stderr output are collected and reported on stdout afterwards:
-        # nbgrader scores a test cell that writes to stderr as failed.
-        with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr), \
-                _exit_raises(), wire:
-            warnings.simplefilter("always")
-            result = fn(*args, **kwargs)
-    except NotImplementedError:
-        stub = True  # reported below, outside this handler, so no traceback of the stub is chained
-    except FeedbackError:
-        raise
-    except SystemExit:
-        fail(f"calling {call} raised SystemExit (exit() or sys.exit()): a graded function must "
-             "return its result instead of stopping Python.")
-    except Exception as exc:  # the student's error: keep its traceback, which points into their code
-        fail(f"calling {call} raised {type(exc).__name__}: {exc}")
-    finally:
-        guard.report(guard.restore())  # whatever the call replaced in numpy, torch or the course
-    if stub:
-        fail(f"{name} is not written yet: replace the `raise NotImplementedError()` line with your code.")
-    _report_noise(name, caught, stderr.getvalue())
-    if wire.tampered:
-        fail(f"{name} changed the Python profiler (sys.setprofile) that the grader uses; remove that code.")
-    if wire.hits:
-        fail(f"{name} calls {', '.join(wire.hits)}. This exercise asks you to write that computation "
-             f"yourself {rule}.")
-    for original, copy in before:
-        if original.shape != copy.shape or not (original == copy).all():
-            fail(f"{call} modified its input array in place; work on a copy or build a new array instead.")
-    return result
+    return _outcome(fn, name, args, kwargs, forbidden, label, rule, measure=False).value
 
 
-def _raise_system_exit(*args: Any, **kwargs: Any) -> NoReturn:
-    raise SystemExit()
+def call_student_measured(
+    fn: Any,
+    name: str,
+    *args: Any,
+    forbidden: Mapping[str, str] | None = None,
+    label: str | None = None,
+    rule: str = NUMPY_RULE,
+    **kwargs: Any,
+) -> tuple[Any, int]:
+    """:func:`call_student`, returning ``(result, peak bytes)``: the most memory the call held
+    at once (:func:`qkv_course.emit.peak_memory`, measured in the kernel)."""
+    __tracebackhide__ = True
+    outcome = _outcome(fn, name, args, kwargs, forbidden, label, rule, measure=True)
+    return outcome.value, int(outcome.peak or 0)
 
 
-@contextlib.contextmanager
-def _exit_raises() -> Iterator[None]:
-    """While the student's function runs, IPython's ``exit()``/``quit()`` raise ``SystemExit``
-    (reported as feedback) instead of asking the kernel to shut down after the cell, which would
-    cost every later test its points."""
-    shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-    if shell is None or not hasattr(shell, "ask_exit"):
-        yield
-        return
-    had = "ask_exit" in vars(shell)
-    saved = vars(shell).get("ask_exit")
-    shell.ask_exit = _raise_system_exit
-    try:
-        yield
-    finally:
-        if had:
-            shell.ask_exit = saved
-        else:
-            vars(shell).pop("ask_exit", None)
-
-
-def _report_noise(name: str, caught: list, stderr: str) -> None:
-    """Tell the student (on stdout) about warnings and stderr output their function produced."""
-    notes = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
-    if stderr.strip():
-        notes.append("stderr: " + stderr.strip().splitlines()[-1])
-    if notes:
-        print(f"Note: {name} produced these warnings (they do not cost points):")
-        for note in notes[:5]:
-            print("   ", note)
-
-
-def _plain(x: np.ndarray) -> np.ndarray:
-    """The data of an ndarray subclass as a plain ndarray, without running any of the subclass's
-    methods; a numpy masked array's masked entries count as 0."""
-    kind = type(x)
-    if kind is _ndarray:
-        return x
-    plain = _ndarray.view(x, _ndarray)
-    if issubclass(kind, np.ma.MaskedArray):
-        hidden = object.__getattribute__(x, "__dict__").get("_mask")
-        if type(hidden) is _ndarray and hidden.dtype == np.bool_ and hidden.shape == plain.shape:
-            plain = np.where(hidden, 0, plain)
-    return plain
+def _outcome(fn: Any, name: str, args: tuple, kwargs: dict, forbidden: Mapping[str, str] | None,
+             label: str | None, rule: str, measure: bool) -> Any:
+    __tracebackhide__ = True
+    replay = remote_calls()
+    if replay is not None:
+        outcome = replay.outcome(fn, name, args, kwargs, forbidden=forbidden, label=label, rule=rule,
+                                 measure=measure)
+    else:
+        # whatever the call replaced in numpy, torch or the course is put back, and reported
+        outcome = run_call(fn, name, args, kwargs, forbidden=forbidden, label=label, rule=rule,
+                           after=lambda: guard.report(guard.restore()), measure=measure)
+    if outcome.error is not None:
+        fail(outcome.error)
+    return outcome
 
 
 def _plain_numbers(x: Any, depth: int = 0) -> bool:

@@ -18,12 +18,21 @@ so plain ``nbgrader autograde`` and ``qkv-grade`` (:mod:`qkv_course.classgrade`)
   ``run_cell``, or its errors were swallowed) gets a ``GradingError`` output and scores 0. The
   marker is removed from the output, and the nonce is new for every cell and every run;
 * **output cap**: a cell's outputs beyond ``output_limit`` bytes are dropped while it runs (the
-  grader's memory is not the student's to fill), with a note saying so.
+  grader's memory is not the student's to fill), with a note saying so;
+* **tests decided outside the kernel**: for an assignment whose
+  :class:`~qkv_course.grading.assignments.Assignment` says ``outside``, every test cell (visible
+  and hidden) is decided here, in the grader's process: the kernel is only asked to run the
+  student's function on the check's inputs (:mod:`qkv_course.emit`), and the check itself runs
+  on its answers (:mod:`qkv_course.grading.remote`). The cell's source is kept in the notebook
+  but not run; the kernel sees a view of the course package without references, hidden cases or
+  checks. The test-ran evidence above applies to assignments still checked in the kernel.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import os
 import re
 import secrets
 import threading
@@ -35,9 +44,17 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Enum, Integer, Type
 
+from ..emit import MIME
+from .assignments import Assignment, assignment, kernel_view
+from .catalog import function_of
+from .remote import MAX_ROUNDS, ForgedResults, Oracle, Replay, Verdict
 from .sandbox import SandboxedKernelManager
 
-__all__ = ["SandboxedExecute", "GradebookLock", "EVIDENCE", "STOPPED", "UNCONFIRMED"]
+__all__ = ["SandboxedExecute", "GradebookLock", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK"]
+
+#: ename of the error output of a test decided outside the kernel that failed.
+FEEDBACK = "FeedbackError"
+_ANSWER = "__import__('qkv_course.emit', fromlist=['answer']).answer({nonce!r}, {path!r}, {function!r})"
 
 #: ename of the error output given to cells that did not run because grading stopped.
 STOPPED = "GradingStopped"
@@ -94,6 +111,17 @@ def _error(ename: str, message: str) -> NotebookNode:
                         traceback=[f"\x1b[0;31m{ename}\x1b[0m: {message}"])
 
 
+def _nonce(emission: t.Any) -> t.Any:
+    return emission.get("nonce") if isinstance(emission, dict) else None
+
+
+def _blob(emission: dict) -> bytes | None:
+    try:
+        return base64.b64decode(emission["npz"], validate=True)
+    except Exception:
+        return None
+
+
 def _has_error(cell: NotebookNode) -> bool:
     return any(o.get("output_type") == "error" for o in cell.get("outputs", []))
 
@@ -125,6 +153,12 @@ class SandboxedExecute(Execute):
         self._index = 0
         self._stop_reason: str | None = None
         self._output_bytes: dict[int, int] = {}
+        self._emitted: dict[int, list[t.Any]] = {}
+        self._oracle: Oracle | None = None
+        info = (resources or {}).get("nbgrader", {}) if isinstance(resources, dict) else {}
+        self._assignment: Assignment | None = assignment(info.get("assignment"))
+        if self._assignment is not None and not self._assignment.outside:
+            self._assignment = None
         self.error_on_timeout = {
             "ename": "CellTimeoutError", "evalue": f"this cell ran for more than {self.timeout} s",
             "traceback": [f"\x1b[0;31mCellTimeoutError\x1b[0m: this cell ran for more than "
@@ -147,6 +181,8 @@ class SandboxedExecute(Execute):
         finally:
             if watchdog:
                 watchdog.cancel()
+            if self._oracle is not None:
+                self._oracle.close()
         if resources is not None:
             self.resources = resources
         return nb, resources
@@ -182,11 +218,20 @@ class SandboxedExecute(Execute):
 
     # -- one cell -------------------------------------------------------------------------------
 
+    def create_kernel_manager(self) -> t.Any:
+        km = super().create_kernel_manager()
+        if self._assignment is not None and isinstance(km, SandboxedKernelManager):
+            km.package_view = kernel_view(self._assignment.name)
+        return km
+
     def preprocess_cell(self, cell: NotebookNode, resources: t.Any, index: int
                         ) -> tuple[NotebookNode, t.Any]:
         self._index = index
         if not _is_test_cell(cell) or not cell.source.strip():
             return super().preprocess_cell(cell, resources, index)
+        function = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if self._assignment is not None and function is not None:
+            return self._decide_outside(cell, resources, index, function)
         nonce = secrets.token_hex(8)
         original = cell.source
         cell.source = original.rstrip() + "\n" + _CONFIRM.format(nonce=nonce)
@@ -196,6 +241,91 @@ class SandboxedExecute(Execute):
             cell.source = original
         self._check_evidence(cell, nonce)
         return result
+
+    # -- one test cell, decided outside the kernel ---------------------------------------------
+
+    def _decide_outside(self, cell: NotebookNode, resources: t.Any, index: int, function: str
+                        ) -> tuple[NotebookNode, t.Any]:
+        """Decide a test cell in the grader's process (see the module docstring)."""
+        assert self._assignment is not None
+        hidden = cell.metadata["nbgrader"]["grade_id"].endswith("_hidden")
+        check, reference = self._assignment.check(function)
+        replay = Replay(function, reference, names=self._assignment.functions())
+        verdict = replay.run(check, hidden=hidden)
+        original, first, rounds = cell.source, True, 0
+        result: tuple[NotebookNode, t.Any] = (cell, resources)
+        while verdict is None:
+            if rounds == MAX_ROUNDS:
+                verdict = Verdict(f"the grader stopped checking {function} after {MAX_ROUNDS} rounds "
+                                  "of questions to your notebook; this test scores 0.", rounds)
+                break
+            rounds += 1
+            nonce = secrets.token_hex(8)
+            code = _ANSWER.format(nonce=nonce, path=self._write_request(replay, nonce), function=function)
+            self._emitted.pop(index, None)
+            helpers = replay.helpers()
+            with self._serving(nonce, helpers):
+                if first:
+                    cell.source = code
+                    try:
+                        result = super().preprocess_cell(cell, resources, index)
+                    finally:
+                        cell.source = original
+                    first = False
+                else:
+                    extra = NotebookNode(cell_type="code", source=code, metadata={}, outputs=[],
+                                         execution_count=None, id=f"qkv-round-{rounds}")
+                    self.execute_cell(extra, index, store_history=False)
+                    cell.outputs.extend(o for o in extra.outputs)
+            if _has_error(cell):
+                return result  # the kernel could not answer (a timeout, a broken name): 0
+            emitted = self._emitted.pop(index, [])
+            mine = [_blob(e) for e in emitted if _nonce(e) == nonce]
+            try:
+                replay.accept(nonce, [b for b in mine if b is not None],
+                              foreign=len(emitted) - len(mine) + mine.count(None))
+            except ForgedResults as forged:
+                verdict = Verdict(f"{forged}. The grader only accepts the results your functions "
+                                  "produce for its own inputs, once per test; this test scores 0.", rounds)
+                break
+            verdict = replay.run(check, hidden=hidden)
+        cell.outputs = [o for o in cell.outputs
+                        if not (o.get("output_type") == "stream" and not o.get("text"))]
+        if verdict.error is None:
+            kind = "hidden" if hidden else "visible"
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
+                                             text=f"{function} passes the {kind} tests.\n"))
+        else:
+            cell.outputs.append(NotebookNode(output_type="error", ename=FEEDBACK, evalue=verdict.error,
+                                             traceback=[f"{FEEDBACK}: {verdict.error}"]))
+        return result
+
+    def _write_request(self, replay: Replay, nonce: str) -> str:
+        """Write the request file into the kernel's working directory; its path as the kernel sees it."""
+        km = self.km
+        host_dir = os.path.join(km._work_dir, ".qkv-grade")
+        os.makedirs(host_dir, mode=0o755, exist_ok=True)
+        oracle = self._oracle_path() if replay.helpers() else None
+        path = os.path.join(host_dir, f"{nonce}.npz")
+        with open(path, "wb") as handle:
+            handle.write(replay.request(nonce, oracle))
+        os.chmod(path, 0o644)
+        if not km.uses_bwrap:
+            return path
+        return os.path.join("/home/student/work/.qkv-grade", f"{nonce}.npz")
+
+    def _oracle_path(self) -> str:
+        if self._oracle is None:
+            self._oracle = Oracle(os.path.join(self.km._ipc_dir, "oracle"))
+        return self._oracle.path
+
+    @contextlib.contextmanager
+    def _serving(self, nonce: str, helpers: dict[str, t.Any]) -> t.Iterator[None]:
+        if not helpers or self._oracle is None:
+            yield
+            return
+        with self._oracle.serving(nonce, helpers):
+            yield
 
     def _check_evidence(self, cell: NotebookNode, nonce: str) -> None:
         seen = False
@@ -224,6 +354,12 @@ class SandboxedExecute(Execute):
         size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
         used = self._output_bytes.get(cell_index, 0)
         self._output_bytes[cell_index] = used + size
+        data = content.get("data")
+        if isinstance(data, dict) and MIME in data:
+            # a test's results: taken out of the notebook, read by _decide_outside
+            if used + size <= self.output_limit:
+                self._emitted.setdefault(cell_index, []).append(data[MIME])
+            return None
         if used + size > self.output_limit:
             if used <= self.output_limit:
                 note = NotebookNode(output_type="stream", name="stdout",

@@ -286,6 +286,21 @@ def check_soft_lookup(soft_lookup: Callable, hidden: bool = False) -> None:
                               "values (n, d_v) -> (..., d_v).")
 
 
+#: The check of each graded function, by the function's name (what the grader runs).
+CHECKS = {
+    'dot_scores': check_dot_scores,
+    'hard_lookup': check_hard_lookup,
+    'soft_lookup': check_soft_lookup,
+}
+#: The reference of each graded function: it answers a check's calls for a first guess at
+#: what the grader will ask the kernel (qkv_course.grading.remote), never for a grade.
+REFERENCES = {
+    'dot_scores': search.dot_scores,
+    'hard_lookup': search.hard_lookup,
+    'soft_lookup': search.soft_lookup,
+}
+
+
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
 # course as they are now, and make the grading modules read-only (see guard.py).
 seal()

@@ -619,6 +619,21 @@ def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None
                           "only broadcasts against it).")
 
 
+#: The check of each graded function, by the function's name (what the grader runs).
+CHECKS = {
+    'softmax': check_softmax,
+    'logsumexp': check_logsumexp,
+    'masked_softmax': check_masked_softmax,
+}
+#: The reference of each graded function: it answers a check's calls for a first guess at
+#: what the grader will ask the kernel (qkv_course.grading.remote), never for a grade.
+REFERENCES = {
+    'softmax': ref.softmax,
+    'logsumexp': ref.logsumexp,
+    'masked_softmax': ref.masked_softmax,
+}
+
+
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
 # course as they are now, and make the grading modules read-only (see guard.py).
 seal()

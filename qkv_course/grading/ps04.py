@@ -174,6 +174,19 @@ def check_self_attention(self_attention: Callable, hidden: bool = False) -> None
                              context=trusted_helpers(self_attention, {"scaled_dot_product_attention": attention.scaled_dot_product_attention}))
 
 
+#: The check of each graded function, by the function's name (what the grader runs).
+CHECKS = {
+    'scaled_dot_product_attention': check_scaled_dot_product_attention,
+    'self_attention': check_self_attention,
+}
+#: The reference of each graded function: it answers a check's calls for a first guess at
+#: what the grader will ask the kernel (qkv_course.grading.remote), never for a grade.
+REFERENCES = {
+    'scaled_dot_product_attention': attention.scaled_dot_product_attention,
+    'self_attention': attention.self_attention,
+}
+
+
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
 # course as they are now, and make the grading modules read-only (see guard.py).
 seal()

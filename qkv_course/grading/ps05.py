@@ -21,6 +21,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import masks
+from ..attention import cross_attention as _cross_reference
 from .attention_checks import Diagnoses, check_bool_mask, grade_projected_pair
 from .core import FeedbackError, call_student, matches
 from .tripwire import shortcuts
@@ -274,6 +275,21 @@ def check_cross_attention(cross_attention: Callable, hidden: bool = False) -> No
                              output_hint="The output has one row per query and d_v columns (the columns of "
                                          "W_v): shape (..., n_q, d_v).",
                              shapes_hint=_CROSS_SHAPES)
+
+
+#: The check of each graded function, by the function's name (what the grader runs).
+CHECKS = {
+    'causal_mask': check_causal_mask,
+    'padding_mask': check_padding_mask,
+    'cross_attention': check_cross_attention,
+}
+#: The reference of each graded function: it answers a check's calls for a first guess at
+#: what the grader will ask the kernel (qkv_course.grading.remote), never for a grade.
+REFERENCES = {
+    'causal_mask': masks.causal_mask,
+    'padding_mask': masks.padding_mask,
+    'cross_attention': _cross_reference,
+}
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the

@@ -24,7 +24,7 @@ import numpy as np
 from .. import complexity, masks
 from ..softmax import masked_softmax, softmax
 from .attention_checks import Attention, check_bool_mask, output_diagnoses, weight_diagnoses
-from .core import FeedbackError, call_student, check_close, fail, matches, to_array
+from .core import FeedbackError, call_student, call_student_measured, check_close, fail, matches, to_array
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -583,9 +583,10 @@ def check_chunked_attention(chunked_attention: Callable, hidden: bool = False) -
             shown.append(f"mask of shape {np.shape(case.mask)}")
         label = f"chunked_attention({', '.join(shown)})"
         try:
-            returned, peak = complexity.peak_memory(
-                call_student, chunked_attention, "chunked_attention", *args.values(),
-                forbidden=FORBIDDEN["chunked_attention"], label=label, **kwargs)
+            call = call_student_measured if case.measure_memory else call_student
+            result = call(chunked_attention, "chunked_attention", *args.values(),
+                          forbidden=FORBIDDEN["chunked_attention"], label=label, **kwargs)
+            returned, peak = result if case.measure_memory else (result, 0)
         except FeedbackError as err:
             _reraise_with_hint(err, case)
         if isinstance(returned, tuple):
@@ -606,6 +607,23 @@ def check_chunked_attention(chunked_attention: Callable, hidden: bool = False) -
                                "(..., n_q, d_v), with the batch axes of Q, K and V in front.")
         if case.measure_memory:
             _check_memory(label, peak, case)
+
+
+#: The check of each graded function, by the function's name (what the grader runs).
+CHECKS = {
+    'attention_flops': check_attention_flops,
+    'attention_memory_bytes': check_attention_memory_bytes,
+    'local_window_mask': check_local_window_mask,
+    'chunked_attention': check_chunked_attention,
+}
+#: The reference of each graded function: it answers a check's calls for a first guess at
+#: what the grader will ask the kernel (qkv_course.grading.remote), never for a grade.
+REFERENCES = {
+    'attention_flops': complexity.attention_flops,
+    'attention_memory_bytes': complexity.attention_memory_bytes,
+    'local_window_mask': complexity.local_window_mask,
+    'chunked_attention': complexity.chunked_attention,
+}
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the

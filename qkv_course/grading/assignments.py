@@ -1,0 +1,126 @@
+"""Which checks grade which assignment, and what of the course its grading kernel may see.
+
+For an assignment graded *outside the kernel* (``outside=True``) the execute step
+(:mod:`qkv_course.grading.execute`) decides every test cell in the grader's process with the
+check named in :attr:`Assignment.checks` (see :mod:`qkv_course.grading.remote`), and the
+sandbox mounts, in place of the course package, a *view* of it (:func:`kernel_view`) holding
+only what the notebook imports for its own use: :data:`KERNEL_COMMON` plus the assignment's
+:attr:`Assignment.kernel_modules`. No reference implementation, hidden case or check is in it:
+every other module there, ``qkv_course.grading`` and its modules included, is a stub that
+imports (so the notebook's imports cell runs) and whose functions, when called, raise an error
+saying the course's own code is not available while a notebook is graded.
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import functools
+import importlib
+import shutil
+import tempfile
+import typing as t
+from pathlib import Path
+
+__all__ = ["Assignment", "ASSIGNMENTS", "KERNEL_COMMON", "assignment", "kernel_view"]
+
+#: Modules of the course package that every grading kernel may import: the kernel's half of
+#: grading and input validation, none of which computes anything an assignment grades.
+KERNEL_COMMON = ("__init__", "emit", "tripwire", "validation")
+
+
+@dataclasses.dataclass(frozen=True)
+class Assignment:
+    """One nbgrader assignment: its checks module, the course modules its notebook imports
+    (besides :data:`KERNEL_COMMON`), and whether its tests are decided outside the kernel."""
+
+    name: str
+    checks: str
+    kernel_modules: tuple[str, ...] = ()
+    outside: bool = True
+
+    def module(self) -> t.Any:
+        return importlib.import_module(f"qkv_course.grading.{self.checks}")
+
+    def check(self, function: str) -> tuple[t.Callable[..., None], t.Callable | None]:
+        """The check of ``function`` and the reference that may answer its calls speculatively."""
+        module = self.module()
+        checks = getattr(module, "CHECKS", {})
+        if function not in checks:
+            raise LookupError(f"{self.name}: no check grades {function!r} (CHECKS in {module.__name__})")
+        return checks[function], getattr(module, "REFERENCES", {}).get(function)
+
+    def functions(self) -> tuple[str, ...]:
+        return tuple(getattr(self.module(), "CHECKS", {}))
+
+
+ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
+    Assignment("ps01_search", "ps01", ("videos",)),
+    Assignment("ps02_softmax", "ps02", ("masks",)),
+    Assignment("ps03_projections", "ps03", outside=False),
+    Assignment("ps04_attention", "ps04", ("masks", "embeddings")),
+    Assignment("ps05_masking", "ps05"),
+    Assignment("ps06_multihead", "ps06", outside=False),
+    Assignment("ps07_cost", "ps07"),
+    Assignment("ps08_trained", "ps08", outside=False),
+)}
+
+
+def assignment(name: str | None) -> Assignment | None:
+    """The assignment called ``name``, or None (an assignment this course does not know)."""
+    return ASSIGNMENTS.get(name or "")
+
+
+_STUB = '''"""Not available while a notebook is graded (see qkv_course.grading.assignments)."""
+
+import sys as _sys
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    full = f"{__name__}.{name}"
+
+    def unavailable(*args, **kwargs):
+        caller = _sys._getframe(1).f_code.co_name
+        who = "your code" if caller.startswith("<") else caller
+        raise RuntimeError(
+            f"{who} calls {full}, the course's own code, which is not available while your "
+            "notebook is graded. This exercise asks you to write that computation yourself.")
+
+    unavailable.__name__ = unavailable.__qualname__ = name
+    return unavailable
+'''
+
+
+@functools.lru_cache(maxsize=None)
+def kernel_view(name: str) -> str:
+    """A directory holding the package view of assignment ``name`` (see the module docstring),
+    made once per process; the sandbox binds it read-only over the package."""
+    import qkv_course
+
+    spec = ASSIGNMENTS[name]
+    package = Path(qkv_course.__file__).resolve().parent
+    root = Path(tempfile.mkdtemp(prefix="qkv-view-"))
+    atexit.register(shutil.rmtree, root, True)
+    view = root / "qkv_course"
+    view.mkdir()
+    for module in (*KERNEL_COMMON, *spec.kernel_modules):
+        shutil.copy2(package / f"{module}.py", view / f"{module}.py")
+    if (package / "data").is_dir():
+        shutil.copytree(package / "data", view / "data")
+    # every other module of the package, and of its grading package, is a stub (_STUB): it
+    # imports, and calling anything in it says why it is not there
+    for path in package.glob("*.py"):
+        if not (view / path.name).exists():
+            (view / path.name).write_text(_STUB)
+    grading = view / "grading"
+    grading.mkdir()
+    for path in (package / "grading").glob("*.py"):
+        (grading / path.name).write_text(_STUB)
+    # the sandbox's launcher (limits, then the kernel) runs from the package's path: the real one
+    shutil.copy2(package / "grading" / "launch.py", grading / "launch.py")
+    for path in root.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    root.chmod(0o755)
+    return str(view)

@@ -1,0 +1,309 @@
+"""The grader's side of deciding tests outside the student's kernel.
+
+A test cell's check (``check_dot_scores(fn, hidden=True)``) is ordinary Python that calls the
+student's function through :func:`qkv_course.grading.core.call_student`. While a notebook is
+graded it runs in the grader's process, on a :class:`Remote` that stands for the student's
+function, inside a :class:`Replay`: each call the check makes is looked up among the
+outcomes the kernel reported (:mod:`qkv_course.emit`). A call the kernel has not answered yet is
+collected for the next request and answered, for now, by the reference (or stops the check);
+the grader sends those calls to the kernel and runs the check again, until a run of the check
+used only the kernel's answers. That run's result is the test's result. So the check's cases,
+its expected values, its diagnoses and the reference stay in the grader's process; the kernel
+only ever sees inputs.
+
+:class:`Oracle` serves the *trusted helpers* of a request (see :mod:`qkv_course.emit`) over a
+Unix socket, for the test cell being run only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import dataclasses
+import hashlib
+import json
+import os
+import socket
+import struct
+import threading
+import typing as t
+
+import numpy as np
+
+from ..emit import MAX_BYTES, NUMPY_RULE, Outcome, decode, encode, pack, unpack
+
+__all__ = ["Remote", "Replay", "NeedCalls", "Oracle", "Verdict", "remote_calls", "ForgedResults"]
+
+_active: contextvars.ContextVar["Replay | None"] = contextvars.ContextVar("qkv_replay", default=None)
+#: How many rounds (requests to the kernel) one test may take before it is given up.
+MAX_ROUNDS = 8
+
+
+def remote_calls() -> "Replay | None":
+    """The replay in force, or None where checks call student code directly."""
+    return _active.get()
+
+
+class NeedCalls(BaseException):
+    """A check made a call the kernel has not answered yet (and no reference could stand in).
+    A BaseException, so that checks which catch their own failures do not catch it."""
+
+
+class ForgedResults(Exception):
+    """The kernel's results do not answer the grader's request (see :meth:`Replay.accept`)."""
+
+
+class _KernelFunction:
+    """The value of a notebook global in a :class:`Remote`'s namespace: it exists there."""
+
+
+_IN_KERNEL = _KernelFunction()
+
+
+class Remote:
+    """Stands for the notebook's global ``name`` (a student's function) in a check run by the
+    grader. ``__globals__`` mimics the notebook's namespace (which names are callable), so that
+    :func:`qkv_course.grading.core.trusted_helpers` swaps helpers here as it would there."""
+
+    def __init__(self, name: str, names: t.Iterable[str] = ()) -> None:
+        self.__name__ = self.__qualname__ = name
+        self.__globals__: dict[str, t.Any] = {n: _IN_KERNEL for n in {*names, name}}
+
+    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        from .core import call_student
+
+        return call_student(self, self.__name__, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<the notebook's {self.__name__}>"
+
+
+@dataclasses.dataclass
+class Call:
+    """One call the grader wants the kernel to make."""
+
+    key: str
+    target: str
+    name: str
+    args: tuple
+    kwargs: dict
+    forbidden: dict
+    label: str | None
+    rule: str
+    helpers: dict  # helper name -> the grader's callable that computes it
+    measure: bool = False
+
+
+def _digest(value: t.Any) -> bytes:
+    arrays: list[np.ndarray] = []
+    tree = encode(value, arrays)
+    h = hashlib.sha256(json.dumps(tree, sort_keys=True).encode())
+    for a in arrays:
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.digest()
+
+
+@dataclasses.dataclass
+class Verdict:
+    """The result of one test decided outside the kernel: ``error`` is None when it passed."""
+
+    error: str | None
+    rounds: int
+
+
+class Replay:
+    """Runs a check on the grader's side against the kernel's answers (module docstring).
+
+    ``reference``: the grader's own version of the function, used to answer calls speculatively
+    so that one request can carry every call of a passing check; None to ask call by call."""
+
+    def __init__(self, function: str, reference: t.Callable | None = None,
+                 names: t.Iterable[str] = ()) -> None:
+        self.function = function
+        self.reference = reference
+        self.names = set(names)
+        self.answers: dict[str, Outcome] = {}
+        self.pending: dict[str, Call] = {}
+        self._seen: dict[bytes, int] = {}
+
+    # -- inside the check -------------------------------------------------------------------
+
+    def outcome(self, fn: t.Any, name: str, args: tuple, kwargs: dict, *,
+                forbidden: t.Mapping[str, str] | None, label: str | None, rule: str,
+                measure: bool = False) -> Outcome:
+        if not isinstance(fn, Remote):
+            raise TypeError(f"a check called {fn!r} while grading outside the kernel: only the "
+                            "notebook's own functions can be called there")
+        helpers = {k: v for k, v in fn.__globals__.items() if v is not _IN_KERNEL}
+        base = _digest([fn.__name__, name, list(args), dict(kwargs), dict(forbidden or {}), label, rule,
+                        sorted(helpers), measure])
+        count = self._seen.get(base, 0)
+        self._seen[base] = count + 1
+        key = hashlib.sha256(base + str(count).encode()).hexdigest()
+        if key in self.answers:
+            return self.answers[key]
+        self.pending.setdefault(key, Call(key, fn.__name__, name, tuple(args), dict(kwargs),
+                                          dict(forbidden or {}), label, rule, helpers, measure))
+        if self.reference is not None and fn.__name__ == self.function:
+            try:
+                return Outcome(value=self.reference(*args, **kwargs), peak=0 if measure else None)
+            except Exception as exc:
+                return Outcome(error=f"raised {type(exc).__name__}: {exc}")
+        raise NeedCalls(key)
+
+    # -- around the check -------------------------------------------------------------------
+
+    def run(self, check: t.Callable[..., None], *args: t.Any, **kwargs: t.Any) -> Verdict | None:
+        """Run ``check(Remote(function), *args, **kwargs)`` once. Returns the verdict if every
+        call it made was answered by the kernel, else None (the calls are in :attr:`pending`)."""
+        from .core import FeedbackError
+
+        self.pending = {}
+        self._seen = {}
+        token = _active.set(self)
+        error: str | None = None
+        try:
+            check(Remote(self.function, self.names), *args, **kwargs)
+        except NeedCalls:
+            return None
+        except FeedbackError as exc:
+            error = str(exc)
+        finally:
+            _active.reset(token)
+        return None if self.pending else Verdict(error, 0)
+
+    def request(self, nonce: str, oracle: str | None) -> bytes:
+        """The pending calls as a request file for :func:`qkv_course.emit.answer`."""
+        arrays: list[np.ndarray] = []
+        calls = [{"id": c.key, "target": c.target, "name": c.name, "args": encode(list(c.args), arrays),
+                  "kwargs": encode(dict(c.kwargs), arrays), "forbidden": c.forbidden, "label": c.label,
+                  "rule": c.rule, "helpers": sorted(c.helpers), "measure": c.measure}
+                 for c in self.pending.values()]
+        return pack({"nonce": nonce, "token": nonce, "oracle": oracle, "calls": calls}, arrays)
+
+    def helpers(self) -> dict[str, t.Callable]:
+        """The trusted helpers the pending calls may ask the oracle for."""
+        out: dict[str, t.Callable] = {}
+        for call in self.pending.values():
+            out.update(call.helpers)
+        return out
+
+    def accept(self, nonce: str, emissions: list[dict], foreign: int) -> None:
+        """Take the kernel's results for the pending calls, from the ``emissions`` tagged with
+        this request's ``nonce`` (``foreign``: how many were tagged otherwise). Raises
+        :class:`ForgedResults` unless there is exactly one, it answers every pending call and
+        nothing else, and it unpacks as plain data."""
+        if foreign:
+            raise ForgedResults("results tagged for another test were published in this test cell")
+        if len(emissions) != 1:
+            raise ForgedResults("no results were published" if not emissions else
+                                f"results were published {len(emissions)} times in this test cell")
+        try:
+            tree, arrays = unpack(emissions[0])
+            if tree.get("nonce") != nonce:
+                raise ValueError("wrong nonce inside the results")
+            results = tree["results"]
+            if [r["id"] for r in results] != list(self.pending):
+                raise ValueError("the results do not answer the calls that were asked")
+            answers = {}
+            for r in results:
+                if "error" in r:
+                    answers[r["id"]] = Outcome(error=str(r["error"])[:20_000])
+                else:
+                    peak = r.get("peak")
+                    answers[r["id"]] = Outcome(value=decode(r["value"], arrays),
+                                               peak=int(peak) if type(peak) is int else None)
+            names = tree.get("callables", [])
+            if type(names) is not list:
+                raise ValueError("bad list of names")
+        except ForgedResults:
+            raise
+        except Exception as exc:  # anything malformed: the kernel's fault, never the grader's crash
+            raise ForgedResults(f"the published results are not well formed ({type(exc).__name__})") from None
+        self.answers.update(answers)
+        self.names = {str(n) for n in names[:2000]}
+        self.pending = {}
+
+
+# --------------------------------------------------------------------------- the oracle
+
+class Oracle:
+    """A Unix-socket server answering the kernel's trusted-helper calls for the test cell being
+    run (:meth:`serving`), and refusing everything else. Written on the standard library's
+    ``socket`` since the exchange is one length-prefixed message each way."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._token: str | None = None
+        self._helpers: dict[str, t.Callable] = {}
+        self._calls = 0
+        self._lock = threading.Lock()
+        if os.path.exists(path):
+            os.unlink(path)
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.bind(path)
+        os.chmod(path, 0o777)  # the kernel runs as another user id
+        self._sock.listen(8)
+        self._thread = threading.Thread(target=self._serve, name="qkv-oracle", daemon=True)
+        self._thread.start()
+
+    @contextlib.contextmanager
+    def serving(self, token: str, helpers: dict[str, t.Callable]) -> t.Iterator[None]:
+        with self._lock:
+            self._token, self._helpers, self._calls = token, dict(helpers), 0
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._token, self._helpers = None, {}
+
+    def close(self) -> None:
+        try:
+            self._sock.close()
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        from ..emit import _receive
+
+        with conn:
+            try:
+                conn.settimeout(30)
+                tree, arrays = unpack(_receive(conn, MAX_BYTES), MAX_BYTES)
+                reply = self._answer(tree, arrays)
+            except Exception as exc:
+                reply = pack({"error": f"the grader could not read this call ({type(exc).__name__})",
+                              "kind": "RuntimeError"}, [])
+            with contextlib.suppress(OSError):
+                conn.sendall(struct.pack("!Q", len(reply)) + reply)
+
+    def _answer(self, tree: dict, arrays: dict) -> bytes:
+        with self._lock:
+            token, helpers = self._token, self._helpers
+            self._calls += 1
+            calls = self._calls
+        name = tree.get("name")
+        if token is None or tree.get("token") != token or name not in helpers:
+            return pack({"error": f"no trusted {name} is available now", "kind": "RuntimeError"}, [])
+        if calls > 100_000:
+            return pack({"error": "too many calls of trusted helpers", "kind": "RuntimeError"}, [])
+        args, kwargs = decode(tree["args"], arrays), decode(tree["kwargs"], arrays)
+        try:
+            value = helpers[name](*args, **kwargs)
+        except Exception as exc:
+            return pack({"error": str(exc), "kind": type(exc).__name__}, [])
+        out: list[np.ndarray] = []
+        return pack({"value": encode(value, out)}, out)
+
+
+__all__ += ["NUMPY_RULE"]
