@@ -141,10 +141,14 @@ def encode(value: Any, arrays: list[np.ndarray], depth: int = 0) -> Any:
         if type(value) is torch.nn.Linear:
             bias = None if value.bias is None else encode(value.bias, arrays, depth + 1)
             return {"linear": {"weight": encode(value.weight, arrays, depth + 1), "bias": bias}}
-    if type(value) in (tuple, list):
-        if len(value) > MAX_ITEMS:
-            return {"object": f"{type(value).__name__} of {len(value)} items"}
-        return {type(value).__name__: [encode(v, arrays, depth + 1) for v in value]}
+    if isinstance(value, (tuple, list)):
+        # a subclass (a namedtuple, or one that computes its items when read) as its real items,
+        # read with the base class's methods
+        base = tuple if isinstance(value, tuple) else list
+        size = base.__len__(value)
+        if size > MAX_ITEMS:
+            return {"object": f"{type(value).__name__} of {size} items"}
+        return {base.__name__: [encode(base.__getitem__(value, i), arrays, depth + 1) for i in range(size)]}
     if type(value) is dict and all(type(k) is str for k in value) and len(value) <= MAX_ITEMS:
         return {"dict": {k: encode(v, arrays, depth + 1) for k, v in value.items()}}
     return {"object": type(value).__name__}
@@ -265,6 +269,13 @@ def _fail(message: str) -> NoReturn:
     raise _Failed(message)
 
 
+def _unavailable(name: str, rule: str) -> None:
+    if UNAVAILABLE_CALLS:
+        called = ", ".join(dict.fromkeys(UNAVAILABLE_CALLS))
+        _fail(f"{name} calls {called}, the course's own code, which is not available while your "
+              f"notebook is graded. This exercise asks you to write that computation yourself {rule}.")
+
+
 def _raise_system_exit(*args: Any, **kwargs: Any) -> NoReturn:
     raise SystemExit()
 
@@ -345,6 +356,7 @@ def run_call(fn: Any, name: str, args: Sequence[Any], kwargs: Mapping[str, Any],
     wire = Tripwire(forbidden or {})
     stub = False
     peak = None
+    del UNAVAILABLE_CALLS[:]
     stderr = io.StringIO()
     try:
         try:
@@ -365,6 +377,7 @@ def run_call(fn: Any, name: str, args: Sequence[Any], kwargs: Mapping[str, Any],
         except _Failed:
             raise
         except Exception as exc:  # the student's error, reported in their terms
+            _unavailable(name, rule)  # the likely cause, when it called code the kernel lacks
             _fail(f"calling {call} raised {type(exc).__name__}: {exc}")
         finally:
             if after is not None:
@@ -372,6 +385,7 @@ def run_call(fn: Any, name: str, args: Sequence[Any], kwargs: Mapping[str, Any],
         if stub:
             _fail(f"{name} is not written yet: replace the `raise NotImplementedError()` line with your code.")
         _report_noise(name, caught, stderr.getvalue())
+        _unavailable(name, rule)
         if wire.tampered:
             _fail(f"{name} changed the Python profiler (sys.setprofile) that the grader uses; remove that code.")
         if wire.hits:
@@ -383,6 +397,18 @@ def run_call(fn: Any, name: str, args: Sequence[Any], kwargs: Mapping[str, Any],
     except _Failed as failed:
         return Outcome(error=failed.message)
     return Outcome(value=result, peak=peak)
+
+
+#: Names of the course's own functions that the student's code called while it was graded,
+#: where the grading kernel has stubs in their place (see qkv_course.grading.assignments).
+UNAVAILABLE_CALLS: list[str] = []
+
+
+def note_unavailable(full_name: str) -> None:
+    """Called by a stub of the course's own code when student code calls it (even from a thread
+    or inside a ``try``), so the call is reported like a forbidden one."""
+    if len(UNAVAILABLE_CALLS) < 100:
+        UNAVAILABLE_CALLS.append(str(full_name))
 
 
 # --------------------------------------------------------------------------- trusted helpers

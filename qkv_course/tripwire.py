@@ -94,6 +94,8 @@ def _code_of(name: str) -> CodeType | None:
             continue
         for attr in parts[i:]:
             obj = getattr(obj, attr, None)
+        if getattr(obj, "__module__", None) != ".".join(parts[:i]):
+            return None  # not that module's own function (a notebook may have put its own there)
         return getattr(obj, "__code__", None) if isinstance(getattr(obj, "__code__", None), CodeType) else None
     return None
 

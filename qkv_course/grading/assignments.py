@@ -58,8 +58,8 @@ ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     Assignment("ps01_search", "ps01", ("videos",)),
     Assignment("ps02_softmax", "ps02", ("masks",)),
     Assignment("ps03_projections", "ps03", outside=False),
-    Assignment("ps04_attention", "ps04", ("masks", "embeddings")),
-    Assignment("ps05_masking", "ps05"),
+    Assignment("ps04_attention", "ps04", ("masks", "embeddings", "projections")),
+    Assignment("ps05_masking", "ps05", ("embeddings", "projections")),
     Assignment("ps06_multihead", "ps06", outside=False),
     Assignment("ps07_cost", "ps07"),
     Assignment("ps08_trained", "ps08", outside=False),
@@ -73,23 +73,25 @@ def assignment(name: str | None) -> Assignment | None:
 
 _STUB = '''"""Not available while a notebook is graded (see qkv_course.grading.assignments)."""
 
-import sys as _sys
+_SOURCE = """
+def {name}(*args, **kwargs):
+    import sys
+    import qkv_course.emit
+    qkv_course.emit.note_unavailable({full!r})
+    caller = sys._getframe(1).f_code.co_name
+    who = "your code" if caller.startswith("<") else caller
+    raise RuntimeError(who + " calls {full}, the course's own code, which is not available while "
+                       "your notebook is graded. This exercise asks you to write that computation "
+                       "yourself.")
+"""
 
 
 def __getattr__(name):
-    if name.startswith("__"):
+    if name.startswith("__") or not name.isidentifier():
         raise AttributeError(name)
-    full = f"{__name__}.{name}"
-
-    def unavailable(*args, **kwargs):
-        caller = _sys._getframe(1).f_code.co_name
-        who = "your code" if caller.startswith("<") else caller
-        raise RuntimeError(
-            f"{who} calls {full}, the course's own code, which is not available while your "
-            "notebook is graded. This exercise asks you to write that computation yourself.")
-
-    unavailable.__name__ = unavailable.__qualname__ = name
-    return unavailable
+    namespace = {}
+    exec(_SOURCE.format(name=name, full=f"{__name__}.{name}"), namespace)  # a self-contained function
+    return namespace[name]
 '''
 
 

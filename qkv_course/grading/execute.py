@@ -275,7 +275,10 @@ class SandboxedExecute(Execute):
                 else:
                     extra = NotebookNode(cell_type="code", source=code, metadata={}, outputs=[],
                                          execution_count=None, id=f"qkv-round-{rounds}")
-                    self.execute_cell(extra, index, store_history=False)
+                    try:
+                        self.execute_cell(extra, index, store_history=False)
+                    finally:
+                        self.nb.cells[index] = cell  # nbclient stores the cell it ran at index
                     cell.outputs.extend(o for o in extra.outputs)
             if _has_error(cell):
                 return result  # the kernel could not answer (a timeout, a broken name): 0

@@ -54,7 +54,11 @@ class ForgedResults(Exception):
 
 
 class _KernelFunction:
-    """The value of a notebook global in a :class:`Remote`'s namespace: it exists there."""
+    """The value of a notebook global in a :class:`Remote`'s namespace: a callable exists there
+    (callable here too, as checks test that before swapping in a trusted helper)."""
+
+    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        raise TypeError("a notebook's function cannot be called directly on the grader's side")
 
 
 _IN_KERNEL = _KernelFunction()

@@ -1,5 +1,5 @@
 # expect: partial
-# feedback: qkv_course.attention.attention_scores
+# feedback: calls qkv_course.attention.
 # Hostile: runs the reference's code object under another module name.
 # %% scaled_dot_product_attention
 import types, qkv_course.attention as _a
