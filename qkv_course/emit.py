@@ -490,12 +490,10 @@ def callables(namespace: Mapping[str, Any]) -> list[str]:
                   if not k.startswith("_") and callable(v) and len(k) < 100)[:2000]
 
 
-def answer(nonce: str, request: str, function: str) -> None:
-    """Run the calls of the grader's ``request`` file on the notebook's ``function`` and publish
-    the results, tagged with ``nonce`` (the line the grader runs for each test cell)."""
-    with open(request, "rb") as handle:
-        spec, arrays = unpack(handle.read())
-    namespace = _user_namespace()
+def respond(request: bytes, namespace: Mapping[str, Any]) -> bytes:
+    """The results (a :func:`pack` archive) of the grader's ``request`` archive, with the calls
+    made on the functions of ``namespace`` (the notebook's globals)."""
+    spec, arrays = unpack(request)
     oracle = _Oracle(spec["oracle"], spec["token"]) if spec.get("oracle") else None
     results, out = [], []
     for call in spec["calls"]:
@@ -514,7 +512,15 @@ def answer(nonce: str, request: str, function: str) -> None:
             results.append({"id": call["id"], "error": outcome.error})
         else:
             results.append({"id": call["id"], "value": encode(outcome.value, out), "peak": outcome.peak})
-    blob = pack({"nonce": nonce, "results": results, "callables": callables(namespace)}, out)
+    return pack({"nonce": spec["nonce"], "results": results, "callables": callables(namespace)}, out)
+
+
+def answer(nonce: str, request: str, function: str) -> None:
+    """The line the grader runs for each test cell: answer the calls of the ``request`` file with
+    the notebook's functions and publish the results, tagged with ``nonce``. (``function``, the
+    function the test grades, names it in the cell's source for a reader.)"""
+    with open(request, "rb") as handle:
+        blob = respond(handle.read(), _user_namespace())
     from IPython.display import publish_display_data
 
     publish_display_data({MIME: {"nonce": nonce, "npz": base64.b64encode(blob).decode()}})

@@ -288,8 +288,10 @@ class SandboxedExecute(Execute):
                 replay.accept(nonce, [b for b in mine if b is not None],
                               foreign=len(emitted) - len(mine) + mine.count(None))
             except ForgedResults as forged:
-                verdict = Verdict(f"{forged}. The grader only accepts the results your functions "
-                                  "produce for its own inputs, once per test; this test scores 0.", rounds)
+                verdict = Verdict(f"this test did not run as written: {forged}. The grader only accepts "
+                                  "the results your functions produce for its own inputs, published once "
+                                  "per test (was the notebook's way of running cells changed?). This test "
+                                  "scores 0.", rounds, unconfirmed=True)
                 break
             verdict = replay.run(check, hidden=hidden)
         cell.outputs = [o for o in cell.outputs
@@ -299,8 +301,9 @@ class SandboxedExecute(Execute):
             cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
                                              text=f"{function} passes the {kind} tests.\n"))
         else:
-            cell.outputs.append(NotebookNode(output_type="error", ename=FEEDBACK, evalue=verdict.error,
-                                             traceback=[f"{FEEDBACK}: {verdict.error}"]))
+            ename = UNCONFIRMED if verdict.unconfirmed else FEEDBACK
+            cell.outputs.append(NotebookNode(output_type="error", ename=ename, evalue=verdict.error,
+                                             traceback=[f"{ename}: {verdict.error}"]))
         return result
 
     def _write_request(self, replay: Replay, nonce: str) -> str:

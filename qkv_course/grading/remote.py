@@ -30,13 +30,15 @@ import typing as t
 
 import numpy as np
 
-from ..emit import MAX_BYTES, NUMPY_RULE, Outcome, decode, encode, pack, unpack
+from ..emit import NUMPY_RULE, Outcome, decode, encode, pack, unpack
 
 __all__ = ["Remote", "Replay", "NeedCalls", "Oracle", "Verdict", "remote_calls", "ForgedResults"]
 
 _active: contextvars.ContextVar["Replay | None"] = contextvars.ContextVar("qkv_replay", default=None)
 #: How many rounds (requests to the kernel) one test may take before it is given up.
 MAX_ROUNDS = 8
+#: The largest call of a trusted helper the oracle reads.
+ORACLE_BYTES = 64 * 1024**2
 
 
 def remote_calls() -> "Replay | None":
@@ -110,10 +112,12 @@ def _digest(value: t.Any) -> bytes:
 
 @dataclasses.dataclass
 class Verdict:
-    """The result of one test decided outside the kernel: ``error`` is None when it passed."""
+    """The result of one test decided outside the kernel: ``error`` is None when it passed;
+    ``unconfirmed``: the kernel did not answer as asked (no results, several, forged ones)."""
 
     error: str | None
     rounds: int
+    unconfirmed: bool = False
 
 
 class Replay:
@@ -270,12 +274,14 @@ class Oracle:
                 os.unlink(self.path)
 
     def _serve(self) -> None:
+        # one connection at a time: the kernel asks synchronously, and a kernel that opens many
+        # connections gets no more of the grader than one thread
         while True:
             try:
                 conn, _ = self._sock.accept()
             except OSError:
                 return
-            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+            self._handle(conn)
 
     def _handle(self, conn: socket.socket) -> None:
         from ..emit import _receive
@@ -283,7 +289,7 @@ class Oracle:
         with conn:
             try:
                 conn.settimeout(30)
-                tree, arrays = unpack(_receive(conn, MAX_BYTES), MAX_BYTES)
+                tree, arrays = unpack(_receive(conn, ORACLE_BYTES), ORACLE_BYTES)
                 reply = self._answer(tree, arrays)
             except Exception as exc:
                 reply = pack({"error": f"the grader could not read this call ({type(exc).__name__})",

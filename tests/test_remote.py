@@ -1,0 +1,284 @@
+"""Tests decided outside the kernel: the plain-data protocol (qkv_course.emit), the replay of a
+check on the kernel's answers and its refusal of forged results (qkv_course.grading.remote),
+the oracle of trusted helpers, and each grading kernel's view of the package
+(qkv_course.grading.assignments).
+
+The protocol is exercised end to end in-process here (request -> emit.respond -> accept), with
+a real oracle socket; tests/test_assignments.py and tests/test_hostile.py run it through nbgrader
+in the sandbox.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import secrets
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import catalogue
+from nbgrader_course import REPO
+from qkv_course import emit
+from qkv_course.grading import FeedbackError
+from qkv_course.grading.assignments import ASSIGNMENTS, KERNEL_COMMON, kernel_view
+from qkv_course.grading.remote import MAX_ROUNDS, ForgedResults, Oracle, Remote, Replay, Verdict
+
+OUTSIDE = sorted(name for name, a in ASSIGNMENTS.items() if a.outside)
+
+
+# --------------------------------------------------------------------------- plain data
+
+def roundtrip(value):
+    arrays: list[np.ndarray] = []
+    tree = emit.encode(value, arrays)
+    tree2, arrays2 = emit.unpack(emit.pack(tree, arrays))
+    return emit.decode(tree2, arrays2)
+
+
+def test_plain_values_travel_as_themselves():
+    a = np.arange(6.0).reshape(2, 3)
+    got = roundtrip((a, [1, 2.5, None, True], {"k": np.float32(2.0)}, 3 + 4j, "text", 2**70))
+    assert isinstance(got, tuple) and np.array_equal(got[0], a) and got[0].dtype == a.dtype
+    assert got[1] == [1, 2.5, None, True]
+    assert type(got[2]["k"]) is np.float32 and got[2]["k"] == 2.0
+    assert got[3] == 3 + 4j and got[4] == "text" and got[5] == 2**70
+
+
+def test_objects_travel_as_their_type_name_only():
+    def gen():
+        yield 1
+
+    class Always:
+        def __eq__(self, other):
+            return True
+
+    got = roundtrip([gen(), Always(), np.array([object()], dtype=object)])
+    assert [type(x).__name__ for x in got] == ["generator", "Always", "ndarray of Python objects"]
+    assert isinstance(got[1], emit.Opaque) and not (got[1] == 1)
+
+
+def test_subclasses_travel_as_their_real_data():
+    class Lying(tuple):
+        def __getitem__(self, i):
+            return "lie"
+
+        def __iter__(self):
+            return iter(["lie", "lie"])
+
+    masked = np.ma.masked_array([1.0, 2.0, 3.0], mask=[False, True, False])
+    got = roundtrip((Lying((1, 2)), masked))
+    assert got[0] == (1, 2)
+    assert type(got[1]) is np.ndarray and got[1].tolist() == [1.0, 0.0, 3.0]
+
+
+def test_torch_tensors_and_linear_layers_travel():
+    torch = pytest.importorskip("torch")
+    layer = torch.nn.Linear(3, 2)
+    t = torch.ones(2, 3, requires_grad=True)
+    got = roundtrip([t, layer])
+    assert type(got[0]) is torch.Tensor and got[0].requires_grad and torch.equal(got[0], t.detach())
+    assert type(got[1]) is torch.nn.Linear and torch.equal(got[1].weight, layer.weight.detach())
+
+
+def test_unpack_never_unpickles():
+    buffer = io.BytesIO()
+    np.savez(buffer, spec=np.frombuffer(b"{}", dtype=np.uint8), a0=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(ValueError):
+        emit.unpack(buffer.getvalue())
+    with pytest.raises(Exception):
+        emit.unpack(pickle.dumps({"spec": 1}))
+
+
+def test_unpack_refuses_archives_that_unpack_too_large():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("spec.npy", b"\0" * (2 * 1024**2))
+    with pytest.raises(ValueError, match="larger"):
+        emit.unpack(buffer.getvalue(), limit=1024**2)
+
+
+# --------------------------------------------------------------------------- decide outside
+
+def notebook_namespace(assignment: str, answers: dict[str, str]) -> dict:
+    """The globals of a notebook of ``assignment`` with ``answers`` (others: the reference)."""
+    notebook = REPO / "solutions" / assignment / catalogue.notebooks(assignment)[0]
+    namespace: dict = {"__name__": "__main__"}
+    import nbformat
+
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "imports":
+            exec(cell.source, namespace)
+    for grade_id, code in catalogue.solutions_of(notebook).items():
+        exec(compile(answers.get(grade_id, code), f"<{grade_id}>", "exec"), namespace)
+    return namespace
+
+
+def decide(assignment: str, function: str, hidden: bool, namespace: dict, oracle: Oracle,
+           tamper=None) -> Verdict:
+    """What the grader decides for one test cell, the kernel answering in this process."""
+    spec = ASSIGNMENTS[assignment]
+    check, reference = spec.check(function)
+    replay = Replay(function, reference, names=spec.functions())
+    for _ in range(MAX_ROUNDS + 1):
+        verdict = replay.run(check, hidden=hidden)
+        if verdict is not None:
+            return verdict
+        nonce = secrets.token_hex(8)
+        with oracle.serving(nonce, replay.helpers()):
+            blob = emit.respond(replay.request(nonce, oracle.path if replay.helpers() else None), namespace)
+        emissions, foreign = ([blob], 0) if tamper is None else tamper(blob, nonce)
+        replay.accept(nonce, emissions, foreign)
+    raise AssertionError("too many rounds")
+
+
+@pytest.fixture(scope="module")
+def oracle(tmp_path_factory):
+    server = Oracle(str(tmp_path_factory.mktemp("oracle") / "oracle"))
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("variant", [v for a in OUTSIDE for v in catalogue.variants(a)],
+                         ids=lambda v: f"{v.path.parent.name}/{v.name}")
+def test_outside_verdicts_equal_in_process_grading(variant, oracle):
+    """Every catalogue file gets, decided outside the kernel, the result the in-process checks
+    give it (pass or fail, per visible and hidden test), and each failure names its mistake."""
+    from qkv_course.grading import guard
+
+    assignment = variant.path.parent.name
+    notebook = REPO / "solutions" / assignment / variant.notebook
+    inside = catalogue.grade_in_process(notebook, variant.answers)
+    try:
+        namespace = notebook_namespace(assignment, variant.answers)
+        outside: list[str] = []
+        for function in variant.functions:
+            messages = []
+            for hidden in (False, True):
+                verdict = decide(assignment, function, hidden, namespace, oracle)
+                if verdict.error is not None:
+                    messages.append(verdict.error)
+            assert len(messages) == len(inside[function]), (function, messages, inside[function])
+            outside += messages
+        for line in variant.feedback:
+            assert line in " ".join(outside), (line, outside)
+    finally:
+        guard.restore()
+
+
+def test_a_blank_notebook_fails_every_test(oracle):
+    for assignment in OUTSIDE:
+        namespace = notebook_namespace(assignment, {})
+        for function in ASSIGNMENTS[assignment].functions():
+            def stub(*args, **kwargs):
+                raise NotImplementedError()
+
+            namespace[function] = stub
+        for function in ASSIGNMENTS[assignment].functions():
+            for hidden in (False, True):
+                verdict = decide(assignment, function, hidden, namespace, oracle)
+                assert verdict.error and "not written yet" in verdict.error, (assignment, function)
+
+
+def _forged(kind: str):
+    def tamper(blob: bytes, nonce: str):
+        tree, arrays = emit.unpack(blob)
+        if kind == "made_up":
+            arrays = {k: np.zeros_like(v) for k, v in arrays.items()}
+            return [emit.pack(tree, [arrays[f"a{i}"] for i in range(len(arrays))])], 0
+        if kind == "twice":
+            return [blob, blob], 0
+        if kind == "none":
+            return [], 0
+        if kind == "foreign":
+            return [blob], 1
+        if kind == "wrong_ids":
+            tree["results"] = tree["results"][::-1] + tree["results"][:1]
+            return [emit.pack(tree, [arrays[f"a{i}"] for i in range(len(arrays))])], 0
+        if kind == "wrong_nonce_inside":
+            tree["nonce"] = "0" * 16
+            return [emit.pack(tree, [arrays[f"a{i}"] for i in range(len(arrays))])], 0
+        if kind == "garbage":
+            return [b"PK\x03\x04 not a zip"], 0
+        raise ValueError(kind)
+    return tamper
+
+
+@pytest.mark.parametrize("kind", ["twice", "none", "foreign", "wrong_ids", "wrong_nonce_inside", "garbage"])
+def test_forged_results_get_nothing(kind, oracle):
+    namespace = notebook_namespace("ps01_search", {})
+    with pytest.raises(ForgedResults):
+        decide("ps01_search", "dot_scores", True, namespace, oracle, tamper=_forged(kind))
+
+
+def test_made_up_values_are_judged_as_answers(oracle):
+    namespace = notebook_namespace("ps01_search", {})
+    verdict = decide("ps01_search", "soft_lookup", True, namespace, oracle, tamper=_forged("made_up"))
+    assert verdict.error and "wrong" in verdict.error
+
+
+def test_the_oracle_answers_only_its_helpers_while_serving(oracle):
+    client = emit._Oracle(oracle.path, "token-1")
+    helper = client.helper("dot_scores")
+    with pytest.raises(RuntimeError, match="no trusted dot_scores"):
+        helper(np.ones(2), np.ones((3, 2)))
+    with oracle.serving("token-1", {"dot_scores": lambda q, k: q @ k.T}):
+        assert helper(np.ones(2), np.ones((3, 2))).tolist() == [2.0, 2.0, 2.0]
+        with pytest.raises(RuntimeError, match="no trusted softmax"):
+            client.helper("softmax")(np.ones(2))
+        with pytest.raises(RuntimeError):
+            emit._Oracle(oracle.path, "token-2").helper("dot_scores")(np.ones(2), np.ones((3, 2)))
+    with pytest.raises(RuntimeError):
+        helper(np.ones(2), np.ones((3, 2)))
+
+
+def test_remote_is_only_callable_through_the_replay():
+    with pytest.raises(TypeError):
+        Remote("dot_scores").__globals__["dot_scores"]()
+
+
+# --------------------------------------------------------------------------- the kernel's view
+
+@pytest.mark.parametrize("assignment", OUTSIDE)
+def test_kernel_view_holds_no_reference_check_or_hidden_case(assignment):
+    view = Path(kernel_view(assignment))
+    spec = ASSIGNMENTS[assignment]
+    real = set(KERNEL_COMMON) | set(spec.kernel_modules)
+    stub = (view / "grading" / "ps01.py").read_text()
+    assert not list(view.rglob("__pycache__")) and not list(view.rglob("*.pyc"))
+    for path in view.rglob("*.py"):
+        module = path.relative_to(view).with_suffix("").as_posix()
+        if module in real or module == "grading/launch":
+            continue
+        assert path.read_text() == stub, f"{assignment}: {module} is not a stub"
+    text = "\n".join(p.read_text() for p in view.rglob("*.py"))
+    checks = spec.module().CHECKS
+    for function in spec.functions():
+        assert f"def {function}(" not in text, f"{assignment}: the view defines {function}"
+        assert f"def {checks[function].__name__}(" not in text, f"{assignment}: the view holds a check"
+    for marker in ("hidden=True", "REFERENCES", "_cases("):
+        assert marker not in text, f"{assignment}: {marker!r} in the kernel's view"
+
+
+def test_stubs_say_what_is_missing_and_report_the_call():
+    namespace: dict = {"__name__": "qkv_course.search"}
+    view = Path(kernel_view("ps01_search"))
+    exec(compile((view / "search.py").read_text(), "qkv_course.search", "exec"), namespace)
+    getattr_ = namespace["__getattr__"]
+    emit.UNAVAILABLE_CALLS.clear()
+
+    def dot_scores(q, k):
+        return getattr_("dot_scores")(q, k)
+
+    with pytest.raises(RuntimeError, match="dot_scores calls qkv_course.search.dot_scores, the course's own code"):
+        dot_scores(1, 2)
+    assert emit.UNAVAILABLE_CALLS == ["qkv_course.search.dot_scores"]
+    emit.UNAVAILABLE_CALLS.clear()
+    outcome = emit.run_call(dot_scores, "dot_scores", (1, 2), {})
+    assert outcome.error and "not available while your notebook is graded" in outcome.error
+
+
+def test_feedback_error_is_what_checks_raise():
+    assert issubclass(FeedbackError, AssertionError)
