@@ -69,21 +69,52 @@ class Outcome:
 
 class Opaque:
     """Stands, on the grader's side, for an object that is not plain data (a generator, a
-    student's class instance, ...). Its type's name is the original type's name."""
+    student's class or layer, ...). Its type's name is the original type's name. Where the
+    kernel kept the object (a *handle*, :data:`HANDLES`), ``handle`` is its number there, and
+    the grader can call it or pass it to a probe (:mod:`qkv_course.probes`) in a later call;
+    ``is_module`` and ``is_class`` say whether it is a ``torch.nn.Module`` or a class."""
+
+    handle: int | None = None
+    is_module = False
+    is_class = False
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object>"
+
+    @property
+    def __qkv_ref__(self) -> dict:
+        if self.handle is None:
+            raise TypeError(f"a {type(self).__name__} cannot be sent back to the notebook")
+        return {"handle_ref": self.handle}
 
 
 _opaque_types: dict[str, type] = {}
 
 
-def _opaque(name: str) -> Opaque:
+def _opaque(name: str, handle: Any = None, module: bool = False, is_class: bool = False) -> Opaque:
     name = str(name)[:100] or "object"
     cls = _opaque_types.get(name)
     if cls is None:
         cls = _opaque_types[name] = type(name, (Opaque,), {})
-    return cls()
+    obj = cls()
+    if type(handle) is int:
+        obj.handle, obj.is_module, obj.is_class = handle, bool(module), bool(is_class)
+    return obj
+
+
+#: Objects the kernel keeps for the grader (see :class:`Opaque`), by number.
+HANDLES: dict[int, Any] = {}
+
+
+def _keep(value: Any) -> dict:
+    if len(HANDLES) >= MAX_ITEMS:
+        return {"object": type(value).__name__}
+    number = len(HANDLES) + 1
+    HANDLES[number] = value
+    torch = sys.modules.get("torch")
+    module = torch is not None and isinstance(value, torch.nn.Module)
+    return {"object": type(value).__name__, "handle": number, "module": bool(module),
+            "class": isinstance(value, type)}
 
 
 # --------------------------------------------------------------------------- plain data
@@ -102,12 +133,17 @@ def _plain_array(x: np.ndarray) -> np.ndarray:
     return plain
 
 
-def encode(value: Any, arrays: list[np.ndarray], depth: int = 0) -> Any:
+def encode(value: Any, arrays: list[np.ndarray], depth: int = 0, keep: bool = False) -> Any:
     """A JSON-able tree for ``value``; its arrays are appended to ``arrays``.
 
     ndarrays (subclasses as their plain data), numpy scalars, torch tensors and parameters,
     ``torch.nn.Linear`` layers, tuples, lists, string-keyed dicts, None, bool, int, float,
-    complex and short strings travel as themselves; anything else as the name of its type."""
+    complex and short strings travel as themselves; anything else as the name of its type and,
+    with ``keep`` (the kernel's results), a handle to it (:class:`Opaque`). The grader's stand-ins
+    for notebook objects travel as references to them."""
+    if isinstance(value, Opaque) or type(value).__module__ == "qkv_course.grading.remote":
+        ref = value.__qkv_ref__
+        return dict(ref)
     if depth > MAX_DEPTH:
         return {"object": "deeply nested object"}
     if value is None or type(value) in (bool, int, float):
@@ -148,15 +184,18 @@ def encode(value: Any, arrays: list[np.ndarray], depth: int = 0) -> Any:
         size = base.__len__(value)
         if size > MAX_ITEMS:
             return {"object": f"{type(value).__name__} of {size} items"}
-        return {base.__name__: [encode(base.__getitem__(value, i), arrays, depth + 1) for i in range(size)]}
+        return {base.__name__: [encode(base.__getitem__(value, i), arrays, depth + 1, keep)
+                                for i in range(size)]}
     if type(value) is dict and all(type(k) is str for k in value) and len(value) <= MAX_ITEMS:
-        return {"dict": {k: encode(v, arrays, depth + 1) for k, v in value.items()}}
-    return {"object": type(value).__name__}
+        return {"dict": {k: encode(v, arrays, depth + 1, keep) for k, v in value.items()}}
+    return _keep(value) if keep else {"object": type(value).__name__}
 
 
-def decode(tree: Any, arrays: Mapping[str, np.ndarray], depth: int = 0) -> Any:
+def decode(tree: Any, arrays: Mapping[str, np.ndarray], depth: int = 0,
+           refs: Callable[[str, Any], Any] | None = None) -> Any:
     """The value :func:`encode` described (arrays read from ``arrays``: ``a0``, ``a1``, ...);
-    torch values need torch, imported only when one is met."""
+    torch values need torch, imported only when one is met. ``refs(kind, key)`` resolves
+    references to notebook objects (the kernel's side); without it they are refused."""
     if depth > MAX_DEPTH + 2:
         raise ValueError("nested too deeply")
     if tree is None or type(tree) in (bool, int, float):
@@ -189,14 +228,18 @@ def decode(tree: Any, arrays: Mapping[str, np.ndarray], depth: int = 0) -> Any:
                 layer.bias.copy_(bias)
         return layer
     if "tuple" in tree:
-        return tuple(decode(v, arrays, depth + 1) for v in _items(tree["tuple"]))
+        return tuple(decode(v, arrays, depth + 1, refs) for v in _items(tree["tuple"]))
     if "list" in tree:
-        return [decode(v, arrays, depth + 1) for v in _items(tree["list"])]
+        return [decode(v, arrays, depth + 1, refs) for v in _items(tree["list"])]
     if "dict" in tree:
         items = tree["dict"]
         if type(items) is not dict:
             raise ValueError("bad dict")
-        return {str(k): decode(v, arrays, depth + 1) for k, v in items.items()}
+        return {str(k): decode(v, arrays, depth + 1, refs) for k, v in items.items()}
+    if "notebook" in tree or "handle_ref" in tree:
+        if refs is None:
+            raise ValueError("a reference where plain data was expected")
+        return refs("notebook", str(tree["notebook"])) if "notebook" in tree else refs("handle", tree["handle_ref"])
     if "str" in tree:
         return str(tree["str"])
     if "complex" in tree:
@@ -205,7 +248,7 @@ def decode(tree: Any, arrays: Mapping[str, np.ndarray], depth: int = 0) -> Any:
     if "bigint" in tree:
         return int(str(tree["bigint"])[:40])
     if "object" in tree:
-        return _opaque(tree["object"])
+        return _opaque(tree["object"], tree.get("handle"), tree.get("module", False), tree.get("class", False))
     raise ValueError(f"unknown packed value {sorted(tree)[:3]}")
 
 
@@ -496,14 +539,24 @@ def respond(request: bytes, namespace: Mapping[str, Any]) -> bytes:
     spec, arrays = unpack(request)
     oracle = _Oracle(spec["oracle"], spec["token"]) if spec.get("oracle") else None
     results, out = [], []
+    def refs(kind: str, key: Any) -> Any:
+        if kind == "notebook":
+            value = namespace.get(key, _MISSING)
+            if value is _MISSING:
+                raise _Failed(f"{key} is not defined: run the cell that defines it (and keep its name).")
+            return value
+        if key not in HANDLES:
+            raise _Failed("the grader asked for an object this notebook no longer has")
+        return HANDLES[key]
+
     for call in spec["calls"]:
-        target = namespace.get(call["target"], _MISSING)
-        if target is _MISSING:
-            outcome = Outcome(error=f"{call['target']} is not defined: run the cell that defines it "
-                                    "(and keep its name).")
-        else:
-            args = decode(call["args"], arrays)
-            kwargs = decode(call["kwargs"], arrays)
+        try:
+            target = _target(call["target"], refs)
+            args = decode(call["args"], arrays, refs=refs)
+            kwargs = decode(call["kwargs"], arrays, refs=refs)
+        except _Failed as failed:
+            target, outcome = _MISSING, Outcome(error=failed.message)
+        if target is not _MISSING:
             with _helpers_swapped(target, call.get("helpers", ()), oracle):
                 outcome = run_call(target, call["name"], args, kwargs, forbidden=call.get("forbidden"),
                                    label=call.get("label"), rule=call.get("rule", NUMPY_RULE),
@@ -511,8 +564,26 @@ def respond(request: bytes, namespace: Mapping[str, Any]) -> bytes:
         if outcome.error is not None:
             results.append({"id": call["id"], "error": outcome.error})
         else:
-            results.append({"id": call["id"], "value": encode(outcome.value, out), "peak": outcome.peak})
+            results.append({"id": call["id"], "value": encode(outcome.value, out, keep=True),
+                            "peak": outcome.peak})
     return pack({"nonce": spec["nonce"], "results": results, "callables": callables(namespace)}, out)
+
+
+def _target(target: Any, refs: Callable[[str, Any], Any]) -> Any:
+    """What a call calls: a notebook global (its name), a kept object ({"handle": n}) or one of
+    the course's probes ({"probe": name}, :mod:`qkv_course.probes`)."""
+    if isinstance(target, str):
+        return refs("notebook", target)
+    if isinstance(target, dict) and "handle" in target:
+        return refs("handle", target["handle"])
+    if isinstance(target, dict) and "probe" in target:
+        from . import probes
+
+        probe = getattr(probes, str(target["probe"]), None)
+        if str(target["probe"]) not in probes.__all__ or probe is None:
+            raise _Failed(f"the grader asked for an unknown probe {target['probe']!r}")
+        return probe
+    raise _Failed("the grader's request names nothing to call")
 
 
 def answer(nonce: str, request: str, function: str) -> None:

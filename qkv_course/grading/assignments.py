@@ -26,7 +26,7 @@ __all__ = ["Assignment", "ASSIGNMENTS", "KERNEL_COMMON", "assignment", "kernel_v
 
 #: Modules of the course package that every grading kernel may import: the kernel's half of
 #: grading and input validation, none of which computes anything an assignment grades.
-KERNEL_COMMON = ("__init__", "emit", "tripwire", "validation")
+KERNEL_COMMON = ("__init__", "emit", "probes", "tripwire", "validation")
 
 
 @dataclasses.dataclass(frozen=True)
