@@ -70,18 +70,26 @@ def _torch():
     return torch
 
 
-def RetrievalModel(n_keys: int = 16, n_values: int = 16, d_model: int = 32):
+def RetrievalModel(n_keys: int = 16, n_values: int = 16, d_model: int = 32, attention=None):
     """The one-attention-layer retrieval model (a ``torch.nn.Module``).
 
     forward(keys (N, m), values (N, m)) -> (logits (N, n_values), weights (N, m, m)):
     tokens = key_embedding[keys] + value_embedding[values] (values may be the "?" symbol
     ``n_values``); (output, weights) = single-head self-attention of the tokens;
     logits = readout(output at the last, query, position).
+
+    ``attention``: a function ``d_model -> nn.Module`` making the attention layer (whose
+    forward(tokens) returns (output, weights)), for a model built around another attention;
+    default: the course's one-head :class:`qkv_course.nn.MultiHeadAttention`.
     """
     torch = _torch()
     from torch import nn
 
-    from .nn import MultiHeadAttention
+    if attention is None:
+        from .nn import MultiHeadAttention
+
+        def attention(d: int) -> nn.Module:
+            return MultiHeadAttention(d, num_heads=1)
 
     class _RetrievalModel(nn.Module):
         def __init__(self):
@@ -89,7 +97,7 @@ def RetrievalModel(n_keys: int = 16, n_values: int = 16, d_model: int = 32):
             self.n_keys, self.n_values, self.d_model = n_keys, n_values, d_model
             self.key_embedding = nn.Embedding(n_keys, d_model)
             self.value_embedding = nn.Embedding(n_values + 1, d_model)
-            self.attention = MultiHeadAttention(d_model, num_heads=1)
+            self.attention = attention(d_model)
             self.readout = nn.Linear(d_model, n_values)
 
         def forward(self, keys, values):
@@ -115,17 +123,17 @@ class TrainResult:
 
 def train_retrieval(steps: int = 400, batch_size: int = 128, lr: float = 1e-2, seed: int = 0,
                     n_pairs: int = 6, n_keys: int = 16, n_values: int = 16, d_model: int = 32,
-                    threads: int = 1) -> TrainResult:
+                    threads: int = 1, attention=None) -> TrainResult:
     """Train :func:`RetrievalModel` with Adam and cross-entropy for ``steps`` steps on fresh
     batches from :func:`make_retrieval_data` (seeds ``seed * 100_000 + step``), on the CPU with
     ``torch.manual_seed(seed)`` and ``threads`` threads: the same arguments give the same model,
-    to the bit, on the same machine."""
+    to the bit, on the same machine. ``attention``: see :func:`RetrievalModel`."""
     import copy
 
     torch = _torch()
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
-    model = RetrievalModel(n_keys, n_values, d_model)
+    model = RetrievalModel(n_keys, n_values, d_model, attention=attention)
     initial = copy.deepcopy(model)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []

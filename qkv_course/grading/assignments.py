@@ -62,7 +62,7 @@ ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     Assignment("ps05_masking", "ps05", ("embeddings", "projections")),
     Assignment("ps06_multihead", "ps06", outside=False),
     Assignment("ps07_cost", "ps07"),
-    Assignment("ps08_trained", "ps08", outside=False),
+    Assignment("ps08_trained", "ps08", ("toy", "minilm")),
 )}
 
 

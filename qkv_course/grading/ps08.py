@@ -24,11 +24,12 @@ The model is loaded once per Python process, on first use (a few seconds), offli
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Callable
 
 import numpy as np
 
+from .. import probes
+from ..minilm import minilm
 from .attention_checks import split_pair
 from .core import call_student, check_close, fail, matches
 from .tripwire import shortcuts
@@ -79,15 +80,6 @@ _RULE = ("with numpy (@, np.exp, .max, .sum, reshapes), so the model's own atten
 
 
 # =========================================================================== the model, once
-
-@lru_cache(maxsize=1)
-def minilm() -> tuple[Any, Any]:
-    """(tokenizer, model) of all-MiniLM-L6-v2, loaded once per process (offline, a few seconds)
-    by :func:`qkv_course.pretrained.load_minilm` and shared by the notebook and its tests."""
-    from .. import pretrained
-
-    return pretrained.load_minilm()
-
 
 def _layer_weights(model: Any, layer: int) -> dict[str, np.ndarray]:
     """Layer ``layer``'s attention weights in torch's nn.Linear layout, W (d_out, d_in) with
@@ -482,53 +474,24 @@ def _check_toy_call(fn: Callable, shape: tuple[int, ...], scale: float, seed: in
                            f"{exp_out.shape}.")
 
 
-def _attention_module(fn: Callable, layer: Any) -> Any:
-    """An nn.Module with ``layer``'s four linear layers whose forward is the student's function."""
-    from torch import nn
+def _evaluate(trained: Any, label: str, data: Any) -> tuple[float, np.ndarray]:
+    """(accuracy on ``data``, the query's attention rows) of the retrieval model with the trained
+    parameters the kernel sent back, run here with the course's attention layer: what the
+    student's attention *learned*, measured on answers the kernel never saw."""
+    import torch
 
-    class StudentAttention(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.W_q, self.W_k, self.W_v, self.W_o = layer.W_q, layer.W_k, layer.W_v, layer.W_o
-
-        def forward(self, X: Any, mask: Any = None) -> Any:
-            result = fn(X, self.W_q, self.W_k, self.W_v, self.W_o)
-            if not isinstance(result, tuple) or len(result) != 2:
-                raise _Malformed("retrieval_attention must return a pair (output, weights)")
-            return result
-
-    return StudentAttention()
-
-
-class _Malformed(Exception):
-    """The student's function returned something other than a pair while training."""
-
-
-def _train(fn: Callable, seed: int) -> tuple[Any, float]:
-    """Train the toy model with the student's attention (toy.train_retrieval, the model's
-    attention swapped for the student's); returns (trained model, seconds)."""
     from .. import toy
 
-    original = toy.RetrievalModel
-
-    def model_with_student_attention(*args: Any, **kwargs: Any) -> Any:
-        model = original(*args, **kwargs)
-        model.attention = _attention_module(fn, model.attention)
-        return model
-
-    toy.RetrievalModel = model_with_student_attention
-    try:
-        result = toy.train_retrieval(steps=TRAIN_STEPS, seed=seed)
-    finally:
-        toy.RetrievalModel = original
-    return result.model, result.seconds
-
-
-def _train_and_evaluate(fn: Callable, seed: int, data: Any) -> tuple[float, np.ndarray]:
-    """Train with the student's attention; (accuracy on ``data``, the query's attention rows)."""
-    from .. import toy
-
-    model, _ = _train(fn, seed)
+    model = toy.RetrievalModel()
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    state = trained.get("state") if isinstance(trained, dict) else None
+    if (not isinstance(state, dict) or set(state) != set(expected)
+            or any(not isinstance(state[k], np.ndarray) or state[k].shape != expected[k] for k in expected)):
+        fail(f"{label}: the trained model's parameters did not come back from your notebook as "
+             "the grader asked, so the training cannot be checked. This test scores 0.")
+    with torch.no_grad():
+        model.load_state_dict({k: torch.as_tensor(np.asarray(v, dtype=np.float32)) for k, v in state.items()})
+    model.eval()
     return toy.accuracy(model, data), toy.query_attention(model, data)
 
 
@@ -541,11 +504,11 @@ def _check_training(fn: Callable, seed: int) -> None:
     label = (f"the retrieval model with your retrieval_attention, trained for {TRAIN_STEPS} steps "
              f"(seed {seed})")
     data = toy.make_retrieval_data(1000, seed=10_000 + seed)
-    # the held-out evaluation runs the student's function too: inside call_student, so that its
-    # warnings and stderr output are reported on stdout and never reach the test cell's stderr
-    acc, attention = call_student(_train_and_evaluate, "retrieval_attention", fn, seed, data,
-                                  forbidden=FORBIDDEN["retrieval_attention"], label=label,
-                                  rule=_TORCH_RULE)
+    # trained in the notebook's kernel with the student's function (a probe); evaluated here on
+    # held-out examples whose answers only the grader has
+    trained = call_student(probes.train_retrieval, "retrieval_attention", fn, seed, TRAIN_STEPS,
+                           forbidden=FORBIDDEN["retrieval_attention"], label=label, rule=_TORCH_RULE)
+    acc, attention = _evaluate(trained, label, data)
     mean_w, argmax = toy.target_attention(attention, data.target)
     if mean_w < MIN_TARGET_WEIGHT or acc < MIN_ACCURACY:
         fail(f"After training, {label} answers {acc:.1%} of 1000 held-out examples right and the "
@@ -586,6 +549,15 @@ class _Shapes:
     @property
     def weights(self) -> np.ndarray:
         return np.empty(self.w_shape)
+
+
+#: The check of each graded function, by the function's name (what the grader runs).
+CHECKS = {
+    'retrieval_attention': check_retrieval_attention,
+    'minilm_self_attention': check_minilm_self_attention,
+}
+#: No reference answers the checks' calls speculatively here: each call is asked of the kernel.
+REFERENCES: dict[str, Callable] = {}
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
