@@ -264,6 +264,7 @@ class SandboxedExecute(Execute):
             code = _ANSWER.format(nonce=nonce, path=self._write_request(replay, nonce), function=function)
             self._emitted.pop(index, None)
             helpers = replay.helpers()
+            start = self.km.reset_peak() if replay.measured() else None
             with self._serving(nonce, helpers):
                 if first:
                     cell.source = code
@@ -286,7 +287,8 @@ class SandboxedExecute(Execute):
             mine = [_blob(e) for e in emitted if _nonce(e) == nonce]
             try:
                 replay.accept(nonce, [b for b in mine if b is not None],
-                              foreign=len(emitted) - len(mine) + mine.count(None))
+                              foreign=len(emitted) - len(mine) + mine.count(None),
+                              peak=self.km.peak_since(start))
             except ForgedResults as forged:
                 verdict = Verdict(f"this test did not run as written: {forged}. The grader only accepts "
                                   "the results your functions produce for its own inputs, published once "

@@ -192,27 +192,40 @@ class Replay:
             _active.reset(token)
         return None if self.pending else Verdict(error, 0)
 
+    def batch(self) -> list[str]:
+        """The pending calls the next request asks: every call whose memory is not measured, or
+        else one measured call alone (so that the kernel's memory over that request is the
+        call's, see :meth:`measured`)."""
+        plain = [k for k, c in self.pending.items() if not c.measure]
+        return plain or list(self.pending)[:1]
+
+    def measured(self) -> bool:
+        """Whether the next request is one call whose peak memory the grader measures."""
+        batch = self.batch()
+        return len(batch) == 1 and self.pending[batch[0]].measure
+
     def request(self, nonce: str, oracle: str | None) -> bytes:
-        """The pending calls as a request file for :func:`qkv_course.emit.answer`."""
+        """The next batch of pending calls as a request file for :func:`qkv_course.emit.answer`."""
         arrays: list[np.ndarray] = []
         calls = [{"id": c.key, "target": c.target, "name": c.name, "args": encode(list(c.args), arrays),
                   "kwargs": encode(dict(c.kwargs), arrays), "forbidden": c.forbidden, "label": c.label,
                   "rule": c.rule, "helpers": sorted(c.helpers), "measure": c.measure}
-                 for c in self.pending.values()]
+                 for c in (self.pending[k] for k in self.batch())]
         return pack({"nonce": nonce, "token": nonce, "oracle": oracle, "calls": calls}, arrays)
 
     def helpers(self) -> dict[str, t.Callable]:
-        """The trusted helpers the pending calls may ask the oracle for."""
+        """The trusted helpers the next request's calls may ask the oracle for."""
         out: dict[str, t.Callable] = {}
-        for call in self.pending.values():
-            out.update(call.helpers)
+        for key in self.batch():
+            out.update(self.pending[key].helpers)
         return out
 
-    def accept(self, nonce: str, emissions: list[dict], foreign: int) -> None:
+    def accept(self, nonce: str, emissions: list[bytes], foreign: int, peak: int | None = None) -> None:
         """Take the kernel's results for the pending calls, from the ``emissions`` tagged with
         this request's ``nonce`` (``foreign``: how many were tagged otherwise). Raises
-        :class:`ForgedResults` unless there is exactly one, it answers every pending call and
-        nothing else, and it unpacks as plain data."""
+        :class:`ForgedResults` unless there is exactly one, it answers every call of the request
+        and nothing else, and it unpacks as plain data. ``peak``: the memory the grader measured
+        while a request of one measured call ran (bytes), which replaces the kernel's own figure."""
         if foreign:
             raise ForgedResults("results tagged for another test were published in this test cell")
         if len(emissions) != 1:
@@ -223,16 +236,19 @@ class Replay:
             if tree.get("nonce") != nonce:
                 raise ValueError("wrong nonce inside the results")
             results = tree["results"]
-            if [r["id"] for r in results] != list(self.pending):
+            batch = self.batch()
+            if [r["id"] for r in results] != batch:
                 raise ValueError("the results do not answer the calls that were asked")
             answers = {}
             for r in results:
                 if "error" in r:
                     answers[r["id"]] = Outcome(error=str(r["error"])[:20_000])
                 else:
-                    peak = r.get("peak")
+                    reported = r.get("peak")
+                    measured = peak if peak is not None and self.pending[r["id"]].measure else None
                     answers[r["id"]] = Outcome(value=decode(r["value"], arrays),
-                                               peak=int(peak) if type(peak) is int else None)
+                                               peak=measured if measured is not None else
+                                               int(reported) if type(reported) is int else None)
             names = tree.get("callables", [])
             if type(names) is not list:
                 raise ValueError("bad list of names")
@@ -242,7 +258,8 @@ class Replay:
             raise ForgedResults(f"the published results are not well formed ({type(exc).__name__})") from None
         self.answers.update(answers)
         self.names = {str(n) for n in names[:2000]}
-        self.pending = {}
+        for key in batch:
+            del self.pending[key]
 
 
 # --------------------------------------------------------------------------- the oracle

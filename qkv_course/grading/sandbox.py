@@ -119,6 +119,9 @@ def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int
         # one thread per kernel: parallel grading runs one kernel per core
         "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
         "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+        # large allocations always mapped on their own (glibc would otherwise raise this threshold
+        # and reuse freed heap), so the resident set the grader measures follows numpy's arrays
+        "MALLOC_MMAP_THRESHOLD_": "131072",
         "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
     }
     if not use_bwrap:
@@ -151,6 +154,13 @@ def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int
              "--bind", ipc_dir, ipc_dir, "--bind", workdir, "/home/student/work",
              "--chdir", "/home/student/work", "--"]
     return argv + launcher + kernel_argv
+
+
+def _status_bytes(pid: int, field: str) -> int:
+    """A ``kB`` field of /proc/<pid>/status, in bytes."""
+    with open(f"/proc/{pid}/status") as handle:
+        fields = dict(line.split(":", 1) for line in handle if ":" in line)
+    return int(fields[field].split()[0]) * 1024
 
 
 @functools.lru_cache(maxsize=None)
@@ -238,6 +248,52 @@ class SandboxedKernelManager(AsyncKernelManager):
         if not self.uses_bwrap:
             kw["cwd"] = self._work_dir  # without bwrap, the scratch copy is still the cwd
         await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    # -- memory, measured from outside -----------------------------------------------------------
+
+    def kernel_pid(self) -> int | None:
+        """The kernel's own process: the deepest descendant of the process started (bwrap starts
+        the kernel as a child of its own), found in /proc."""
+        process = getattr(self.provisioner, "process", None)
+        if process is None:
+            return None
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+        pid = process.pid
+        while children.get(pid):
+            pid = min(children[pid])
+        return pid
+
+    def reset_peak(self) -> tuple[int, int] | None:
+        """Start measuring the kernel's peak memory (resident set) from now: ``(pid, resident
+        bytes now)``, or None where the kernel's /proc files cannot be written (another user)."""
+        pid = self.kernel_pid()
+        if pid is None:
+            return None
+        try:
+            with open(f"/proc/{pid}/clear_refs", "w") as handle:
+                handle.write("5")  # resets the peak resident set size to the current one
+            return pid, _status_bytes(pid, "VmRSS")
+        except (OSError, KeyError, ValueError):
+            return None
+
+    def peak_since(self, start: tuple[int, int] | None) -> int | None:
+        """The most memory the kernel held above what it held at :meth:`reset_peak` (bytes)."""
+        if start is None:
+            return None
+        pid, base = start
+        try:
+            return max(_status_bytes(pid, "VmHWM") - base, 0)
+        except (OSError, KeyError, ValueError):
+            return None
 
     def kill_now(self) -> None:
         """SIGKILL the kernel's process group from any thread (the watchdog uses it)."""
