@@ -60,7 +60,7 @@ ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     Assignment("ps03_projections", "ps03", outside=False),
     Assignment("ps04_attention", "ps04", ("masks", "embeddings", "projections")),
     Assignment("ps05_masking", "ps05", ("embeddings", "projections")),
-    Assignment("ps06_multihead", "ps06", outside=False),
+    Assignment("ps06_multihead", "ps06", ("masks",)),
     Assignment("ps07_cost", "ps07"),
     Assignment("ps08_trained", "ps08", ("toy", "minilm")),
 )}

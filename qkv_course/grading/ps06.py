@@ -20,6 +20,13 @@ Four graded items:
 Masks are boolean, True = may attend, broadcastable to one sentence's ``(..., n, n)`` and shared by
 every head. Expected results come from :mod:`qkv_course.multihead` and :mod:`qkv_course.nn`,
 computed before the student's code runs; the student's code may not call them (tripwire).
+
+While a notebook is graded the checks run outside the student's kernel
+(:mod:`qkv_course.grading.remote`): the layer is a handle there, so everything the checks learn
+about it (its class, its layout, its parameters' dtypes, X changed in place, which linears get a
+gradient) comes from probes run in the kernel (:mod:`qkv_course.probes`), and so does what
+split_heads raised. Those facts only ever add failures: the layer passes on its outputs for the
+weights the grader chose and loaded, which the kernel cannot produce without computing attention.
 """
 
 from __future__ import annotations
@@ -32,12 +39,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import multihead
+from .. import multihead, probes
+from ..emit import Opaque
 from ..masks import causal_mask, key_padding_mask, padding_mask
 from ..nn import MultiHeadAttention as _ReferenceLayer
 from .attention_checks import (RTOL, Attention, Diagnoses, check_array, check_blocked_zero, error_hint,
                                split_pair, weight_diagnoses)
-from .core import FeedbackError, call_student, check_call, check_module_class, fail, matches, to_array, trusted_helpers
+from .core import FeedbackError, call_student, check_call, fail, matches, to_array, trusted_helpers
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -202,11 +210,14 @@ def _batch_hint(err: FeedbackError, X: np.ndarray, core: int, axes: str) -> None
         "only.") from (err.__context__ or err)
 
 
-class _Returned:
-    """What split_heads returned where it should have raised."""
-
-    def __init__(self, value: Any):
-        self.value = value
+def _facts(facts: Any, label: str) -> dict:
+    """What a probe reported (a dict), or a failure when the kernel answered something else."""
+    __tracebackhide__ = True
+    if type(facts) is not dict:
+        fail(f"{label}: the grader could not read what it asked your notebook to find out (a "
+             f"{type(facts).__name__} instead of the facts). Was the course's code changed in the "
+             "notebook?")
+    return facts
 
 
 def _check_value_error(split_heads: Callable, case: SplitCase) -> None:
@@ -214,28 +225,21 @@ def _check_value_error(split_heads: Callable, case: SplitCase) -> None:
     X, h = case.X, case.num_heads
     d = X.shape[-1]
     label = f"split_heads(X of shape {X.shape}, num_heads={h})"
-
-    def probe(X: np.ndarray, num_heads: int) -> Any:
-        try:
-            return _Returned(split_heads(X, num_heads))
-        except NotImplementedError:
-            raise
-        except Exception as exc:  # the student's own exception: what type is it?
-            return exc
-
-    outcome = call_student(probe, "split_heads", X, h, forbidden=FORBIDDEN["split_heads"], label=label)
+    # what the call did, found out in the student's kernel (probes.split_heads_outcome)
+    outcome = _facts(call_student(probes.split_heads_outcome, "split_heads", split_heads, X, h,
+                                  forbidden=FORBIDDEN["split_heads"], label=label), label)
     why = (f"d_model = {d} features cannot be cut into {h} heads of the same size ({d} is not a "
            f"multiple of {h})")
-    if isinstance(outcome, _Returned):
-        shape = getattr(outcome.value, "shape", None)
-        what = (f"an array of shape {tuple(shape)}" if shape is not None
-                else f"a {type(outcome.value).__name__}")
+    if "raised" not in outcome:
+        shape = outcome.get("shape")
+        what = (f"an array of shape {tuple(shape)}" if isinstance(shape, list)
+                else f"a {outcome.get('returned')}")
         fail(f"{label} returned {what} without complaint, but {why}: some features would be lost or "
              "the heads would differ in size. Check for this case and raise ValueError with a "
              "message that says what is wrong.")
-    if not isinstance(outcome, ValueError):
-        kind = type(outcome).__name__
-        source = " (from an assert statement)" if isinstance(outcome, AssertionError) else ""
+    if outcome.get("value_error") is not True:
+        kind = outcome.get("raised")
+        source = " (from an assert statement)" if outcome.get("assert") is True else ""
         fail(f"{label} raised {kind}{source}, but {why}, and the task asks for ValueError: "
              "the exception Python uses for an argument of the right type with an unacceptable "
              f"value. Raise ValueError instead of {kind}.")
@@ -630,69 +634,116 @@ def _config(d_model: int, num_heads: int) -> str:
     return f"MultiHeadAttention(d_model={d_model}, num_heads={num_heads})"
 
 
-def _build_layer(cls: type, d_model: int, num_heads: int, seed: int) -> nn.Module:
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+#: Classes the layer may not derive from: qualified name (as probes.mha_class_facts reports a
+#: class's method resolution order) -> how to name it.
+_NOT_FROM = {_qualified(_ReferenceLayer): "the course's qkv_course.nn.MultiHeadAttention",
+             _qualified(nn.MultiheadAttention): "torch.nn.MultiheadAttention"}
+
+
+def _layer_call(probe: Callable, target: Any, *args: Any, label: str, **kwargs: Any) -> Any:
+    """``probe(target, *args, **kwargs)`` run in the student's kernel (in the notebook's process
+    for the visible tests), under the layer exercise's rules."""
+    __tracebackhide__ = True
+    return call_student(probe, "MultiHeadAttention", target, *args, forbidden=FORBIDDEN["MultiHeadAttention"],
+                        label=label, rule=_TORCH_RULE, **kwargs)
+
+
+def _check_class(cls: Any, d_model: int, num_heads: int) -> None:
+    """The answer must be a class deriving from torch.nn.Module, not from torch's or the course's
+    multi-head attention (:func:`.core.check_module_class`'s messages, from the kernel's facts)."""
+    __tracebackhide__ = True
+    name = "MultiHeadAttention"
+    label = _config(d_model, num_heads)
+    facts = _facts(_layer_call(probes.mha_class_facts, cls, d_model, num_heads, label=label), name)
+    if facts.get("is_class") is not True:
+        fail(f"{name} should be a class (a subclass of torch.nn.Module), but it is a {facts.get('type')}.")
+    mro = facts.get("mro")
+    mro = mro if isinstance(mro, list) else []
+    for parent, described in _NOT_FROM.items():
+        if parent in mro:
+            fail(f"{name} inherits from {described}. This exercise asks you to write the layer "
+                 "yourself, as a subclass of torch.nn.Module.")
+    if _qualified(nn.Module) not in mro:
+        fail(f"{name} should be a subclass of torch.nn.Module, so that torch registers its "
+             "parameters and can train them.")
+
+
+def _is_layer(layer: Any) -> bool:
+    """A torch module: here, or a module the kernel keeps (a handle) while graded outside it."""
+    if isinstance(layer, Opaque):
+        return layer.handle is not None and layer.is_module
+    return isinstance(layer, nn.Module)
+
+
+def _build_layer(cls: Any, d_model: int, num_heads: int, seed: int) -> Any:
+    """The student's layer, built in the kernel with torch seeded (probes.mha_build): the layer
+    itself in the student's kernel, a handle to it while graded outside."""
     __tracebackhide__ = True
     label = _config(d_model, num_heads)
     better = None
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        try:
-            layer = call_student(cls, "MultiHeadAttention", d_model, num_heads,
-                                 forbidden=FORBIDDEN["MultiHeadAttention"], label=label, rule=_TORCH_RULE)
-        except FeedbackError as err:
-            if "before Module.__init__() call" not in str(err):
-                raise
-            better = f"{err} Call super().__init__() first in __init__, before creating any layer."
+    try:
+        layer = _layer_call(probes.mha_build, cls, d_model, num_heads, seed=seed, label=label)
+    except FeedbackError as err:
+        if "before Module.__init__() call" not in str(err):
+            raise
+        better = f"{err} Call super().__init__() first in __init__, before creating any layer."
     if better:
         fail(better)
-    if not isinstance(layer, nn.Module):
+    if not _is_layer(layer):
         fail(f"{label} built a {type(layer).__name__}, not a torch.nn.Module.")
     return layer
 
 
-def _check_layout(layer: nn.Module, d_model: int, num_heads: int) -> dict[str, nn.Linear]:
-    """The four nn.Linear(d_model, d_model) layers with biases that the task asks for."""
+def _check_layout(layer: Any, d_model: int, num_heads: int) -> None:
+    """The four nn.Linear(d_model, d_model) layers with biases that the task asks for, from the
+    kernel's facts (probes.mha_layout)."""
     __tracebackhide__ = True
     label = _config(d_model, num_heads)
-    children = dict(layer.named_children())
-    linears: dict[str, nn.Linear] = {}
+    facts = _facts(_layer_call(probes.mha_layout, layer, list(_LINEARS), label=label), label)
+    children = facts.get("children")
+    children = [c for c in (children if isinstance(children, list) else [])
+                if isinstance(c, list) and len(c) == 2]
+    linears = facts.get("linears")
+    linears = linears if isinstance(linears, dict) else {}
     for name in _LINEARS:
-        found = getattr(layer, name, None)
-        if found is None:
-            others = [f"{k} ({type(v).__name__})" for k, v in children.items()]
+        found = linears.get(name)
+        found = found if isinstance(found, dict) else {}
+        if found.get("exists") is not True:
+            others = [f"{k} ({t})" for k, t in children]
             extra = (f" It has {', '.join(others)}." if others else "")
             fail(f"{label} has no attribute {name}. The task fixes the layout, so that the tests can "
                  "load known weights: four layers self.W_q, self.W_k, self.W_v and self.W_o, each "
                  f"nn.Linear(d_model, d_model), the projections of all heads at once.{extra}")
-        if not isinstance(found, nn.Linear):
-            fail(f"{label}: self.{name} is a {type(found).__name__}; it should be an "
+        if found.get("linear") is not True:
+            fail(f"{label}: self.{name} is a {found.get('type')}; it should be an "
                  f"nn.Linear(d_model, d_model) = nn.Linear({d_model}, {d_model}).")
-        if children.get(name) is not found:
+        if found.get("registered") is not True:
             fail(f"{label}: self.{name} is not registered as a sub-layer of the module; assign the "
                  "nn.Linear directly as an attribute in __init__ (after super().__init__()).")
-        shape = (found.in_features, found.out_features)
+        shape = (found.get("in_features"), found.get("out_features"))
         if shape != (d_model, d_model):
-            per_head = (found.in_features == d_model and found.out_features == d_model // num_heads
-                        and num_heads > 1)
+            per_head = (shape[0] == d_model and shape[1] == d_model // num_heads and num_heads > 1)
             why = (" That is one head's size: the layer computes every head's part at once, "
                    "d_model = num_heads * d_head outputs, and the heads are cut out of them "
                    "afterwards." if per_head else "")
             fail(f"{label}: self.{name} is nn.Linear({shape[0]}, {shape[1]}), but it should be "
                  f"nn.Linear(d_model, d_model) = nn.Linear({d_model}, {d_model}).{why}")
-        if found.bias is None:
+        if found.get("bias") is not True:
             fail(f"{label}: self.{name} has no bias (bias=False). torch.nn.MultiheadAttention has "
                  "biases in all four projections, and the task asks for nn.Linear with its default "
                  "bias=True, so that the layer can hold a trained nn.MultiheadAttention's numbers.")
-        linears[name] = found
-    count = sum(p.numel() for p in layer.parameters())
+    count = facts.get("count")
     expected = multihead.parameter_count(d_model, num_heads, bias=True)
     if count != expected:
-        ours = {id(p) for lin in linears.values() for p in lin.parameters()}
-        extra = [k for k, p in layer.named_parameters() if id(p) not in ours]
+        extra = facts.get("others")
+        extra = [str(k) for k in extra] if isinstance(extra, list) else []
         fail(f"{label} has {count} learnable numbers, but nn.MultiheadAttention(d_model, num_heads) has "
              f"4 d_model^2 + 4 d_model = {expected}, all in W_q, W_k, W_v and W_o."
              + (f" The others are in: {', '.join(extra)}." if extra else ""))
-    return linears
 
 
 def _known_parameters(d_model: int, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -706,12 +757,12 @@ def _known_parameters(d_model: int, seed: int) -> dict[str, tuple[np.ndarray, np
     return out
 
 
-def _load(linears: dict[str, nn.Linear], params: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-    with torch.no_grad():
-        for name, lin in linears.items():
-            W, b = params[name]
-            lin.weight.copy_(torch.as_tensor(W))
-            lin.bias.copy_(torch.as_tensor(b))
+def _load(layer: Any, params: dict[str, tuple[np.ndarray, np.ndarray]], d_model: int, num_heads: int) -> None:
+    """Copy the grader's weights and biases into W_q, W_k, W_v and W_o (probes.mha_load, in the
+    kernel): the outputs the layer is graded on are those of these numbers."""
+    __tracebackhide__ = True
+    _layer_call(probes.mha_load, layer, params,
+                label=f"{_config(d_model, num_heads)} (loading the tests' weights into W_q, W_k, W_v, W_o)")
 
 
 def _layer_heads(X: np.ndarray, params: dict, num_heads: int, mask: Any) -> Heads:
@@ -719,11 +770,13 @@ def _layer_heads(X: np.ndarray, params: dict, num_heads: int, mask: Any) -> Head
     return Heads(X, X @ Wq.T + bq, X @ Wk.T + bk, X @ Wv.T + bv, Wo.T, bo, num_heads, mask)
 
 
-def _explain_forward(message: str, layer: nn.Module) -> str:
-    dtypes = {p.dtype for p in layer.parameters()}
-    if ("Double" in message or "double" in message or "dtype" in message) and torch.float64 in dtypes:
-        return (" The layer's parameters are float64 but X is float32, PyTorch's default dtype: create "
-                "the layers with the default dtype (no .double()).")
+def _explain_forward(message: str, layer: Any, label: str) -> str:
+    __tracebackhide__ = True
+    if "Double" in message or "double" in message or "dtype" in message:
+        dtypes = _layer_call(probes.mha_parameter_dtypes, layer, label=label)
+        if isinstance(dtypes, list) and "torch.float64" in dtypes:
+            return (" The layer's parameters are float64 but X is float32, PyTorch's default dtype: "
+                    "create the layers with the default dtype (no .double()).")
     if "masked_fill" in message and ("Bool" in message or "bool" in message):
         return (" The mask arrives as a torch bool tensor, which masked_fill takes as it is (or negated "
                 "with ~): do not convert it to numbers.")
@@ -758,9 +811,8 @@ def _layer_pair(result: Any, label: str, out_shape: tuple, w_shape: tuple, per_h
     return first, second
 
 
-def _check_layer_call(layer: nn.Module, linears: dict[str, nn.Linear], params: dict, d_model: int,
-                      num_heads: int, x_shape: tuple, mask: Any, scale: float, rng: np.random.Generator
-                      ) -> None:
+def _check_layer_call(layer: Any, params: dict, d_model: int, num_heads: int, x_shape: tuple, mask: Any,
+                      scale: float, rng: np.random.Generator) -> None:
     __tracebackhide__ = True
     X32 = (scale * rng.normal(size=x_shape)).astype(np.float32)
     X = X32.astype(np.float64)
@@ -784,23 +836,26 @@ def _check_layer_call(layer: nn.Module, linears: dict[str, nn.Linear], params: d
                               "opposite, True = blocked; this layer follows the course's convention.)")
     weight_diag = _nan_tolerant(weight_diag, 2e-5)
     t_mask = None if mask is None else torch.as_tensor(np.asarray(mask))
-    args = [torch.from_numpy(X32)] + ([t_mask] if t_mask is not None else [])
+    rest = [t_mask] if t_mask is not None else []
     label = (f"{_config(d_model, num_heads)}.forward(X of shape {x_shape}"
              + (f", mask of shape {tuple(t_mask.shape)}" if t_mask is not None else "") + ")")
-    x_before = args[0].clone()
     try:
-        result = call_student(layer, "MultiHeadAttention", *args, forbidden=FORBIDDEN["MultiHeadAttention"],
-                              label=label, rule=_TORCH_RULE)
+        result = call_student(layer, "MultiHeadAttention", torch.from_numpy(X32.copy()), *rest,
+                              forbidden=FORBIDDEN["MultiHeadAttention"], label=label, rule=_TORCH_RULE)
     except FeedbackError as err:
         message = str(err)
-        extra = _explain_forward(message, layer) if message.startswith("calling ") else ""
+        extra = _explain_forward(message, layer, label) if message.startswith("calling ") else ""
         if mask is not None and np.ndim(mask) >= 3 and message.startswith("calling ") and any(
                 s in message for s in ("size of tensor", "broadcast", "shape mismatch", "expanded size")):
             extra += " " + heads.mask_message()
         if not extra:
             raise
         raise FeedbackError(message + extra) from (err.__context__ or err)
-    if not torch.equal(args[0], x_before):
+    # what the result cannot show (X changed in place, gradients), from the same call once more in
+    # the kernel (probes.mha_call_facts): these facts only add failures
+    facts = _facts(_layer_call(probes.mha_call_facts, layer, list(_LINEARS), torch.from_numpy(X32.copy()),
+                               *rest, label=label), label)
+    if facts.get("x_changed") is not False:
         fail(f"{label} modified X in place; compute new tensors instead.")
     output, weights = _layer_pair(result, label, heads.output.shape, w_shape, per_head)
     if not output.requires_grad:
@@ -822,9 +877,14 @@ def _check_layer_call(layer: nn.Module, linears: dict[str, nn.Linear], params: d
                 atol=2e-5 * max(1.0, float(np.abs(heads.output).max())), finite_hint=finite_hint,
                 shape_hint=f"The output has one row of d_model features per token, like X: "
                            f"{heads.output.shape}.")
-    params_list = [lin.weight for lin in linears.values()] + [lin.bias for lin in linears.values()]
-    grads = torch.autograd.grad(output.sum() + weights.sum(), params_list, allow_unused=True)
-    unused = [n for n, g in zip(_LINEARS, grads[:4]) if g is None]
+    if facts.get("grad_error") is not None:
+        error = str(facts["grad_error"]).rstrip(".")
+        fail(f"{label}: computing the gradients of forward's result (output and weights) for W_q, W_k, "
+             f"W_v and W_o raised {error}. The layer could not be trained: look for in-place changes "
+             "of tensors that the backward pass needs.")
+    unused = facts.get("unused")
+    if not isinstance(unused, list) or not all(n in _LINEARS for n in unused):
+        fail(f"{label}: the grader could not find out which of W_q, W_k, W_v and W_o get a gradient.")
     if unused:
         fail(f"{label}: {', '.join(unused)} {'gets' if len(unused) == 1 else 'get'} no gradient, so "
              f"training could never change {'it' if len(unused) == 1 else 'them'}. "
@@ -838,18 +898,35 @@ def check_multihead_layer(MultiHeadAttention: Any, hidden: bool = False) -> None
     ``forward(X, mask=None)`` returns (output (..., n, d_model), weights averaged over heads
     (..., n, n)), as torch.nn.MultiheadAttention does with the same numbers."""
     __tracebackhide__ = True
-    check_module_class(MultiHeadAttention, "MultiHeadAttention",
-                       {_ReferenceLayer: "the course's qkv_course.nn.MultiHeadAttention",
-                        nn.MultiheadAttention: "torch.nn.MultiheadAttention"})
+    cases = _layer_cases(hidden)
+    _check_class(MultiHeadAttention, *cases[0][:2])
     rng = np.random.default_rng(66 if hidden else 67)
-    for i, (d_model, num_heads, calls) in enumerate(_layer_cases(hidden)):
+    for i, (d_model, num_heads, calls) in enumerate(cases):
         seed = 600 + i if hidden else i
         layer = _build_layer(MultiHeadAttention, d_model, num_heads, seed)
-        linears = _check_layout(layer, d_model, num_heads)
+        _check_layout(layer, d_model, num_heads)
         params = _known_parameters(d_model, seed)
-        _load(linears, params)
+        _load(layer, params, d_model, num_heads)
         for x_shape, mask, scale in calls:
-            _check_layer_call(layer, linears, params, d_model, num_heads, x_shape, mask, scale, rng)
+            _check_layer_call(layer, params, d_model, num_heads, x_shape, mask, scale, rng)
+
+
+#: The check of each graded item (by the name its test cells give it).
+CHECKS = {
+    'split_heads': check_split_heads,
+    'merge_heads': check_merge_heads,
+    'multi_head_attention': check_multi_head_attention,
+    'MultiHeadAttention': check_multihead_layer,
+}
+#: The reference of each graded function: it answers a check's calls for a first guess at
+#: what the grader will ask the kernel (qkv_course.grading.remote), never for a grade. The layer
+#: has none: its calls go to the kernel one by one.
+REFERENCES = {
+    'split_heads': multihead.split_heads,
+    'merge_heads': multihead.merge_heads,
+    'multi_head_attention': multihead.multi_head_attention,
+    'MultiHeadAttention': None,
+}
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
