@@ -76,34 +76,6 @@ def split_heads_outcome(split_heads, X, num_heads):
     return {"returned": type(value).__name__, "shape": shape}
 
 
-def mha_class_facts(cls, *args):
-    """Facts about the answer ``cls`` to a layer exercise: ``{"is_class", "type", "mro"}``, the
-    qualified names (module.qualname) of its method resolution order. An answer that is not a class
-    but can be called is called once with ``args``: one that still raises NotImplementedError is
-    not written yet (raised on), whatever else it does is ignored."""
-    if not isinstance(cls, type):
-        if callable(cls):
-            try:
-                cls(*args)
-            except NotImplementedError:
-                raise
-            except Exception:
-                pass
-        return {"is_class": False, "type": type(cls).__name__, "mro": []}
-    mro = [f"{getattr(c, '__module__', '?')}.{getattr(c, '__qualname__', '?')}" for c in type.mro(cls)]
-    return {"is_class": True, "type": type(cls).__name__, "mro": mro}
-
-
-def mha_build(cls, *args, seed=0):
-    """``cls(*args)`` built with torch's random generator seeded with ``seed`` (and put back
-    afterwards); the layer itself comes back (to the grader, as a handle)."""
-    import torch
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
-        return cls(*args)
-
-
 def mha_layout(layer, names):
     """The layout of a torch layer with sub-layers ``names``: for each, ``{"exists", "type",
     "linear", "registered"}`` and, for an nn.Linear, ``in_features``, ``out_features``, ``bias``;
@@ -173,5 +145,128 @@ def mha_parameter_dtypes(layer):
     return sorted({str(p.dtype) for p in layer.parameters()})
 
 
-__all__ += ["split_heads_outcome", "mha_class_facts", "mha_build", "mha_layout", "mha_load",
+__all__ += ["split_heads_outcome", "mha_layout", "mha_load",
             "mha_call_facts", "mha_parameter_dtypes"]
+
+
+# --- ps03: QKVProjection
+# Generic questions about a class or a torch layer (any problem set with an nn.Module exercise may
+# ask them). Each returns plain data; none knows what a right answer is.
+
+def class_facts(obj: Any) -> dict[str, Any]:
+    """What ``obj`` is: ``{"is_class", "type", "callable", "mro": ["module.QualName", ...],
+    "module": whether it derives from torch.nn.Module}``."""
+    import sys
+
+    facts: dict[str, Any] = {"is_class": isinstance(obj, type), "type": type(obj).__name__,
+                             "callable": callable(obj), "mro": [], "module": False}
+    if facts["is_class"]:
+        facts["mro"] = [f"{getattr(c, '__module__', '?')}.{getattr(c, '__qualname__', '?')}"
+                        for c in type.mro(obj)]
+        torch = sys.modules.get("torch")
+        facts["module"] = bool(torch is not None and issubclass(obj, torch.nn.Module))
+    return facts
+
+
+def seeded_call(seed: int, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` with torch's random generator seeded with ``seed`` (a student's
+    class built reproducibly), leaving the kernel's own random state as it was."""
+    import torch
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        return fn(*args, **kwargs)
+
+
+def layer_facts(layer: Any) -> dict[str, Any]:
+    """What a torch layer holds, as nn.Module sees it and beside it: ``params`` (name, shape,
+    requires_grad, dtype), ``buffers`` (names), ``plain_tensors`` (attributes holding a plain
+    tensor), ``containers`` (attributes that are a plain list, tuple or dict holding layers or
+    parameters: name and kind), ``linears`` (in and out sizes of each nn.Linear) and
+    ``dropout`` (whether a dropout layer is among its modules)."""
+    import torch
+    from torch import nn
+
+    params = [[str(k), [int(s) for s in p.shape], bool(p.requires_grad), str(p.dtype)]
+              for k, p in layer.named_parameters()]
+    plain = [str(k) for k, v in vars(layer).items() if not k.startswith("_") and type(v) is torch.Tensor]
+    containers = []
+    for k, v in vars(layer).items():
+        if k.startswith("_") or not isinstance(v, (list, tuple, dict)):
+            continue
+        items = list(v.values()) if isinstance(v, dict) else list(v)
+        if any(isinstance(x, (nn.Module, nn.Parameter)) for x in items):
+            containers.append([str(k), "dict" if isinstance(v, dict) else type(v).__name__])
+    modules = list(layer.modules())
+    return {
+        "params": params,
+        "buffers": [str(k) for k, _ in layer.named_buffers()],
+        "plain_tensors": plain,
+        "containers": containers,
+        "linears": [[int(m.in_features), int(m.out_features)] for m in modules if isinstance(m, nn.Linear)],
+        "dropout": any(isinstance(m, nn.modules.dropout._DropoutNd) for m in modules),
+    }
+
+
+def parameter_gradients(layer: Any, X: Any, weights: Any) -> dict[str, Any]:
+    """Run ``layer(X)`` (on a copy of X) once; for each entry of ``weights`` (one weight tensor or
+    None per output of the layer) the gradient of ``sum_i (output_i * weight_i).sum()`` with
+    respect to each trainable parameter (None where the loss does not reach it). Returns
+    ``{"names", "grads", "input_changed"}``: the parameters' names, the gradients per entry, and
+    whether forward changed its input in place."""
+    import torch
+
+    X = X.detach().clone()
+    kept = X.detach().cpu().numpy().copy()
+    named = [(str(k), p) for k, p in layer.named_parameters() if p.requires_grad]
+    outputs = list(layer(X))
+    changed = kept.shape != tuple(X.shape) or bool((X.detach().cpu().numpy() != kept).any())
+    grads = []
+    for entry in weights:
+        terms = [(o * w).sum() for o, w in zip(outputs, entry)
+                 if w is not None and isinstance(o, torch.Tensor) and o.requires_grad]
+        if not terms or not named:
+            grads.append([None] * len(named))
+            continue
+        found = torch.autograd.grad(sum(terms), [p for _, p in named], allow_unused=True,
+                                    retain_graph=True)
+        grads.append([None if g is None else g.detach().cpu().numpy() for g in found])
+    return {"names": [k for k, _ in named], "grads": grads, "input_changed": changed}
+
+
+def sgd_step(layer: Any, X: Any, G: Any, lr: float, inputs: Any) -> dict[str, Any]:
+    """One step of plain gradient descent on the layer's trainable parameters, with the loss
+    ``sum_i (layer(X)[i] * G[i]).sum()``: ``p.add_(grad, alpha=-lr)`` for each, which is what
+    ``torch.optim.SGD(params, lr)`` without momentum does (written out: building the optimiser
+    imports torch._dynamo, which rebinds ``torch.manual_seed`` in the student's kernel). Returns
+    the layer's outputs for each of ``inputs`` before and after the step (``{"before", "after",
+    "stepped"}``, ``stepped``: how many parameter tensors got a gradient), then puts the
+    parameters back as they were."""
+    import torch
+
+    def read() -> list:
+        return [[o.detach().cpu().numpy().copy() for o in layer(x.detach().clone())] for x in inputs]
+
+    params = [p for p in layer.parameters() if p.requires_grad]
+    saved = [p.detach().clone() for p in params]
+    before = read()
+    stepped = 0
+    try:
+        terms = [(o * g).sum() for o, g in zip(layer(X.detach().clone()), G)
+                 if isinstance(o, torch.Tensor) and o.requires_grad]
+        if params and terms:
+            grads = torch.autograd.grad(sum(terms), params, allow_unused=True)
+            with torch.no_grad():
+                for p, g in zip(params, grads):
+                    if g is not None:
+                        p.add_(g, alpha=-float(lr))
+                        stepped += 1
+        after = read()
+    finally:
+        with torch.no_grad():
+            for p, s in zip(params, saved):
+                p.copy_(s)
+    return {"before": before, "after": after, "stepped": stepped}
+
+
+__all__ += ["class_facts", "seeded_call", "layer_facts", "parameter_gradients", "sgd_step"]

@@ -57,7 +57,7 @@ class Assignment:
 ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     Assignment("ps01_search", "ps01", ("videos",)),
     Assignment("ps02_softmax", "ps02", ("masks",)),
-    Assignment("ps03_projections", "ps03", outside=False),
+    Assignment("ps03_projections", "ps03", ("embeddings",)),
     Assignment("ps04_attention", "ps04", ("masks", "embeddings", "projections")),
     Assignment("ps05_masking", "ps05", ("embeddings", "projections")),
     Assignment("ps06_multihead", "ps06", ("masks",)),
@@ -74,23 +74,36 @@ def assignment(name: str | None) -> Assignment | None:
 _STUB = '''"""Not available while a notebook is graded (see qkv_course.grading.assignments)."""
 
 _SOURCE = """
-def {name}(*args, **kwargs):
+def _unavailable(*args, **kwargs):
     import sys
     import qkv_course.emit
     qkv_course.emit.note_unavailable({full!r})
-    caller = sys._getframe(1).f_code.co_name
-    who = "your code" if caller.startswith("<") else caller
+    frame, who = sys._getframe(1), "your code"
+    while frame is not None:
+        if not frame.f_code.co_name.startswith(("<", "__")):
+            who = frame.f_code.co_name
+            break
+        frame = frame.f_back
     raise RuntimeError(who + " calls {full}, the course's own code, which is not available while "
                        "your notebook is graded. This exercise asks you to write that computation "
                        "yourself.")
+
+
+class {name}:
+    # a class, so that subclassing it works and its name shows in the subclass's bases; calling
+    # it, or running a copy of its code, raises
+    __code__ = _unavailable.__code__
+
+    def __new__(cls, *args, **kwargs):
+        _unavailable()
 """
 
 
 def __getattr__(name):
     if name.startswith("__") or not name.isidentifier():
         raise AttributeError(name)
-    namespace = {}
-    exec(_SOURCE.format(name=name, full=f"{__name__}.{name}"), namespace)  # a self-contained function
+    namespace = {"__name__": __name__}
+    exec(_SOURCE.format(name=name, full=f"{__name__}.{name}"), namespace)
     return namespace[name]
 '''
 

@@ -41,6 +41,7 @@ __all__ = [
     "check_close",
     "check_call",
     "check_module_class",
+    "qualified_name",
     "trusted_helpers",
 ]
 
@@ -310,18 +311,45 @@ def check_call(
     return arr
 
 
-def check_module_class(cls: Any, name: str, not_from: Mapping[type, str]) -> None:
+def check_module_class(cls: Any, name: str, not_from: Mapping[str, str], *, args: Sequence[Any] = (),
+                       label: str | None = None, forbidden: Mapping[str, str] | None = None,
+                       rule: str = NUMPY_RULE) -> dict:
     """The student's answer ``cls`` must be a class deriving from ``torch.nn.Module`` and from none
-    of the classes in ``not_from`` (class -> how to name it, e.g. the course's reference layer)."""
+    of the classes in ``not_from`` (qualified name, e.g. ``"qkv_course.nn.QKVProjection"`` -> how
+    to name it). What ``cls`` is comes from :func:`qkv_course.probes.class_facts`, run where the
+    notebook runs (outside the kernel, ``cls`` is a stand-in for the notebook's global). An answer
+    that is callable but no class is called once with ``args``: if that shows it is still the stub,
+    or calls the course's own code or a ``forbidden`` function, that is the message. Returns the
+    facts. What the kernel reports here can only fail the student: passing needs the checks that
+    follow."""
     __tracebackhide__ = True
-    from torch import nn  # only the assignments with nn.Module exercises import torch
+    from .. import probes
 
-    if not isinstance(cls, type):
-        fail(f"{name} should be a class (a subclass of torch.nn.Module), but it is a {type(cls).__name__}.")
+    facts = call_student(probes.class_facts, name, cls, label=f"{name} (the class)")
+    if type(facts) is not dict or type(facts.get("mro")) is not list:
+        fail(f"The grader could not read what {name} is from your notebook (its answer was not "
+             "well formed).")
+    if facts.get("is_class") is not True:
+        if facts.get("callable") is True:
+            label = label or f"{name}({', '.join(map(repr, args))})"
+            try:
+                call_student(cls, name, *args, forbidden=forbidden, label=label, rule=rule)
+            except FeedbackError as err:
+                if any(m in str(err) for m in ("is not written yet", "the course's own code",
+                                               "This exercise asks you to write")):
+                    raise
+        fail(f"{name} should be a class (a subclass of torch.nn.Module), but it is a "
+             f"{facts.get('type')}.")
     for parent, described in not_from.items():
-        if issubclass(cls, parent):
+        if parent in facts["mro"]:
             fail(f"{name} inherits from {described}. This exercise asks you to write the layer "
                  "yourself, as a subclass of torch.nn.Module.")
-    if not issubclass(cls, nn.Module):
+    if facts.get("module") is not True:
         fail(f"{name} should be a subclass of torch.nn.Module, so that torch registers its "
              "parameters and can train them.")
+    return facts
+
+
+def qualified_name(cls: type) -> str:
+    """``module.QualName`` of a class, as :func:`qkv_course.probes.class_facts` reports bases."""
+    return f"{cls.__module__}.{cls.__qualname__}"

@@ -8,26 +8,35 @@ Two graded items:
   a right answer, so there is no single expected output: the check builds the layer with
   a fixed seed, reads off the matrices it computes (by feeding it the identity matrix, one
   token per embedding feature) and then checks shapes, linearity, batch axes, that the
-  three maps are distinct, learnable and have the right number of parameters.
+  three maps are distinct, learnable and have the right number of parameters, and that one
+  step of gradient descent changes each matrix the way a learned matrix changes.
 
 Each ``check_*`` function raises :class:`~qkv_course.grading.core.FeedbackError` with a
 targeted message on the first problem. The student's code may not call the course's
 reference versions (tripwire).
+
+While a notebook is graded, both are decided outside the student's kernel
+(:mod:`qkv_course.grading.remote`): the layer stays in the kernel, the check calls it through a
+handle, and what it needs to know about the layer's parameters and gradients comes from the
+course's probes (:mod:`qkv_course.probes`), which can only make it fail.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, NoReturn, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
-from .. import projections
-from ..nn import QKVProjection as _ReferenceQKVProjection
-from .core import FeedbackError, call_student, check_close, check_module_class, fail, matches, to_array
+from .. import probes, projections
+from ..emit import Opaque
+from .core import (FeedbackError, call_student, check_close, check_module_class, fail, matches,
+                   to_array)
+from .remote import remote_calls
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -242,6 +251,15 @@ def check_project_qkv(project_qkv: Callable, hidden: bool = False) -> None:
 
 
 # =========================================================================== QKVProjection
+#
+# Decided outside the kernel while a notebook is graded (qkv_course.grading.remote): the class and
+# its layers stay in the kernel, and this check holds handles to them. It builds and calls them
+# through call_student, and everything else it needs to know about a layer (its parameters,
+# buffers, gradients) it asks with one of the course's probes (qkv_course.probes), which runs in
+# the kernel and answers with plain data. In the student's own kernel (the visible tests) the
+# same code runs on the real objects. What a probe reports can only fail a layer: it passes on the
+# outputs it computes for the grader's inputs, and on a training step whose result it could not
+# know in advance (_check_training_step).
 
 #: (d_model, d_k, d_v) and the shapes of the float32 inputs X to try for each.
 # The visible sizes have d_v > d_k and 2 d_k + d_v not divisible by 3, so that a combined
@@ -254,40 +272,102 @@ _HIDDEN_CONFIGS = [
     ((3, 7, 2), [(6, 3), (4, 6, 3)]),
 ]
 
-
-def _config_name(d_model: int, d_k: int, d_v: int) -> str:
-    return f"QKVProjection(d_model={d_model}, d_k={d_k}, d_v={d_v})"
-
-
-def _linear_hint(layer: nn.Module, d_model: int) -> str:
-    """A message for an nn.Linear whose in/out sizes are the wrong way round, or ''."""
-    for module in layer.modules():
-        if isinstance(module, nn.Linear) and module.in_features != d_model \
-                and module.out_features == d_model:
-            return (f"nn.Linear({module.in_features}, {module.out_features}) has its in/out sizes "
-                    "the wrong way round: nn.Linear(in_features, out_features) takes vectors of "
-                    "size in_features, here each token's embedding of size "
-                    f"d_model={d_model}, and returns out_features numbers.")
-    return ""
-
+#: The course's own layer, which the student's class may not derive from (qualified name -> name
+#: shown to the student).
+_REFERENCE_CLASS = {"qkv_course.nn.QKVProjection": "the course's qkv_course.nn.QKVProjection"}
 
 #: The forbidden-call rule for the torch exercise (the default, core.NUMPY_RULE, is for numpy).
 _TORCH_RULE = ("from torch building blocks (nn.Linear or nn.Parameter), so the course's layer "
                "and library attention modules are not allowed here")
 
 
-def _explain(message: str, layer: nn.Module | None, d_model: int) -> str | None:
+def _config_name(d_model: int, d_k: int, d_v: int) -> str:
+    return f"QKVProjection(d_model={d_model}, d_k={d_k}, d_v={d_v})"
+
+
+def _ask(probe: Callable, *args: Any, label: str) -> Any:
+    """Run ``probe`` (one of :mod:`qkv_course.probes`) on the student's class or layer, in the
+    kernel when the test is decided outside it, under the exercise's forbidden-call rules."""
+    __tracebackhide__ = True
+    return call_student(probe, "QKVProjection", *args, forbidden=FORBIDDEN["QKVProjection"],
+                        label=label, rule=_TORCH_RULE)
+
+
+def _garbled(label: str) -> NoReturn:
+    __tracebackhide__ = True
+    fail(f"{label}: the grader could not read what your notebook answered about the layer (the "
+         "answer was not well formed), so this test cannot pass.")
+
+
+def _strings(value: Any) -> bool:
+    return type(value) is list and all(type(v) is str for v in value)
+
+
+def _ints(value: Any) -> bool:
+    return type(value) is list and all(type(v) is int for v in value)
+
+
+@dataclass
+class _Facts:
+    """What :func:`qkv_course.probes.layer_facts` reported about a layer (the kernel's word)."""
+
+    params: list[tuple[str, tuple[int, ...], bool, str]]  # name, shape, requires_grad, dtype
+    buffers: list[str]
+    plain_tensors: list[str]
+    containers: list[tuple[str, str]]  # attribute, kind ("list", "dict", ...)
+    linears: list[tuple[int, int]]  # in_features, out_features
+    dropout: bool
+
+
+def _layer_facts(layer: Any, label: str) -> _Facts:
+    """The facts about ``layer``, checked to be plain data of the expected form."""
+    __tracebackhide__ = True
+    raw = _ask(probes.layer_facts, layer, label=f"{label} (reading the layer's parameters)")
+    try:
+        params = [(p[0], tuple(p[1]), p[2], p[3]) for p in raw["params"]
+                  if type(p) is list and len(p) == 4 and type(p[0]) is str and _ints(p[1])
+                  and type(p[2]) is bool and type(p[3]) is str]
+        containers = [(c[0], c[1]) for c in raw["containers"]
+                      if type(c) is list and len(c) == 2 and _strings(c)]
+        linears = [(m[0], m[1]) for m in raw["linears"] if _ints(m) and len(m) == 2]
+        ok = (len(params) == len(raw["params"]) and len(containers) == len(raw["containers"])
+              and len(linears) == len(raw["linears"]) and _strings(raw["buffers"])
+              and _strings(raw["plain_tensors"]) and type(raw["dropout"]) is bool)
+    except (TypeError, KeyError, IndexError):
+        ok = False
+    if not ok:
+        _garbled(label)
+    return _Facts(params, raw["buffers"], raw["plain_tensors"], containers, linears, raw["dropout"])
+
+
+def _linear_hint(facts: _Facts, d_model: int) -> str:
+    """A message for an nn.Linear whose in/out sizes are the wrong way round, or ''."""
+    for in_features, out_features in facts.linears:
+        if in_features != d_model and out_features == d_model:
+            return (f"nn.Linear({in_features}, {out_features}) has its in/out sizes "
+                    "the wrong way round: nn.Linear(in_features, out_features) takes vectors of "
+                    "size in_features, here each token's embedding of size "
+                    f"d_model={d_model}, and returns out_features numbers.")
+    return ""
+
+
+def _explain(message: str, layer: Any, d_model: int, label: str) -> str | None:
     """A better message for a failed call of the student's class or layer, or None."""
+    __tracebackhide__ = True
     if "before Module.__init__() call" in message:
         return _append(message, "Call super().__init__() first in __init__, before creating "
                                 "any layer or parameter.")
     if layer is None:
         return None
-    linear = _linear_hint(layer, d_model)
+    try:
+        facts = _layer_facts(layer, label)
+    except FeedbackError:
+        return None
+    linear = _linear_hint(facts, d_model)
     if linear:
         return _append(message, linear)
-    dtypes = {p.dtype for p in layer.parameters()}
-    if ("Double" in message or "double" in message or "dtype" in message) and torch.float64 in dtypes:
+    dtypes = {p[3] for p in facts.params}
+    if ("Double" in message or "double" in message or "dtype" in message) and "torch.float64" in dtypes:
         return _append(message, "The layer's parameters are float64 but X is float32, "
                        "PyTorch's default dtype (which the grader uses): create the parameters "
                        "with the default dtype, without .double() in the class (or "
@@ -314,29 +394,34 @@ def _batch_explain(message: str, X: torch.Tensor) -> str:
                    "any number of leading axes.")
 
 
-def _build(cls: type, d_model: int, d_k: int, d_v: int, seed: int) -> nn.Module:
-    """Instantiate the student's class with a fixed seed, leaving the global RNG untouched."""
+def _build(cls: Any, d_model: int, d_k: int, d_v: int, seed: int) -> Any:
+    """Instantiate the student's class with a fixed seed, leaving the random state of the kernel
+    (or, in-process, of the student) untouched. Returns the layer, or a handle to it."""
     __tracebackhide__ = True
     name = _config_name(d_model, d_k, d_v)
     better: str | None = None
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        try:
-            layer = call_student(cls, "QKVProjection", d_model, d_k, d_v,
-                                 forbidden=FORBIDDEN["QKVProjection"], label=name,
-                                 rule=_TORCH_RULE)
-        except FeedbackError as err:
-            better = _explain(str(err), None, d_model)
-            if better is None:
-                raise
+    try:
+        layer = call_student(probes.seeded_call, "QKVProjection", seed, cls, d_model, d_k, d_v,
+                             forbidden=FORBIDDEN["QKVProjection"], label=name, rule=_TORCH_RULE)
+    except FeedbackError as err:
+        better = _explain(str(err), None, d_model, name)
+        if better is None:
+            raise
     if better is not None:
         fail(better)
-    if not isinstance(layer, nn.Module):
+    if isinstance(layer, Opaque):
+        if not (layer.is_module and layer.handle is not None):
+            fail(f"{name} built a {type(layer).__name__}, not a torch.nn.Module.")
+    elif type(layer) is nn.Linear:
+        # (a bare nn.Linear travels as plain data, so it could not be called back in the kernel)
+        fail(f"{name} built a single torch.nn.Linear, not a layer of three maps whose forward "
+             "returns (Q, K, V).")
+    elif remote_calls() is not None or not isinstance(layer, nn.Module):
         fail(f"{name} built a {type(layer).__name__}, not a torch.nn.Module.")
     return layer
 
 
-def _forward(layer: nn.Module, X: torch.Tensor, d_model: int, d_k: int, d_v: int,
+def _forward(layer: Any, X: torch.Tensor, d_model: int, d_k: int, d_v: int,
              single_ok: bool = False) -> tuple[list[torch.Tensor], str]:
     """Call the layer on X; return its three outputs and the label used in messages.
     ``single_ok``: the layer already passed for single sentences (X of shape (n, d_model))."""
@@ -348,14 +433,14 @@ def _forward(layer: nn.Module, X: torch.Tensor, d_model: int, d_k: int, d_v: int
         result = call_student(layer, "QKVProjection", X, forbidden=FORBIDDEN["QKVProjection"],
                               label=label, rule=_TORCH_RULE)
     except FeedbackError as err:
-        better = _explain(str(err), layer, d_model)
+        better = _explain(str(err), layer, d_model, label)
         if X.ndim > 2 and single_ok and " raised " in str(err):
             better = _batch_explain(str(err), X)
         if better is None:
             raise
     if better is not None:
         fail(better)
-    if not torch.equal(X, before):
+    if not torch.equal(X, before):  # in-process only; outside, _learnable_gradients asks
         fail(f"{label} modified X in place; compute new tensors instead.")
     n = X.shape[-2]
     lead = tuple(X.shape[:-1])
@@ -387,7 +472,7 @@ def _forward(layer: nn.Module, X: torch.Tensor, d_model: int, d_k: int, d_v: int
     shapes = [tuple(t.shape) for t in result]
     want = [lead + (d_k,), lead + (d_k,), lead + (d_v,)]
     if shapes != want:
-        linear = _linear_hint(layer, d_model)
+        linear = _linear_hint(_layer_facts(layer, label), d_model)
         if linear:
             fail(f"{label}: {linear}")
         if d_k != d_v and shapes == [lead + (d_v,), lead + (d_v,), lead + (d_k,)]:
@@ -429,32 +514,70 @@ def _numpy(t: torch.Tensor) -> np.ndarray:
     return t.detach().cpu().to(torch.float64).numpy()
 
 
-def _effective_maps(layer: nn.Module, d_model: int, d_k: int, d_v: int
+def _probe_inputs(d_model: int) -> list[torch.Tensor]:
+    """The identity matrix (one token per embedding feature) and one zero token."""
+    return [torch.eye(d_model, dtype=torch.float32), torch.zeros(1, d_model, dtype=torch.float32)]
+
+
+def _maps_from(on_eye: Sequence[np.ndarray], on_zero: Sequence[np.ndarray]
+               ) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(e - z, z[0]) for e, z in zip(on_eye, on_zero)]
+
+
+def _effective_maps(layer: Any, d_model: int, d_k: int, d_v: int
                     ) -> list[tuple[np.ndarray, np.ndarray]]:
     """(W, b) for Q, K and V such that the layer computes X @ W + b, read off from its outputs
     for the identity matrix (one token per embedding feature) and for a zero token."""
-    eye = torch.eye(d_model, dtype=torch.float32)
-    zero = torch.zeros(1, d_model, dtype=torch.float32)
+    eye, zero = _probe_inputs(d_model)
     on_eye, _ = _forward(layer, eye, d_model, d_k, d_v)
     on_zero, _ = _forward(layer, zero, d_model, d_k, d_v)
-    return [(_numpy(e) - _numpy(z), _numpy(z)[0]) for e, z in zip(on_eye, on_zero)]
+    return _maps_from([_numpy(t) for t in on_eye], [_numpy(t) for t in on_zero])
 
 
-def _same_function(layer: nn.Module, X: torch.Tensor, a: int, b: int,
-                   d_model: int, d_k: int, d_v: int) -> bool:
-    """True if outputs ``a`` and ``b`` depend on the parameters in exactly the same way."""
-    params = [p for p in layer.parameters() if p.requires_grad]
-    outs, _ = _forward(layer, X, d_model, d_k, d_v)
-    if not params or not (outs[a].requires_grad and outs[b].requires_grad):
+@dataclass
+class _Gradients:
+    """What :func:`qkv_course.probes.parameter_gradients` reported (the kernel's word)."""
+
+    names: list[str]
+    grads: list[list[np.ndarray | None]]
+    input_changed: bool
+
+
+def _gradients(layer: Any, X: torch.Tensor, weights: list[list[torch.Tensor | None]],
+               label: str) -> _Gradients:
+    __tracebackhide__ = True
+    raw = _ask(probes.parameter_gradients, layer, X, weights, label=label)
+    try:
+        names, grads = raw["names"], raw["grads"]
+        ok = (_strings(names) and type(grads) is list and len(grads) == len(weights)
+              and type(raw["input_changed"]) is bool
+              and all(type(g) is list and len(g) == len(names)
+                      and all(x is None or type(x) is np.ndarray for x in g) for g in grads))
+    except (TypeError, KeyError):
+        ok = False
+    if not ok:
+        _garbled(label)
+    return _Gradients(names, grads, raw["input_changed"])
+
+
+def _same_function(layer: Any, X: torch.Tensor, outs: list[torch.Tensor], a: int, b: int,
+                   label: str) -> bool:
+    """True if outputs ``a`` and ``b`` depend on the parameters in exactly the same way: the
+    same weighting of either gives the same gradient of every parameter."""
+    __tracebackhide__ = True
+    if not (outs[a].requires_grad and outs[b].requires_grad):
         return False
     R = torch.randn(outs[a].shape, generator=torch.Generator().manual_seed(5))
-    ga = torch.autograd.grad((outs[a] * R).sum(), params, allow_unused=True, retain_graph=True)
-    gb = torch.autograd.grad((outs[b] * R).sum(), params, allow_unused=True)
-    return all((x is None and y is None) or (x is not None and y is not None and torch.equal(x, y))
-               for x, y in zip(ga, gb))
+    weights = [[R if i == a else None for i in range(3)], [R if i == b else None for i in range(3)]]
+    info = _gradients(layer, X, weights, label)
+    if not info.names:
+        return False
+    return all((x is None and y is None)
+               or (x is not None and y is not None and x.shape == y.shape and bool((x == y).all()))
+               for x, y in zip(*info.grads))
 
 
-def _check_distinct(layer: nn.Module, maps: list, X: torch.Tensor, label: str,
+def _check_distinct(layer: Any, maps: list, X: torch.Tensor, outs: list[torch.Tensor], label: str,
                     d_model: int, d_k: int, d_v: int) -> None:
     __tracebackhide__ = True
     if not abs(maps[0][0]).any() and not abs(maps[1][0]).any():
@@ -469,7 +592,7 @@ def _check_distinct(layer: nn.Module, maps: list, X: torch.Tensor, label: str,
         if abs(Wa - Wb).max() > scale or abs(ba - bb).max() > scale:
             continue
         A, B = "QKV"[a], "QKV"[b]
-        if _same_function(layer, X, a, b, d_model, d_k, d_v):
+        if _same_function(layer, X, outs, a, b, label):
             fail(f"{label}: forward returns {A} and {B} from the same Linear layer (or the same "
                  "weight, or the same columns of a combined layer): "
                  f"{_ROLE[A][0]} and {_ROLE[B][0]} need separate matrices, {_ROLE[A][1]} for "
@@ -504,39 +627,30 @@ def _check_linear(outs: list[torch.Tensor], X: torch.Tensor, maps: list, label: 
              "normalisation: the projections are plain matrix products.")
 
 
-def _unregistered_note(layer: nn.Module) -> str:
+def _unregistered_note(facts: _Facts) -> str:
     """A sentence about tensors, layers or parameters that nn.Module does not see, or ''."""
-    plain = [k for k, v in vars(layer).items() if not k.startswith("_") and type(v) is torch.Tensor]
-    if plain:
-        return (f" It stores {', '.join(plain)} as plain tensor(s), which nn.Module does not "
-                "register as parameters: wrap them in nn.Parameter, or use nn.Linear.")
-    learnable = (nn.Module, nn.Parameter)
-    for k, v in vars(layer).items():
-        if k.startswith("_") or not isinstance(v, (list, tuple, dict)):
-            continue
-        items = list(v.values()) if isinstance(v, dict) else list(v)
-        if any(isinstance(x, learnable) for x in items):
-            kind = "dict" if isinstance(v, dict) else type(v).__name__
-            holder = {"dict": "nn.ModuleDict or nn.ParameterDict"}.get(kind, "nn.ModuleList or nn.ParameterList")
-            return (f" It keeps layers or parameters in a plain Python {kind}, self.{k}, and "
-                    "nn.Module does not look inside those: their parameters are not registered, "
-                    f"so an optimiser built from layer.parameters() would never train them. Use "
-                    f"{holder} instead.")
-    buffers = [k for k, _ in layer.named_buffers()]
-    if buffers:
-        return (f" It registers {', '.join(buffers)} as buffer(s) (register_buffer), which are "
-                "saved with the layer but never trained: make them nn.Parameter instead.")
+    if facts.plain_tensors:
+        return (f" It stores {', '.join(facts.plain_tensors)} as plain tensor(s), which nn.Module "
+                "does not register as parameters: wrap them in nn.Parameter, or use nn.Linear.")
+    for name, kind in facts.containers:
+        holder = {"dict": "nn.ModuleDict or nn.ParameterDict"}.get(kind, "nn.ModuleList or nn.ParameterList")
+        return (f" It keeps layers or parameters in a plain Python {kind}, self.{name}, and "
+                "nn.Module does not look inside those: their parameters are not registered, "
+                f"so an optimiser built from layer.parameters() would never train them. Use "
+                f"{holder} instead.")
+    if facts.buffers:
+        return (f" It registers {', '.join(facts.buffers)} as buffer(s) (register_buffer), which "
+                "are saved with the layer but never trained: make them nn.Parameter instead.")
     return ""
 
 
-def _check_learnable(layer: nn.Module, outs: list[torch.Tensor], label: str) -> None:
+def _check_learnable(facts: _Facts, outs: list[torch.Tensor], label: str) -> None:
     __tracebackhide__ = True
-    named = list(layer.named_parameters())
-    plain_note = _unregistered_note(layer)
-    if not named:
+    plain_note = _unregistered_note(facts)
+    if not facts.params:
         fail(f"{label}: the layer has no learnable parameters, so training can never change its "
              f"matrices.{plain_note or ' Use nn.Linear or nn.Parameter for W_q, W_k and W_v.'}")
-    frozen = [k for k, p in named if not p.requires_grad]
+    frozen = [k for k, _, grad, _ in facts.params if not grad]
     if frozen:
         fail(f"{label}: parameter(s) {', '.join(frozen)} have requires_grad=False, so they are "
              "frozen and never learned.")
@@ -547,19 +661,25 @@ def _check_learnable(layer: nn.Module, outs: list[torch.Tensor], label: str) -> 
                    "torch.tensor(...) around a result.")
             fail(f"{label}: {'QKV'[i]} does not depend on any learnable parameter (it has no "
                  f"gradient), so its matrix cannot be learned.{plain_note or cut}")
+
+
+def _check_all_used(layer: Any, X: torch.Tensor, outs: list[torch.Tensor], label: str) -> None:
+    """Every parameter gets a gradient from the outputs (and forward leaves X as it was)."""
+    __tracebackhide__ = True
     R = torch.Generator().manual_seed(6)
-    loss = sum((t * torch.randn(t.shape, generator=R)).sum() for t in outs)
-    grads = torch.autograd.grad(loss, [p for _, p in named], allow_unused=True)
-    unused = [k for (k, _), g in zip(named, grads) if g is None]
+    weights = [[torch.randn(t.shape, generator=R) for t in outs]]
+    info = _gradients(layer, X, weights, label)
+    if info.input_changed:
+        fail(f"{label} modified X in place; compute new tensors instead.")
+    unused = [k for k, g in zip(info.names, info.grads[0]) if g is None]
     if unused:
         fail(f"{label}: parameter(s) {', '.join(unused)} get no gradient: forward never uses "
              "them. Remove them or use them.")
 
 
-def _check_count(layer: nn.Module, maps: list, label: str, d_model: int, d_k: int, d_v: int
-                 ) -> None:
+def _check_count(facts: _Facts, maps: list, label: str, d_model: int, d_k: int, d_v: int) -> None:
     __tracebackhide__ = True
-    count = sum(p.numel() for p in layer.parameters())
+    count = sum(math.prod(shape) for _, shape, _, _ in facts.params)
     weights = projections.parameter_count(d_model, d_k, d_v)
     biases = [d for (_, b), d in zip(maps, (d_k, d_k, d_v)) if abs(b).any()]
     expected = weights + sum(biases)
@@ -568,21 +688,21 @@ def _check_count(layer: nn.Module, maps: list, label: str, d_model: int, d_k: in
     if count == expected or (count in allowed and count > expected):
         return
     bias_note = (f", plus {sum(biases)} for the biases you use" if biases else "")
-    unregistered = _unregistered_note(layer) if count < expected else ""
+    unregistered = _unregistered_note(facts) if count < expected else ""
     fail(f"{label}: the layer has {count} learnable numbers, but three matrices of shapes "
          f"(d_model, d_k), (d_model, d_k) and (d_model, d_v) hold d_model * (2 d_k + d_v) = "
          f"{weights}{bias_note}." + (unregistered or " Each of Q, K and V needs exactly one "
          "(d_model, d_out) matrix; look for parameters that are larger than that or not needed."))
 
 
-def _check_deterministic(layer: nn.Module, X: torch.Tensor, outs: list[torch.Tensor], label: str,
+def _check_deterministic(layer: Any, X: torch.Tensor, outs: list[torch.Tensor], label: str,
                          dims: tuple[int, int, int]) -> None:
     """Fail if calling the layer again on the same X gives different results."""
     __tracebackhide__ = True
     again, _ = _forward(layer, X, *dims)
     for i, (a, b) in enumerate(zip(outs, again)):
-        if not torch.allclose(a.detach(), b.detach(), rtol=1e-5, atol=1e-6):
-            dropout = any(isinstance(m, nn.modules.dropout._DropoutNd) for m in layer.modules())
+        if not matches(_numpy(a), _numpy(b), 1e-5, 1e-6):
+            dropout = _layer_facts(layer, label).dropout
             cause = ("It uses dropout, which zeroes random entries in training mode: leave dropout "
                      "out of this layer (the projections are plain matrix products)."
                      if dropout else
@@ -594,20 +714,110 @@ def _check_deterministic(layer: nn.Module, X: torch.Tensor, outs: list[torch.Ten
                  f"{'QKV'[i]}. {cause}")
 
 
+def _outputs(value: Any, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray] | None:
+    """Finite float arrays of the given shapes (as float64), or None."""
+    if type(value) is not list or len(value) != len(shapes):
+        return None
+    if not all(type(a) is np.ndarray and a.shape == s and a.dtype.kind == "f"
+               and np.isfinite(a).all() for a, s in zip(value, shapes)):
+        return None
+    return [a.astype(np.float64) for a in value]
+
+
+def _fitted_step(change: np.ndarray, step: np.ndarray, tol: float) -> float | None:
+    """The factor s with ``change == -s * step`` (within ``tol``), or None."""
+    norm = float((step * step).sum())
+    if norm == 0.0:
+        return None
+    s = -float((change * step).sum()) / norm
+    return s if abs(change + s * step).max() <= tol else None
+
+
+def _check_training_step(layer: Any, X: torch.Tensor, maps: list, label: str, seed: int,
+                         dims: tuple[int, int, int]) -> None:
+    """The challenge that needs a real, learnable linear layer: one step of plain gradient
+    descent (torch.optim.SGD) on the layer's parameters, with the loss sum_i (out_i * G_i).sum()
+    for an X, a G and a learning rate of the grader's choice, must change each matrix W (as read
+    off the outputs) to W - lr * s * X^T G_i and each bias b that moves to b - lr * s' * sum(G_i),
+    with positive factors s, s' (1 when W and b are the parameters themselves, or slices or
+    transposes of them; c^2 for a matrix scaled by c in forward). Made-up answers cannot know
+    the result; a matrix that is not a parameter, is shared, or is computed from the parameters
+    in another way does not move like that."""
+    __tracebackhide__ = True
+    d_model, d_k, d_v = dims
+    lead = tuple(X.shape[:-1])
+    tokens = math.prod(lead)
+    rng = np.random.default_rng(700 + seed)
+    G = [torch.tensor(rng.normal(size=lead + (d,)) / math.sqrt(tokens), dtype=torch.float32)
+         for d in (d_k, d_k, d_v)]
+    lr = round(float(rng.uniform(0.1, 0.5)), 3)
+    inputs = _probe_inputs(d_model)
+    what = (f"one step of plain gradient descent (as torch.optim.SGD(layer.parameters(), lr={lr}) "
+            "takes it) "
+            f"with the loss (Q * G_Q).sum() + (K * G_K).sum() + (V * G_V).sum() for X of shape "
+            f"{tuple(X.shape)}")
+    raw = _ask(probes.sgd_step, layer, X, G, lr, inputs,
+               label=f"{label}: {what}")
+    shapes = {name: [(len(x),) + (d,) for d in (d_k, d_k, d_v)] for name, x in zip(("eye", "zero"), inputs)}
+    try:
+        read = {when: [_outputs(raw[when][j], shapes[name]) for j, name in enumerate(("eye", "zero"))]
+                for when in ("before", "after")}
+        ok = all(type(raw[when]) is list and len(raw[when]) == 2 and None not in read[when]
+                 for when in read)
+    except (TypeError, KeyError, IndexError):
+        ok = False
+    if not ok:
+        _garbled(label)
+    before, after = _maps_from(*read["before"]), _maps_from(*read["after"])
+    for (W, b), (W0, b0) in zip(maps, before):
+        tol = 1e-4 * (1 + abs(W).max() + abs(b).max())
+        if abs(W - W0).max() > tol or abs(b - b0).max() > tol:
+            fail(f"{label}: the layer computed other Q, K or V for the same inputs during a training "
+                 "step than before it. Create the layers or parameters once, in __init__, and only "
+                 "use them in forward.")
+    x = _numpy(X).reshape(tokens, d_model)
+    for i, role in enumerate("QKV"):
+        g = _numpy(G[i]).reshape(tokens, -1)
+        (W0, b0), (W1, b1) = before[i], after[i]
+        step, bias_step = lr * (x.T @ g), lr * g.sum(axis=0)
+        tol = 1e-4 * (1 + abs(W0).max() + abs(b0).max() + abs(step).max() + abs(bias_step).max())
+        s = _fitted_step(W1 - W0, step, tol)
+        name, matrix, _ = _ROLE[role]
+        intro = f"{label}: after {what}, the matrix of the {name} ({matrix})"
+        if abs(W1 - W0).max() <= tol:
+            fail(f"{intro} did not change: training never reaches it. {matrix} must be a parameter "
+                 "of the layer (nn.Linear or nn.Parameter, registered in __init__) that forward "
+                 f"uses to compute {role}.")
+        if s is None or not 1e-3 <= s <= 1e3:
+            fail(f"{intro} changed, but not the way a learned matrix does (by -lr X^T G_{role}, "
+                 f"the gradient of the loss): compute {role} as X times a parameter matrix of its "
+                 "own (nn.Linear or nn.Parameter), not shared with another projection and not "
+                 "transformed on the way (normalised, squared, ...).")
+        if abs(b1 - b0).max() > tol:
+            s_b = _fitted_step(b1 - b0, bias_step, tol)
+            if s_b is None or not 1e-3 <= s_b <= 1e3:
+                fail(f"{label}: after {what}, the bias of the {name} changed, but not the way a "
+                     f"learned bias does (by -lr times the sum of G_{role} over the tokens): add "
+                     "a bias parameter of its own, as nn.Linear does, or none.")
+
+
 @guarded
 def check_qkv_projection(QKVProjection: Any, hidden: bool = False) -> None:
     """Check a torch module class ``QKVProjection(d_model, d_k, d_v)`` whose forward maps
     X (..., n, d_model) to (Q (..., n, d_k), K (..., n, d_k), V (..., n, d_v))."""
     __tracebackhide__ = True
-    check_module_class(QKVProjection, "QKVProjection",
-                       {_ReferenceQKVProjection: "the course's qkv_course.nn.QKVProjection"})
     configs = _HIDDEN_CONFIGS if hidden else _VISIBLE_CONFIGS
+    dims = configs[0][0]
+    check_module_class(QKVProjection, "QKVProjection", _REFERENCE_CLASS, args=dims,
+                       label=_config_name(*dims), forbidden=FORBIDDEN["QKVProjection"], rule=_TORCH_RULE)
     rng = np.random.default_rng(33 if hidden else 32)
     for seed, ((d_model, d_k, d_v), x_shapes) in enumerate(configs, start=300 if hidden else 0):
         layer = _build(QKVProjection, d_model, d_k, d_v, seed)
         dims = (d_model, d_k, d_v)
+        name = _config_name(*dims)
         first_sentence_ok = False
         maps: list | None = None
+        facts: _Facts | None = None
         for x_shape in x_shapes:
             X = torch.tensor(rng.normal(size=x_shape), dtype=torch.float32)
             if len(x_shape) > 2:
@@ -616,10 +826,31 @@ def check_qkv_projection(QKVProjection: Any, hidden: bool = False) -> None:
             if maps is None:
                 _check_deterministic(layer, X, outs, label, dims)
                 maps = _effective_maps(layer, *dims)
-                _check_distinct(layer, maps, X, label, *dims)
+                _check_distinct(layer, maps, X, outs, label, *dims)
             _check_linear(outs, X, maps, label, first_sentence_ok)
-            _check_learnable(layer, outs, label)
-        _check_count(layer, maps, _config_name(*dims), *dims)
+            if facts is None:
+                facts = _layer_facts(layer, label)
+                _check_learnable(facts, outs, label)
+                _check_all_used(layer, X, outs, label)
+            else:
+                _check_learnable(facts, outs, label)
+        assert maps is not None and facts is not None
+        _check_count(facts, maps, name, *dims)
+        _check_training_step(layer, X, maps, name, seed, dims)
+
+
+#: The check of each graded function (what qkv_course.grading.execute runs outside the kernel).
+CHECKS = {
+    "project_qkv": check_project_qkv,
+    "QKVProjection": check_qkv_projection,
+}
+#: The reference of each graded function: it answers a check's calls for a first guess at
+#: what the grader will ask the kernel (qkv_course.grading.remote), never for a grade.
+#: QKVProjection has none: any three learned maps are right, and its calls go to the layer's
+#: handle in the kernel one at a time.
+REFERENCES = {
+    "project_qkv": projections.project_qkv,
+}
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the

@@ -45,7 +45,8 @@ from ..masks import causal_mask, key_padding_mask, padding_mask
 from ..nn import MultiHeadAttention as _ReferenceLayer
 from .attention_checks import (RTOL, Attention, Diagnoses, check_array, check_blocked_zero, error_hint,
                                split_pair, weight_diagnoses)
-from .core import FeedbackError, call_student, check_call, fail, matches, to_array, trusted_helpers
+from .core import (FeedbackError, call_student, check_call, check_module_class, fail, matches,
+                   qualified_name, to_array, trusted_helpers)
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -634,14 +635,10 @@ def _config(d_model: int, num_heads: int) -> str:
     return f"MultiHeadAttention(d_model={d_model}, num_heads={num_heads})"
 
 
-def _qualified(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-#: Classes the layer may not derive from: qualified name (as probes.mha_class_facts reports a
+#: Classes the layer may not derive from: qualified name (as probes.class_facts reports a
 #: class's method resolution order) -> how to name it.
-_NOT_FROM = {_qualified(_ReferenceLayer): "the course's qkv_course.nn.MultiHeadAttention",
-             _qualified(nn.MultiheadAttention): "torch.nn.MultiheadAttention"}
+_NOT_FROM = {qualified_name(_ReferenceLayer): "the course's qkv_course.nn.MultiHeadAttention",
+             qualified_name(nn.MultiheadAttention): "torch.nn.MultiheadAttention"}
 
 
 def _layer_call(probe: Callable, target: Any, *args: Any, label: str, **kwargs: Any) -> Any:
@@ -654,22 +651,11 @@ def _layer_call(probe: Callable, target: Any, *args: Any, label: str, **kwargs: 
 
 def _check_class(cls: Any, d_model: int, num_heads: int) -> None:
     """The answer must be a class deriving from torch.nn.Module, not from torch's or the course's
-    multi-head attention (:func:`.core.check_module_class`'s messages, from the kernel's facts)."""
+    multi-head attention (:func:`.core.check_module_class`, from the kernel's facts)."""
     __tracebackhide__ = True
-    name = "MultiHeadAttention"
-    label = _config(d_model, num_heads)
-    facts = _facts(_layer_call(probes.mha_class_facts, cls, d_model, num_heads, label=label), name)
-    if facts.get("is_class") is not True:
-        fail(f"{name} should be a class (a subclass of torch.nn.Module), but it is a {facts.get('type')}.")
-    mro = facts.get("mro")
-    mro = mro if isinstance(mro, list) else []
-    for parent, described in _NOT_FROM.items():
-        if parent in mro:
-            fail(f"{name} inherits from {described}. This exercise asks you to write the layer "
-                 "yourself, as a subclass of torch.nn.Module.")
-    if _qualified(nn.Module) not in mro:
-        fail(f"{name} should be a subclass of torch.nn.Module, so that torch registers its "
-             "parameters and can train them.")
+    check_module_class(cls, "MultiHeadAttention", _NOT_FROM, args=(d_model, num_heads),
+                       label=_config(d_model, num_heads), forbidden=FORBIDDEN["MultiHeadAttention"],
+                       rule=_TORCH_RULE)
 
 
 def _is_layer(layer: Any) -> bool:
@@ -680,13 +666,13 @@ def _is_layer(layer: Any) -> bool:
 
 
 def _build_layer(cls: Any, d_model: int, num_heads: int, seed: int) -> Any:
-    """The student's layer, built in the kernel with torch seeded (probes.mha_build): the layer
+    """The student's layer, built in the kernel with torch seeded (probes.seeded_call): the layer
     itself in the student's kernel, a handle to it while graded outside."""
     __tracebackhide__ = True
     label = _config(d_model, num_heads)
     better = None
     try:
-        layer = _layer_call(probes.mha_build, cls, d_model, num_heads, seed=seed, label=label)
+        layer = _layer_call(probes.seeded_call, seed, cls, d_model, num_heads, label=label)
     except FeedbackError as err:
         if "before Module.__init__() call" not in str(err):
             raise
