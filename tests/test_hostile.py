@@ -99,7 +99,8 @@ def test_case_is_graded_as_expected(batch, name):
         assert text in report, f"{name}: the report should name {text!r}; it says: {report or '-'}"
 
 
-@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items() if c.output_text or c.max_notebook_bytes))
+@pytest.mark.parametrize("name", sorted(n for n, c in CASES.items()
+                                         if c.output_text or c.absent_text or c.max_notebook_bytes))
 def test_case_output(batch, name):
     case = CASES[name]
     folder = batch.course / "autograded" / name / case.assignment
@@ -108,6 +109,9 @@ def test_case_output(batch, name):
     text = "".join(p.read_text() for p in notebooks)
     for expected in case.output_text:
         assert expected in text, f"{name}: {expected!r} should be in the autograded notebook"
+    for unwanted in case.absent_text:
+        lines = [line.strip()[:200] for line in text.splitlines() if unwanted in line]
+        assert not lines, f"{name}: {unwanted!r} should not be in the autograded notebook: {lines[:5]}"
     if case.max_notebook_bytes:
         assert len(text.encode()) <= case.max_notebook_bytes, f"{name}: autograded notebook of {len(text)} bytes"
 
