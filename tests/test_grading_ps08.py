@@ -89,9 +89,9 @@ def test_correct_minilm_passes():
 
 
 def test_hidden_minilm_cases_have_padding_several_layers_and_sizes():
-    layers = {layer for _, layer in ps08._HIDDEN}
+    layers = {layer for _, layer in ps08._minilm_cases(hidden=True)}
     assert len(layers) >= 3 and 0 not in layers
-    assert any(len(s) > 1 for s, _ in ps08._HIDDEN)
+    assert any(len(s) > 1 for s, _ in ps08._minilm_cases(hidden=True))
 
 
 @pytest.mark.parametrize("switches, message", [

@@ -32,6 +32,7 @@ __all__ = [
     "fail",
     "describe",
     "call_student",
+    "hidden_cases",
     "call_student_measured",
     "to_array",
     "check_shape",
@@ -57,6 +58,20 @@ def fail(message: str) -> NoReturn:
     """Raise :class:`FeedbackError` with ``message``."""
     __tracebackhide__ = True
     raise FeedbackError(message)
+
+
+def hidden_cases(assignment: str) -> Any:
+    """The hidden-cases module of problem set ``assignment`` (``"ps01"``, ...), from
+    :mod:`qkv_course.grading.hidden`; where it is not installed (a student's own install), fails
+    saying that the hidden tests run when the notebook is graded."""
+    __tracebackhide__ = True
+    import importlib
+
+    try:
+        return importlib.import_module(f"qkv_course.grading.hidden.{assignment}")
+    except ImportError:
+        fail("The hidden tests are not installed here: they run when your notebook is graded, on "
+             "inputs the grader keeps to itself. Run the visible tests to check your work.")
 
 
 def call_student(

@@ -1,7 +1,8 @@
 """Checks for assignment ps01, "Search as attention".
 
 Each ``check_*`` function takes the student's function, runs it on a set of
-cases (the visible ones by default, the hidden ones with ``hidden=True``) and
+cases (the visible ones by default, the hidden ones with ``hidden=True``, whose inputs live in
+:mod:`qkv_course.grading.hidden.ps01`, on the instructor's side only) and
 raises :class:`~qkv_course.grading.core.FeedbackError` with a targeted message
 on the first problem. Expected results come from :mod:`qkv_course.search`,
 computed before the student's code runs; the student's code may not call it.
@@ -16,7 +17,7 @@ import numpy as np
 
 from .. import search
 from ..softmax import softmax
-from .core import check_call, matches, proportional, trusted_helpers
+from .core import check_call, hidden_cases, matches, proportional, trusted_helpers
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -92,10 +93,7 @@ def _dot_scores_cases(hidden: bool) -> list[Case]:
     q, k, _ = _example()
     if not hidden:
         return [Case((q, k)), Case((np.stack([q, 2 * q - 1]), k))]
-    queries, keys, _ = _corpus()
-    q3, k3, _ = _random((2, 3), n=5, d=4, d_v=2, seed=1)
-    q1, k1, _ = _random((), n=6, d=1, d_v=2, seed=2)
-    return [Case((queries[0], keys)), Case((queries, keys)), Case((q3, k3)), Case((q1, k1))]
+    return hidden_cases("ps01").dot_scores_cases()
 
 
 @guarded
@@ -160,10 +158,7 @@ def _hard_lookup_cases(hidden: bool) -> list[Case]:
     q, k, v = _example()
     if not hidden:
         return [Case((q, k, v)), Case(_with_tie())]
-    queries, keys, values = _corpus()
-    q3, k3, v3 = _random((2, 3), n=5, d=4, d_v=3, seed=3)
-    tq, tk, tv = _with_tie()
-    return [Case((queries, keys, values)), Case((q3, k3, v3)), Case((np.stack([tq, -tq]), tk, tv))]
+    return hidden_cases("ps01").hard_lookup_cases()
 
 
 @guarded
@@ -220,16 +215,7 @@ def _soft_lookup_cases(hidden: bool) -> list[Case]:
         return [Case((q, k, v)), Case((q, k, v), {"temperature": 0.5}),
                 Case((np.stack([q, -q, 0 * q]), k, v), {"temperature": 2.0}),
                 Case((400 * q, k, v))]
-    queries, keys, values = _corpus()
-    q3, k3, v3 = _random((2, 3), n=5, d=4, d_v=3, seed=4)
-    big_q, big_k, big_v = _random((3,), n=6, d=4, d_v=2, scale=25.0, seed=5)
-    return [
-        Case((queries, keys, values)),
-        Case((queries, keys, values), {"temperature": 0.25}),
-        Case((q3, k3, v3), {"temperature": 3.0}),
-        Case((q3, k3, v3), {"temperature": 0.01}),
-        Case((big_q, big_k, big_v)),
-    ]
+    return hidden_cases("ps01").soft_lookup_cases()
 
 
 @guarded

@@ -11,6 +11,9 @@ Two graded items:
   three maps are distinct, learnable and have the right number of parameters, and that one
   step of gradient descent changes each matrix the way a learned matrix changes.
 
+The hidden tests' inputs live in :mod:`qkv_course.grading.hidden.ps03`, on the instructor's side
+only.
+
 Each ``check_*`` function raises :class:`~qkv_course.grading.core.FeedbackError` with a
 targeted message on the first problem. The student's code may not call the course's
 reference versions (tripwire).
@@ -34,8 +37,8 @@ from torch import nn
 
 from .. import probes, projections
 from ..emit import Opaque
-from .core import (FeedbackError, call_student, check_close, check_module_class, fail, matches,
-                   to_array)
+from .core import (FeedbackError, call_student, check_close, check_module_class, fail, hidden_cases,
+                   matches, to_array)
 from .remote import remote_calls
 from .tripwire import shortcuts
 from .guard import guarded, seal
@@ -83,22 +86,7 @@ def _project_cases(hidden: bool) -> list[tuple[np.ndarray, ...]]:
         W3 = [rng.integers(-2, 3, size=(3, d)).astype(float) for d in (2, 2, 4)]
         X3 = rng.integers(-2, 3, size=(2, 4, 3)).astype(float)
         return [(X, W_q, W_k, W_v), (X3[0], *W3), (X3, *W3)]
-    rng = np.random.default_rng(31)
-
-    def case(x_shape: tuple[int, ...], d_k: int, d_v: int, scale: float = 1.0):
-        d_model = x_shape[-1]
-        return (scale * rng.normal(size=x_shape), rng.normal(size=(d_model, d_k)),
-                rng.normal(size=(d_model, d_k)), rng.normal(size=(d_model, d_v)))
-
-    return [
-        case((5, 8), 4, 6),               # no batch axis, d_k != d_v
-        case((3, 5, 8), 4, 2),            # one batch axis
-        case((2, 3, 4, 6), 6, 3),         # two batch axes, square W_q and W_k
-        case((2, 5, 5), 3, 3),            # n == d_model, d_k == d_v
-        case((4, 1, 5), 1, 2),            # one token per sentence, d_k = 1
-        case((4, 1), 3, 2),               # d_model = 1
-        case((2, 6, 5), 4, 3, 1e4),       # large embeddings
-    ]
+    return hidden_cases("ps03").project_cases()
 
 
 def _label(X: np.ndarray, W_q: np.ndarray, W_k: np.ndarray, W_v: np.ndarray) -> str:
@@ -265,12 +253,6 @@ def check_project_qkv(project_qkv: Callable, hidden: bool = False) -> None:
 # The visible sizes have d_v > d_k and 2 d_k + d_v not divisible by 3, so that a combined
 # output split into equal parts (chunk(3)) or into pieces of d_k (split(d_k)) fails there.
 _VISIBLE_CONFIGS = [((6, 3, 5), [(5, 6), (2, 5, 6)])]
-_HIDDEN_CONFIGS = [
-    ((8, 8, 8), [(4, 8), (3, 4, 8), (2, 3, 4, 8)]),
-    ((16, 4, 8), [(7, 16), (2, 2, 7, 16)]),
-    ((5, 1, 2), [(1, 5), (3, 1, 5)]),
-    ((3, 7, 2), [(6, 3), (4, 6, 3)]),
-]
 
 #: The course's own layer, which the student's class may not derive from (qualified name -> name
 #: shown to the student).
@@ -806,12 +788,13 @@ def check_qkv_projection(QKVProjection: Any, hidden: bool = False) -> None:
     """Check a torch module class ``QKVProjection(d_model, d_k, d_v)`` whose forward maps
     X (..., n, d_model) to (Q (..., n, d_k), K (..., n, d_k), V (..., n, d_v))."""
     __tracebackhide__ = True
-    configs = _HIDDEN_CONFIGS if hidden else _VISIBLE_CONFIGS
+    secret = hidden_cases("ps03") if hidden else None
+    configs = secret.LAYER_CONFIGS if secret else _VISIBLE_CONFIGS
     dims = configs[0][0]
     check_module_class(QKVProjection, "QKVProjection", _REFERENCE_CLASS, args=dims,
                        label=_config_name(*dims), forbidden=FORBIDDEN["QKVProjection"], rule=_TORCH_RULE)
-    rng = np.random.default_rng(33 if hidden else 32)
-    for seed, ((d_model, d_k, d_v), x_shapes) in enumerate(configs, start=300 if hidden else 0):
+    rng = np.random.default_rng(secret.LAYER_INPUTS_SEED if secret else 32)
+    for seed, ((d_model, d_k, d_v), x_shapes) in enumerate(configs, start=secret.FIRST_LAYER_SEED if secret else 0):
         layer = _build(QKVProjection, d_model, d_k, d_v, seed)
         dims = (d_model, d_k, d_v)
         name = _config_name(*dims)

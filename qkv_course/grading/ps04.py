@@ -1,7 +1,8 @@
 """Checks for assignment ps04, "Scaled dot-product attention".
 
 Each ``check_*`` function takes the student's function, runs it on a set of
-cases (the visible ones by default, the hidden ones with ``hidden=True``) and
+cases (the visible ones by default, the hidden ones with ``hidden=True``, whose inputs live in
+:mod:`qkv_course.grading.hidden.ps04`, on the instructor's side only) and
 raises :class:`~qkv_course.grading.core.FeedbackError` with a targeted message
 on the first problem. Expected results come from :mod:`qkv_course.attention`,
 computed before the student's code runs; the student's code may not call it.
@@ -22,7 +23,7 @@ from .. import attention
 from ..masks import causal_mask, key_padding_mask, padding_mask
 from ..projections import init_projections
 from .attention_checks import Attention, grade_pair, grade_projected_pair, weight_diagnoses
-from .core import trusted_helpers
+from .core import hidden_cases, trusted_helpers
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -88,46 +89,17 @@ def _sdpa_cases(hidden: bool) -> list[Case]:
         Qb, Kb, Vb = _random((2,), n_q=3, n_k=5, d_k=4, d_v=6, seed=1)
         return [Case((Q, K, V)), Case((Q, K, V), _example_mask()), Case((Qb, Kb, Vb)),
                 Case((1000 * Q, K, V))]
-    some = np.random.default_rng(2).random((3, 6)) < 0.6
-    some[1] = False
-    some[0, 0] = some[2, 5] = True
-    padding = key_padding_mask(padding_mask([5, 2], 5), heads=True)        # (2, 1, 1, 5)
-    per_item = np.ones((2, 4, 4), dtype=bool)
-    per_item[1] = False                                                     # batch item 1 sees nothing
-    return [
-        Case(_random((), n_q=4, n_k=7, d_k=5, d_v=3, seed=3)),
-        Case(_random((3,), n_q=2, n_k=3, d_k=3, d_v=4, seed=4)),           # here Q @ K.T runs
-        Case(_random((2,), n_q=3, n_k=6, d_k=4, d_v=5, seed=5), some),      # (n_q, n_k) mask
-        Case(_random((2, 3), n_q=4, n_k=5, d_k=8, d_v=3, seed=6), padding),  # two batch axes
-        Case(_random((2,), n_q=4, n_k=4, d_k=6, d_v=2, seed=7), causal_mask(4)),
-        Case(_random((2,), n_q=4, n_k=4, d_k=3, d_v=5, seed=8), per_item),
-        Case(_random((), n_q=5, n_k=3, d_k=2, d_v=4, seed=9), np.array([[True, False, True]])),
-        Case(_random((3,), n_q=4, n_k=6, d_k=4, d_v=2, seed=10, scale=100.0)),  # scores ~ 1e4
-        # scores ~ 1e4 under a causal mask: blocked (future) keys hold the largest scores of some rows
-        Case(_random((2,), n_q=4, n_k=4, d_k=4, d_v=3, seed=13, scale=100.0), causal_mask(4)),
-        Case(_random((2,), n_q=3, n_k=4, d_k=2, d_v=3, seed=14), np.array([True, False, True, True])),
-        Case(_random((), n_q=1, n_k=1, d_k=1, d_v=1, seed=11)),
-        Case(_random((2,), n_q=1, n_k=4, d_k=1, d_v=3, seed=12)),
-    ]
+    return hidden_cases("ps04").sdpa_cases()
 
 
 def _self_cases(hidden: bool) -> list[Case]:
     """(X, W_q, W_k, W_v): n tokens, d_model=6, d_k=3, d_v=2 unless stated."""
-    rng = np.random.default_rng(20 if hidden else 21)
-    W = init_projections(6, 3, 2, seed=22 if hidden else 23)
-    if not hidden:
-        X = np.round(rng.normal(size=(4, 6)), 1)
-        return [Case((X,) + W), Case((X,) + W, causal_mask(4))]
-    W_wide = init_projections(5, 7, 4, seed=24)
-    W_one = init_projections(3, 1, 2, seed=25)
-    pad = key_padding_mask(padding_mask([5, 3], 5))                         # (2, 1, 5)
-    return [
-        Case((rng.normal(size=(2, 5, 6)),) + W),
-        Case((rng.normal(size=(2, 3, 4, 6)),) + W, causal_mask(4)),
-        Case((rng.normal(size=(2, 5, 5)),) + W_wide, pad),
-        Case((3.0 * rng.normal(size=(1, 3)),) + W_one),
-        Case((rng.normal(size=(3, 6, 3)),) + W_one, causal_mask(6)),
-    ]
+    if hidden:
+        return hidden_cases("ps04").self_cases()
+    rng = np.random.default_rng(21)
+    W = init_projections(6, 3, 2, seed=23)
+    X = np.round(rng.normal(size=(4, 6)), 1)
+    return [Case((X,) + W), Case((X,) + W, causal_mask(4))]
 
 
 # --------------------------------------------------------------------------- scaled_dot_product_attention

