@@ -27,7 +27,6 @@ import csv
 import math
 import operator
 import time
-import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .minilm import MODEL_NAME, NUM_HEADS, _quiet_transformers, encode, load_minilm, model_path
+from .minilm import MODEL_NAME, NUM_HEADS, encode, load_minilm, model_path
 from .multihead import multi_head_attention
 
 __all__ = [

@@ -10,8 +10,6 @@ is :class:`qkv_course.nn.QKVProjection`.
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 
 from .embeddings import embed, embedding_table, init_projections

@@ -11,8 +11,6 @@ titles) and hands back the items' *values*. This module makes that executable:
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 
 from .softmax import softmax

@@ -13,15 +13,13 @@ never the student's objects' own ``__eq__`` or ``__array__``).
 from __future__ import annotations
 
 import contextlib
-import io
 import numbers
 import sys
-import warnings
 from typing import Any, Callable, ContextManager, Iterator, Mapping, NoReturn, Sequence
 
 import numpy as np
 
-from ..emit import NUMPY_RULE, Opaque, describe, run_call
+from ..emit import NUMPY_RULE, describe, run_call
 from ..emit import _plain_array as _plain
 from . import guard
 from .remote import remote_calls

@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from .. import attention
-from ..masks import causal_mask, key_padding_mask, padding_mask
+from ..masks import causal_mask
 from ..projections import init_projections
 from .attention_checks import Attention, grade_pair, grade_projected_pair, weight_diagnoses
 from .core import hidden_cases, trusted_helpers

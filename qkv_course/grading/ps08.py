@@ -500,8 +500,6 @@ def _evaluate(trained: Any, label: str, data: Any) -> tuple[float, np.ndarray]:
 
 def _check_training(fn: Callable, seed: int) -> None:
     __tracebackhide__ = True
-    import torch
-
     from .. import toy
 
     label = (f"the retrieval model with your retrieval_attention, trained for {TRAIN_STEPS} steps "

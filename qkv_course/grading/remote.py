@@ -30,7 +30,7 @@ import typing as t
 
 import numpy as np
 
-from ..emit import NUMPY_RULE, Opaque, Outcome, decode, encode, pack, unpack
+from ..emit import Opaque, Outcome, decode, encode, pack, unpack
 
 __all__ = ["Remote", "Replay", "NeedCalls", "Oracle", "Verdict", "remote_calls", "ForgedResults"]
 
@@ -343,5 +343,3 @@ class Oracle:
         out: list[np.ndarray] = []
         return pack({"value": encode(value, out)}, out)
 
-
-__all__ += ["NUMPY_RULE"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ps04 import Case, _random, causal_mask, init_projections, key_padding_mask, padding_mask
+from ...embeddings import init_projections
+from ...masks import causal_mask, key_padding_mask, padding_mask
+from ..ps04 import Case, _random
 
 
 def sdpa_cases():
