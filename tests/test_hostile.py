@@ -25,7 +25,13 @@ from nbgrader_course import REPO, make_course, run_nbgrader
 from qkv_course import classgrade
 from qkv_course.grading.sandbox import bwrap_available
 
-ASSIGNMENTS = sorted({c.assignment for c in hostile.CASES})
+# QKV_HOSTILE=<regex>: grade only the cases whose names match (while working on one attack)
+_ONLY = os.environ.get("QKV_HOSTILE")
+if _ONLY:
+    import re
+
+    hostile.CASES = [c for c in hostile.CASES if re.search(_ONLY, c.name)]
+ASSIGNMENTS = sorted({c.assignment for c in hostile.CASES} | {"ps01_search"})
 WELL_BEHAVED = {"good": "full", "blank": "zero"}
 
 if not bwrap_available() and os.environ.get("CI") != "true":
@@ -151,6 +157,8 @@ def test_no_sandboxed_process_is_left(batch):
     """Not a kernel, not a forked child of one (the fork bomb's sleep for 20 s) is still alive."""
     import re
 
+    if "fork_bomb" not in CASES:
+        pytest.skip("QKV_HOSTILE left the fork bomb out")
     text = (batch.course / "autograded" / "fork_bomb" / "ps01_search" / "search.ipynb").read_text()
     uid = int(re.search(r"kernel uid (\d+)", text)[1])
     assert hostile.UID_BASE <= uid < hostile.UID_BASE + 800000, "the batch's kernels ran as other ids"
@@ -168,4 +176,4 @@ def test_no_sandboxed_process_is_left(batch):
 
 def test_the_report_is_written(batch):
     report = json.loads((batch.course / ".qkv-grade" / "ps01_search" / "report.json").read_text())
-    assert {r["student"] for r in report} >= {"good", "blank", "infinite_loop"}
+    assert {r["student"] for r in report} >= {"good", "blank"} | ({"infinite_loop"} & set(CASES))

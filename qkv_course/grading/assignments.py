@@ -22,7 +22,7 @@ import tempfile
 import typing as t
 from pathlib import Path
 
-__all__ = ["Assignment", "ASSIGNMENTS", "KERNEL_COMMON", "assignment", "kernel_view"]
+__all__ = ["Assignment", "ASSIGNMENTS", "KERNEL_COMMON", "assignment", "kernel_view", "library_stubs"]
 
 #: Modules of the course package that every grading kernel may import: the kernel's half of
 #: grading and input validation, none of which computes anything an assignment grades.
@@ -38,6 +38,11 @@ class Assignment:
     checks: str
     kernel_modules: tuple[str, ...] = ()
     outside: bool = True
+    #: libraries the grading kernel cannot import (see :func:`library_stubs`): those holding
+    #: ready-made versions of the functions the assignment grades, which its rules forbid
+    #: and no honest answer needs. Absent from the kernel, a library shortcut fails the tests
+    #: whatever the notebook does to the in-kernel rule checks (qkv_course.tripwire).
+    hidden_libraries: tuple[str, ...] = ("scipy",)
 
     def module(self) -> t.Any:
         return importlib.import_module(f"qkv_course.grading.{self.checks}")
@@ -62,7 +67,8 @@ ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     Assignment("ps05_masking", "ps05", ("embeddings", "projections")),
     Assignment("ps06_multihead", "ps06", ("masks",)),
     Assignment("ps07_cost", "ps07"),
-    Assignment("ps08_trained", "ps08", ("toy", "minilm")),
+    # transformers looks for scipy when it loads MiniLM
+    Assignment("ps08_trained", "ps08", ("toy", "minilm"), hidden_libraries=()),
 )}
 
 
@@ -139,3 +145,31 @@ def kernel_view(name: str) -> str:
         path.chmod(0o755 if path.is_dir() else 0o644)
     root.chmod(0o755)
     return str(view)
+
+
+_LIBRARY_STUB = '''raise ImportError({message!r})
+'''
+
+
+@functools.lru_cache(maxsize=None)
+def library_stubs(name: str) -> tuple[tuple[str, str], ...]:
+    """``(stub, installed)`` directory pairs: for each of assignment ``name``'s hidden libraries
+    that is installed, a package whose import raises an ImportError naming the rule, to be
+    mounted over the installed package's directory in the grading sandbox."""
+    import importlib.util
+
+    spec = ASSIGNMENTS[name]
+    pairs = []
+    for library in spec.hidden_libraries:
+        found = importlib.util.find_spec(library)
+        if found is None or not found.submodule_search_locations:
+            continue
+        stub = Path(tempfile.mkdtemp(prefix=f"qkv-{library}-stub-"))
+        atexit.register(shutil.rmtree, stub, True)
+        message = (f"{library} is not available while {name} is graded: the assignment is written "
+                   "with numpy alone, and its rules forbid a library's ready-made version")
+        (stub / "__init__.py").write_text(_LIBRARY_STUB.format(message=message))
+        stub.chmod(0o755)
+        for location in found.submodule_search_locations:
+            pairs.append((str(stub), str(Path(location).resolve())))
+    return tuple(pairs)

@@ -45,7 +45,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Enum, Integer, Type
 
 from ..emit import MIME
-from .assignments import Assignment, assignment, kernel_view
+from .assignments import Assignment, assignment, kernel_view, library_stubs
 from .catalog import function_of
 from .remote import MAX_ROUNDS, ForgedResults, Oracle, Replay, Verdict
 from .sandbox import SandboxedKernelManager
@@ -222,6 +222,7 @@ class SandboxedExecute(Execute):
         km = super().create_kernel_manager()
         if self._assignment is not None and isinstance(km, SandboxedKernelManager):
             km.package_view = kernel_view(self._assignment.name)
+            km.hidden_libraries = list(library_stubs(self._assignment.name))
         return km
 
     def preprocess_cell(self, cell: NotebookNode, resources: t.Any, index: int

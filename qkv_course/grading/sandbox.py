@@ -37,7 +37,7 @@ import typing as t
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Enum, Integer, Unicode
+from traitlets import Enum, Integer, List, Tuple, Unicode
 
 __all__ = ["Limits", "SandboxedKernelManager", "bwrap_available", "bwrap_works", "sandbox_argv"]
 
@@ -101,14 +101,18 @@ def _package_root() -> str:
 
 
 def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int,
-                 limits: Limits, use_bwrap: bool = True, package_view: str | None = None) -> list[str]:
+                 limits: Limits, use_bwrap: bool = True, package_view: str | None = None,
+                 hidden: t.Sequence[tuple[str, str]] = ()) -> list[str]:
     """The command that starts ``kernel_argv`` in the sandbox.
 
     ``ipc_dir``: host directory of the kernel's sockets and connection file (bound read-write at
     the same path); ``workdir``: host directory bound read-write at ``/home/student/work``, the
     kernel's working directory; ``uid``: the unprivileged user (and group) id the kernel runs as;
     ``package_view``: a directory bound read-only in place of the :mod:`qkv_course` package (see
-    :func:`qkv_course.grading.assignments.kernel_view`), or None for the package itself.
+    :func:`qkv_course.grading.assignments.kernel_view`), or None for the package itself;
+    ``hidden``: ``(stub, installed)`` directory pairs, each stub bound read-only over an installed
+    library the kernel must not import (:func:`qkv_course.grading.assignments.library_stubs`);
+    without bwrap they cannot be hidden.
     """
     launcher = [sys.executable, "-I", LAUNCHER, *limits.args(), f"--uid={uid}", "--"]
     env = {
@@ -149,6 +153,8 @@ def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int
         argv += parents(root) + ["--ro-bind", root, root]
     package = _package_root()
     argv += parents(package) + ["--ro-bind", package_view or package, package]
+    for stub, installed in hidden:
+        argv += ["--ro-bind", stub, installed]
     argv += parents(ipc_dir)
     argv += ["--perms", "0755", "--dir", "/home/student",
              "--bind", ipc_dir, ipc_dir, "--bind", workdir, "/home/student/work",
@@ -183,6 +189,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     package_view = Unicode(None, allow_none=True,
                            help="Directory mounted in place of the course package (None: the package)."
                            ).tag(config=True)
+    hidden_libraries = List(Tuple(Unicode(), Unicode()), default_value=[],
+                            help="(stub, installed) directories: each stub mounted over an installed "
+                            "library the kernel must not import.").tag(config=True)
     uid_base = Integer(200000, help="Kernels run as a random id in [uid_base, uid_base + 800000).").tag(config=True)
 
     def __init__(self, **kwargs: t.Any) -> None:
@@ -242,7 +251,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                     os.lchown(os.path.join(dirpath, name), uid, uid)
         use_bwrap = self.uses_bwrap
         return sandbox_argv(kernel_argv, ipc_dir=self._ipc_dir, workdir=self._work_dir, uid=uid,
-                            limits=self.limits, use_bwrap=use_bwrap, package_view=self.package_view)
+                            limits=self.limits, use_bwrap=use_bwrap, package_view=self.package_view,
+                            hidden=self.hidden_libraries)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: t.Any) -> None:
         if not self.uses_bwrap:
