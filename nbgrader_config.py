@@ -30,7 +30,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # interrupted and scores 0), then seconds per notebook (the kernel is killed, the cells that did
 # not run score 0), and the kernel's memory, processes/threads and CPU seconds. Autograde runs
 # each kernel in a bubblewrap sandbox as an unprivileged user with these limits
-# (qkv_course/grading/sandbox.py, qkv_course/grading/execute.py).
+# (qkv_grader/sandbox.py, qkv_grader/execute.py).
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 c.SandboxedExecute.notebook_timeout = 600
@@ -41,12 +41,12 @@ c.SandboxedKernelManager.sandbox = "auto"   # "require": refuse to grade without
 
 # Autograde's sanitising steps: nbgrader's, with RestoreCells first, which rebuilds the submission
 # on the released notebook: deleted, duplicated, re-typed or metadata-stripped cells come back
-# as released, answers are kept (qkv_course/grading/restore.py). nbgrader's own
+# as released, answers are kept (qkv_grader/restore.py). nbgrader's own
 # OverwriteCells.add_missing_cells stays off: it crashes on stripped metadata and duplicates.
 from nbgrader.preprocessors import (  # noqa: E402
     CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
 
-from qkv_course.grading.restore import RestoreCells  # noqa: E402
+from qkv_grader.restore import RestoreCells  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, RestoreCells, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]
@@ -54,13 +54,13 @@ c.Autograde.sanitize_preprocessors = [
 # Autograde: nbgrader's own steps, with SandboxedExecute in place of Execute (the sandbox, time
 # limits, dead kernels, evidence that each test ran, an output cap), plus StderrIsNotFailure
 # before the grades are saved, so that a warning printed to stderr (torch, numpy) never fails a
-# test cell (qkv_course/grading/autograde.py).
+# test cell (qkv_grader/autograde.py).
 from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties, IgnorePattern, LimitOutput, SaveAutoGrades)
 
-from qkv_course.grading.autograde import StderrIsNotFailure  # noqa: E402
-from qkv_course.grading.execute import SandboxedExecute  # noqa: E402
+from qkv_grader.autograde import StderrIsNotFailure  # noqa: E402
+from qkv_grader.execute import SandboxedExecute  # noqa: E402
 
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
@@ -68,10 +68,10 @@ c.Autograde.autograde_preprocessors = [
 ]
 
 # Feedback shows scores and the targeted messages, never the hidden tests' source or the grading
-# code in tracebacks (qkv_course/grading/feedback.py).
+# code in tracebacks (qkv_grader/feedback.py).
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import GetGrades  # noqa: E402
 
-from qkv_course.grading.feedback import HideHiddenTests  # noqa: E402
+from qkv_grader.feedback import HideHiddenTests  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]

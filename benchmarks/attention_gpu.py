@@ -41,7 +41,7 @@ from torch.nn.functional import scaled_dot_product_attention
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from qkv_course.complexity import write_benchmark_csv  # noqa: E402
+from qkv_course.cost import write_benchmark_csv  # noqa: E402
 
 SCRIPT = "benchmarks/attention_gpu.py"
 DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}

@@ -6,8 +6,8 @@ timings that other programs on a shared machine disturb less). Not a test: it pr
 
 Every method computes single-head self-attention of n tokens, d = 64, in float32:
 
-* naive:   qkv_course.complexity.naive_attention, which forms the (n, n) scores and weights;
-* chunked: qkv_course.complexity.chunked_attention, a running softmax over chunks of keys;
+* naive:   qkv_course.cost.naive_attention, which forms the (n, n) scores and weights;
+* chunked: qkv_course.cost.chunked_attention, a running softmax over chunks of keys;
 * torch:   torch.nn.functional.scaled_dot_product_attention on CPU tensors.
 
 Each (method, n) runs in a fresh Python process, so that memory freed by one measurement cannot
@@ -45,7 +45,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from qkv_course import attention, complexity  # noqa: E402
+from qkv_course import attention, cost  # noqa: E402
 
 METHODS = ("naive", "chunked", "torch")
 D = 64
@@ -69,9 +69,9 @@ def _inputs(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _method(name: str):
     """The method as a function of numpy Q, K, V returning a numpy output."""
     if name == "naive":
-        return complexity.naive_attention
+        return cost.naive_attention
     if name == "chunked":
-        return lambda Q, K, V: complexity.chunked_attention(Q, K, V, CHUNK)
+        return lambda Q, K, V: cost.chunked_attention(Q, K, V, CHUNK)
     if name == "torch":
         import torch
         from torch.nn.functional import scaled_dot_product_attention
@@ -100,7 +100,7 @@ def worker(name: str, n: int) -> dict:
         peak_rss = _status("VmHWM") - before
     except OSError:                               # not Linux: no RSS high-water mark
         out, peak_rss = fn(Q, K, V), None
-    _, peak_traced = complexity.peak_memory(fn, Q, K, V)
+    _, peak_traced = cost.peak_memory(fn, Q, K, V)
     repeat = 3 if n <= 2048 else 1
     seconds = min(_timed(fn, Q, K, V) for _ in range(repeat))
     rows = np.linspace(0, n - 1, min(SAMPLE_ROWS, n)).astype(int)
@@ -166,7 +166,7 @@ def main() -> None:
             results[name, n] = r = _run_worker(name, n, args.threads)
             base = results["naive", n]
             print(f"{n:>6} {name:8} {1e3 * r['seconds']:>10.1f} {_mib(r['peak_rss']):>13} "
-                  f"{_mib(r['peak_traced']):>11} {_mib(complexity.attention_memory_bytes(n, n, 4)):>13} "
+                  f"{_mib(r['peak_traced']):>11} {_mib(cost.attention_memory_bytes(n, n, 4)):>13} "
                   f"{r['error']:>12.1e} {_ratio(r['seconds'], base['seconds']):>11} "
                   f"{_ratio(r['peak_rss'], base['peak_rss']):>10}", flush=True)
     print()
@@ -184,7 +184,7 @@ def main() -> None:
     for name in METHODS:
         sizes = [n for n in args.sizes if n >= 1024] or args.sizes
         if len(sizes) >= 2:
-            t = complexity.fit_power_law(sizes, [results[name, n]["seconds"] for n in sizes])
+            t = cost.fit_power_law(sizes, [results[name, n]["seconds"] for n in sizes])
             print(f"{name:8} time ~ n^{t.exponent:.2f} (fit over n = {sizes[0]}..{sizes[-1]})")
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .masks import check_mask
+from .masking import check_mask
 from .projections import project_qkv
 from .softmax import masked_softmax, softmax
 from .validation import as_array

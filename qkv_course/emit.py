@@ -2,7 +2,7 @@
 results out as plain data.
 
 While a notebook is graded, the checks do not run in the student's kernel (see
-:mod:`qkv_course.grading.remote`, the grader's side). For every test cell the grader writes a
+:mod:`qkv_grader.remote`, the grader's side). For every test cell the grader writes a
 *request* (the calls its checks want made, inputs only) and runs one line in the kernel::
 
     answer("<nonce>", "<request file>", "dot_scores")
@@ -141,7 +141,7 @@ def encode(value: Any, arrays: list[np.ndarray], depth: int = 0, keep: bool = Fa
     complex and short strings travel as themselves; anything else as the name of its type and,
     with ``keep`` (the kernel's results), a handle to it (:class:`Opaque`). The grader's stand-ins
     for notebook objects travel as references to them."""
-    if isinstance(value, Opaque) or type(value).__module__ == "qkv_course.grading.remote":
+    if isinstance(value, Opaque) or type(value).__module__ == "qkv_grader.remote":
         ref = value.__qkv_ref__
         return dict(ref)
     if depth > MAX_DEPTH:
@@ -443,7 +443,7 @@ def run_call(fn: Any, name: str, args: Sequence[Any], kwargs: Mapping[str, Any],
 
 
 #: Names of the course's own functions that the student's code called while it was graded,
-#: where the grading kernel has stubs in their place (see qkv_course.grading.assignments).
+#: where the grading kernel has stubs in their place (see qkv_grader.assignments).
 UNAVAILABLE_CALLS: list[str] = []
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .attention import scaled_dot_product_attention
-from .masks import check_mask
+from .masking import check_mask
 from .projections import project_qkv
 from .validation import as_array
 

@@ -1,6 +1,6 @@
 """Probes: what the grader asks the kernel to find out about a student's objects.
 
-A check run by the grader outside the kernel (:mod:`qkv_course.grading.remote`) cannot touch the
+A check run by the grader outside the kernel (:mod:`qkv_grader.remote`) cannot touch the
 student's torch layer: the layer lives in the kernel. It asks instead, with
 ``call_student(probes.<name>, ...)``, for one of the functions here to run in the kernel on the
 layer (a handle, see :class:`qkv_course.emit.Opaque`) and hand back plain data: parameter names
@@ -22,14 +22,14 @@ __all__: list[str] = []
 # --- ps08: retrieval_attention
 
 def train_retrieval(attention: Any, seed: int, steps: int) -> dict[str, Any]:
-    """Train chapter 8's retrieval model (:func:`qkv_course.toy.train_retrieval`, seed ``seed``,
+    """Train chapter 8's retrieval model (:func:`qkv_course.trained.train_retrieval`, seed ``seed``,
     ``steps`` steps) with the notebook's ``attention(X, W_q, W_k, W_v, W_o) -> (output,
     weights)`` as its attention layer; its four ``nn.Linear(d, d)`` layers are made in the order
     and with the seed of the course's own layer. Returns ``{"state": {name: array}}``, the trained
     parameters, for the grader to evaluate on examples of its own."""
     from torch import nn
 
-    from . import toy
+    from . import trained
 
     class StudentAttention(nn.Module):
         def __init__(self, d_model: int) -> None:
@@ -45,7 +45,7 @@ def train_retrieval(attention: Any, seed: int, steps: int) -> dict[str, Any]:
                 raise ValueError("retrieval_attention must return a pair (output, weights)")
             return result
 
-    model = toy.train_retrieval(steps=int(steps), seed=int(seed), attention=StudentAttention).model
+    model = trained.train_retrieval(steps=int(steps), seed=int(seed), attention=StudentAttention).model
     return {"state": {k: v.detach().double().numpy() for k, v in model.state_dict().items()}}
 
 

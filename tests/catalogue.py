@@ -30,10 +30,10 @@ from pathlib import Path
 import nbformat
 
 from nbgrader_course import REPO, parse_variant, strip_solution_markers
-from qkv_course.grading.catalog import function_of
+from qkv_grader.catalog import function_of
 
 SUBMISSIONS = REPO / "tests" / "submissions"
-_CHECK_IMPORT = re.compile(r"from\s+(qkv_course\.grading\.\w+)\s+import\s+(check_\w+)")
+_CHECK_IMPORT = re.compile(r"from\s+(qkv_course\.checks\.\w+)\s+import\s+(check_\w+)")
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def checks_of(notebook: Path) -> dict[str, object]:
         if function_of(gid) and gid.endswith("_visible"):
             imp = _CHECK_IMPORT.search(cell.source)
             if imp is None:
-                raise ValueError(f"{notebook.name}: {gid} does not import a check from qkv_course.grading")
+                raise ValueError(f"{notebook.name}: {gid} does not import a check from qkv_course.checks")
             checks[function_of(gid)] = getattr(importlib.import_module(imp[1]), imp[2])
     return checks
 
@@ -150,7 +150,7 @@ def grade_in_process(notebook: Path, answers: dict[str, str]) -> dict[str, list[
     imports cell and every answer cell the way the notebook runs them (the reference solution
     where ``answers`` has no code, all in one namespace), then the visible and hidden checks of
     each answered function. Returns the feedback of each failing check, per function."""
-    from qkv_course.grading import FeedbackError, guard
+    from qkv_course.checks import FeedbackError, guard
 
     cells = nbformat.read(notebook, as_version=4).cells
     namespace: dict = {"__name__": "__main__"}
@@ -181,7 +181,7 @@ def grade_in_process(notebook: Path, answers: dict[str, str]) -> dict[str, list[
 def summary() -> str:
     """A Markdown table: per graded function, its mistakes (aimed at it alone) and the correct
     files that answer it, and per assignment the submissions the pipeline grades."""
-    from qkv_course.grading.catalog import graded_items
+    from qkv_grader.catalog import graded_items
 
     rows = ["| assignment | function | mistakes | correct | pipeline submissions |", "|---|---|---|---|---|"]
     for assignment in sorted({i.assignment for i in graded_items(REPO / "solutions")}):

@@ -47,8 +47,8 @@ import nbformat
 
 from nbgrader_course import REPO, student_notebook
 
-from qkv_course.grading.assignments import ASSIGNMENTS as _GRADING
-from qkv_course.grading.catalog import graded_items
+from qkv_grader.assignments import ASSIGNMENTS as _GRADING
+from qkv_grader.catalog import graded_items
 
 #: assignment -> graded function -> its points (visible + hidden), from the source notebooks
 POINTS: dict[str, dict[str, int]] = {}
@@ -376,12 +376,12 @@ get_ipython().ast_transformers.append(Swallow())
 import sys, types
 
 def fake(info):
-    module = types.ModuleType("qkv_course.grading.ps01")
+    module = types.ModuleType("qkv_course.checks.search")
     for name in ("check_dot_scores", "check_dot_scores_hidden", "check_hard_lookup",
                  "check_hard_lookup_hidden", "check_soft_lookup", "check_soft_lookup_hidden"):
         setattr(module, name, lambda *a, **k: print("All tests passed!"))
     module.__getattr__ = lambda name: (lambda *a, **k: None)
-    sys.modules["qkv_course.grading.ps01"] = module
+    sys.modules["qkv_course.checks.search"] = module
 
 get_ipython().events.register("pre_run_cell", fake)
 ''')), ALL - {"dot_scores"}),
@@ -939,11 +939,11 @@ def _h_gc_attack(name, args, kwargs):
 
 # 4. -------------------------------------------------------------------------------------------
 _CODE_SWAP = r'''
-# Every function of every loaded qkv_course.grading module gets a no-op's code, and fake grading
+# Every function of every loaded qkv_course.checks module gets a no-op's code, and fake grading
 # modules whose checks always pass take their place in sys.modules (again before every cell).
 import importlib as _h_il, pkgutil as _h_pk, types as _h_types
 import qkv_course as _h_pkg
-import qkv_course.grading as _h_grading
+import qkv_course.checks as _h_grading
 
 _H_MUST += ["code objects swapped", "fake modules installed"]
 
@@ -952,13 +952,13 @@ def _h_noop(*args, **kwargs):
     return None
 
 
-for _h_info in _h_pk.iter_modules(_h_grading.__path__, "qkv_course.grading."):
+for _h_info in _h_pk.iter_modules(_h_grading.__path__, "qkv_course.checks."):
     try:
         _h_il.import_module(_h_info.name)
     except Exception:
         _h_count("grading modules that did not import")
 for _h_name, _h_module in list(_h_sys.modules.items()):
-    if _h_module is None or not _h_name.startswith("qkv_course.grading"):
+    if _h_module is None or not _h_name.startswith("qkv_course.checks"):
         continue
     for _h_value in list(vars(_h_module).values()):
         for _h_f in [_h_value] + (list(vars(_h_value).values()) if isinstance(_h_value, type) else []):
@@ -984,15 +984,16 @@ def _h_fake(name):
     return module
 
 
-_H_FAKE_NAMES = sorted({n for n in _h_sys.modules if n.startswith("qkv_course.grading.")} | {
-    f"qkv_course.grading.{m}" for m in ("core", "guard", "remote", "execute", "autograde", "feedback",
-                                        "catalog", "ps01", "ps02", "ps03", "ps04", "ps05", "ps06", "ps07", "ps08")})
+_H_FAKE_NAMES = sorted({n for n in _h_sys.modules if n.startswith("qkv_course.checks.")} | {
+    f"qkv_course.checks.{m}" for m in ("core", "guard", "remote", "execute", "autograde", "feedback",
+                                        "diagnoses", "search", "softmax", "projections", "attention",
+                                        "masking", "multihead", "cost", "trained")})
 
 
 def _h_install_fakes(*args):
-    package = _h_fake("qkv_course.grading")
-    _h_sys.modules["qkv_course.grading"] = package
-    _h_pkg.grading = package
+    package = _h_fake("qkv_course.checks")
+    _h_sys.modules["qkv_course.checks"] = package
+    _h_pkg.checks = package
     for name in _H_FAKE_NAMES:
         fake = _h_fake(name)
         _h_sys.modules[name] = fake
@@ -1008,7 +1009,7 @@ get_ipython().events.register("pre_run_cell", _h_install_fakes)
 _BEFORE_IMPORTS = r'''
 # hostile: a cell before the imports cell. It patches builtins.abs, numpy's comparisons and
 # IPython before anything of the course loads, and serves fake grading modules to every import.
-# Each patch lies only to the grader's code (frames of qkv_course.grading), so the notebook's own
+# Each patch lies only to the grader's code (frames of qkv_course.checks), so the notebook's own
 # code, right or wrong, computes as usual.
 import builtins, importlib.abc, importlib.util, sys, types
 import numpy as np
@@ -1022,7 +1023,7 @@ def _h0_grader(depth=2):
     for _ in range(40):
         if f is None:
             return False
-        if (f.f_globals.get("__name__") or "").startswith("qkv_course.grading"):
+        if (f.f_globals.get("__name__") or "").startswith("qkv_course.checks"):
             return True
         f = f.f_back
     return False
@@ -1070,10 +1071,10 @@ def _h0_install(*args):
 
 
 class _h0_FakeChecks(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Serves every qkv_course.grading.<module> import with checks that always pass."""
+    """Serves every qkv_course.checks.<module> import with checks that always pass."""
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname.startswith("qkv_course.grading."):
+        if fullname.startswith("qkv_course.checks."):
             return importlib.util.spec_from_loader(fullname, self)
         return None
 
@@ -1239,7 +1240,7 @@ def _h_finalizers(name, args, kwargs, value):
 _CTYPES = r'''
 # Raw memory writes with ctypes from a background thread: the expected values in any frame get
 # the result's bytes (ctypes.memmove ignores a read-only flag), the tolerances of the grader's
-# functions (float defaults and constants of qkv_course.grading) become 1e300, and the arrays
+# functions (float defaults and constants of qkv_course.checks) become 1e300, and the arrays
 # emit is packing are written over with the answer this notebook returned. Kept from
 # crashing the kernel: it writes into float and int objects of its own to prove the writes work,
 # never into the interpreter's shared small integers.
@@ -1287,7 +1288,7 @@ def _h_tolerances():
 
 def _h_inflate():
     for name, module in list(_h_sys.modules.items()):
-        if not name.startswith("qkv_course.grading") or module is None:
+        if not name.startswith("qkv_course.checks") or module is None:
             continue
         for f in list(vars(module).values()):
             code = getattr(f, "__code__", None)
@@ -1568,12 +1569,12 @@ ATTACKS: list[Attack] = [
     Attack("gc_search", "each graded function searches gc.get_objects() for functions named F or "
            "check_F (and the references a check holds) and for arrays that look like the answer",
            _GC, attack="_h_gc_attack"),
-    Attack("code_swap", "every function of the loaded qkv_course.grading modules gets a no-op's "
+    Attack("code_swap", "every function of the loaded qkv_course.checks modules gets a no-op's "
            "code; fake grading modules with always-passing checks in sys.modules before every cell",
            _CODE_SWAP),
     Attack("before_imports", "a cell before the imports cell patches builtins.abs, numpy's "
            "comparisons, IPython (custom exception handler, input transformer, pre_run_cell) and "
-           "imports (a meta-path finder faking qkv_course.grading.*)", _BEFORE_IMPORTS_SETUP,
+           "imports (a meta-path finder faking qkv_course.checks.*)", _BEFORE_IMPORTS_SETUP,
            before_imports=_BEFORE_IMPORTS, finale_extra=_BEFORE_IMPORTS_FINALE_COUNTS),
     Attack("rewriters", "a thread, an audit hook, weakref.finalize and __del__ finalizers and a "
            "SIGALRM handler rewrite expected values and wrap qkv_course.emit.encode during the checks",

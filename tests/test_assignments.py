@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from qkv_course.grading.catalog import function_of, graded_items
+from qkv_grader.catalog import function_of, graded_items
 
 from catalogue import Submission, notebooks, pack
 from catalogue import variants as catalogue_variants
@@ -287,7 +287,7 @@ def test_feedback_shows_messages_but_never_hidden_tests_or_grading_code(graded):
             assert not leaked, f"{student}/{html.name}: hidden test source in feedback: {leaked}"
             # A student's own answer cell may show its traceback; the tests' tracebacks (which quote
             # the grading code) may not.
-            for code in ("qkv_course/grading", "__tracebackhide__", "def fail(", "check_call("):
+            for code in ("qkv_course/checks", "qkv_grader", "__tracebackhide__", "def fail(", "check_call("):
                 assert code not in text, f"{student}/{html.name}: grading code in feedback ({code!r})"
         pages = " ".join(" ".join(BeautifulSoup(h.read_text(encoding="utf-8"), "html.parser").get_text(" ").split())
                          for h in (course / "feedback" / student / assignment).glob("*.html"))

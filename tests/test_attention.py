@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from qkv_course import attention, masks, projections
+from qkv_course import attention, masking, projections
 from qkv_course.nn import QKVProjection, to_tensor
 from qkv_course.softmax import softmax
 
@@ -55,8 +55,8 @@ def test_sdpa_matches_the_formula_and_torch():
 
 def test_sdpa_with_masks_matches_torch_and_zeroes_fully_masked_queries():
     Q, K, V = _qkv(batch=(2,), n_q=6, n_k=6)
-    pad = masks.padding_mask([4, 6], 6)
-    mask = masks.combine_masks(masks.causal_mask(6), masks.key_padding_mask(pad))
+    pad = masking.padding_mask([4, 6], 6)
+    mask = masking.combine_masks(masking.causal_mask(6), masking.key_padding_mask(pad))
     assert mask.shape == (2, 6, 6)
     out, w = attention.scaled_dot_product_attention(Q, K, V, mask)
     ref = F.scaled_dot_product_attention(to_tensor(Q), to_tensor(K), to_tensor(V),
@@ -95,15 +95,15 @@ def test_self_and_cross_attention_are_sdpa_of_projections():
 
 
 def test_masks():
-    c = masks.causal_mask(4)
+    c = masking.causal_mask(4)
     assert c.dtype == bool and c[3].all() and c[0].sum() == 1 and not c[1, 2]
-    p = masks.padding_mask(np.array([1, 3, 0]), 3)
+    p = masking.padding_mask(np.array([1, 3, 0]), 3)
     assert p.tolist() == [[True, False, False], [True, True, True], [False, False, False]]
-    assert masks.key_padding_mask(p, heads=True).shape == (3, 1, 1, 3)
+    assert masking.key_padding_mask(p, heads=True).shape == (3, 1, 1, 3)
     with pytest.raises(ValueError, match="between 0 and max_len"):
-        masks.padding_mask([4], 3)
+        masking.padding_mask([4], 3)
     with pytest.raises(ValueError, match="positive whole number"):
-        masks.causal_mask(0)
+        masking.causal_mask(0)
 
 
 def test_torch_projection_module_matches_numpy():

@@ -38,8 +38,8 @@ from test_book import CHAPTERS, PAGES
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 DESKTOP, PHONE = (1280, 900), (390, 844)
-EXPLORER_PAGES = ["book/04_scaled_dot_product_attention", "book/06_multi_head_attention",
-                  "book/08_attention_in_trained_models"]
+EXPLORER_PAGES = ["book/04_attention", "book/06_multihead",
+                  "book/08_trained"]
 
 if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
     reason = f"browser tests need {CHROMIUM} and {CHROMEDRIVER} (Debian: chromium, chromium-driver; scripts/system_packages.sh installs them)"

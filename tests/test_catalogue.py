@@ -18,7 +18,7 @@ import pytest
 from catalogue import (SUBMISSIONS, checks_of, grade_in_process, notebooks, pack, solutions_of,
                        variants)
 from nbgrader_course import REPO, assignments
-from qkv_course.grading.catalog import graded_items
+from qkv_grader.catalog import graded_items
 
 ALL = [(a, v) for a in assignments() for v in variants(a)]
 MIN_MISTAKES, MIN_CORRECT = 5, 2
@@ -86,7 +86,7 @@ def test_checks_read_from_the_notebook_match_the_graded_functions(assignment):
 @pytest.mark.parametrize("assignment", assignments())
 def test_randomness_in_test_cells_is_seeded(assignment):
     """Grading the same submission twice must give the same result: test cells draw no unseeded
-    random numbers (the checks in qkv_course.grading seed their own generators)."""
+    random numbers (the checks in qkv_course.checks seed their own generators)."""
     unseeded = re.compile(r"default_rng\(\s*\)|np\.random\.(rand|randn|random|randint|normal|uniform|choice|shuffle|permutation)\("
                           r"|torch\.(rand|randn|randint|randperm)\(")
     for name in notebooks(assignment):
@@ -110,7 +110,7 @@ def test_every_assignment_has_a_correct_answer_that_writes_to_stderr(assignment)
 def test_the_checks_are_loaded_before_student_code_and_guarded(assignment):
     """The locked imports cell imports the module whose checks the test cells call (so that
     guard.seal records numpy, torch and the course before any student code runs), and every one
-    of those checks restores what a student's cell replaced (see qkv_course/grading/guard.py)."""
+    of those checks restores what a student's cell replaced (see qkv_course/checks/guard.py)."""
     import types
 
     for name in notebooks(assignment):

@@ -1,4 +1,4 @@
-"""``qkv-grade`` (qkv_course/classgrade.py) and the pieces under it.
+"""``qkv-grade`` (qkv_grader/classgrade.py) and the pieces under it.
 
 * the same grades as serial ``nbgrader autograde``, cell by cell, on a synthetic class
   (tests/synthetic_class.py), and a consistent SQLite gradebook after parallel grading;
@@ -27,8 +27,8 @@ import pytest
 import synthetic_class
 from nbgrader_course import REPO, run_nbgrader
 from qkv_course import classgrade
-from qkv_course.grading.restore import restore_cells
-from qkv_course.grading.sandbox import LAUNCHER, bwrap_available
+from qkv_grader.restore import restore_cells
+from qkv_grader.sandbox import LAUNCHER, bwrap_available
 
 needs_bwrap = pytest.mark.skipif(not bwrap_available() and os.environ.get("CI") != "true",
                                  reason="bubblewrap is not installed (scripts/system_packages.sh installs it)")
@@ -123,7 +123,7 @@ def test_command_line_feedback_and_export(tmp_path):
 
 
 def test_command_line_refuses_outside_a_course(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "qkv_course.classgrade", "ps01_search"], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "qkv_grader.classgrade", "ps01_search"], cwd=tmp_path,
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "nbgrader_config.py" in proc.stderr
 
@@ -134,7 +134,7 @@ def _run_kernel_code(code: str, cwd: Path, **limits) -> str:
     """Run ``code`` in a sandboxed kernel (as the autograder starts it); its stdout."""
     from nbclient import NotebookClient
 
-    from qkv_course.grading.sandbox import SandboxedKernelManager
+    from qkv_grader.sandbox import SandboxedKernelManager
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

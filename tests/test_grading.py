@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from qkv_course.grading import FeedbackError, Tripwire, call_student, check_close, shortcuts, to_array
-from qkv_course.grading import ps01
+from qkv_course.checks import FeedbackError, Tripwire, call_student, check_close, shortcuts, to_array
+from qkv_course.checks import search as search_checks
 
 
 def correct_dot(q, k):
@@ -26,9 +26,9 @@ def correct_soft(q, k, v, temperature=1.0):
 
 @pytest.mark.parametrize("hidden", [False, True])
 def test_correct_answers_pass(hidden):
-    ps01.check_dot_scores(correct_dot, hidden)
-    ps01.check_hard_lookup(correct_hard, hidden)
-    ps01.check_soft_lookup(correct_soft, hidden)
+    search_checks.check_dot_scores(correct_dot, hidden)
+    search_checks.check_hard_lookup(correct_hard, hidden)
+    search_checks.check_soft_lookup(correct_soft, hidden)
 
 
 def test_torch_answers_are_accepted():
@@ -37,7 +37,7 @@ def test_torch_answers_are_accepted():
     def torch_dot(q, k):
         return torch.from_numpy(q) @ torch.from_numpy(k).T
 
-    ps01.check_dot_scores(torch_dot, hidden=True)
+    search_checks.check_dot_scores(torch_dot, hidden=True)
 
 
 def test_a_mistake_is_caught_in_the_hidden_cases_even_if_visible_ones_pass():
@@ -45,7 +45,7 @@ def test_a_mistake_is_caught_in_the_hidden_cases_even_if_visible_ones_pass():
         return correct_hard(np.atleast_2d(q)[0], k, v)
 
     with pytest.raises(FeedbackError):
-        ps01.check_hard_lookup(first_query_only, hidden=True)
+        search_checks.check_hard_lookup(first_query_only, hidden=True)
 
 
 def test_stub_missing_return_and_exceptions_get_plain_messages():
@@ -53,15 +53,15 @@ def test_stub_missing_return_and_exceptions_get_plain_messages():
         raise NotImplementedError()
 
     with pytest.raises(FeedbackError, match="not written yet") as info:
-        ps01.check_dot_scores(stub)
+        search_checks.check_dot_scores(stub)
     assert info.value.__context__ is None  # no chained traceback of the stub
 
     with pytest.raises(FeedbackError, match="returned None: did you forget the `return`"):
-        ps01.check_dot_scores(lambda q, k: None)
+        search_checks.check_dot_scores(lambda q, k: None)
     with pytest.raises(FeedbackError, match=r"calling dot_scores\(query of shape \(3,\), keys of shape \(4, 3\)\) raised ZeroDivisionError"):
-        ps01.check_dot_scores(lambda q, k: 1 / 0)
+        search_checks.check_dot_scores(lambda q, k: 1 / 0)
     with pytest.raises(FeedbackError, match="should be a function, but it is a int"):
-        ps01.check_dot_scores(3)
+        search_checks.check_dot_scores(3)
 
 
 def test_untrusted_objects_are_never_compared_with_their_own_eq():
@@ -92,7 +92,7 @@ def test_patched_numpy_comparisons_do_not_fool_the_checks(monkeypatch):
     monkeypatch.setattr(np, "allclose", lambda *a, **k: True)
     monkeypatch.setattr(np.testing, "assert_allclose", lambda *a, **k: None)
     with pytest.raises(FeedbackError):
-        ps01.check_dot_scores(lambda q, k: np.zeros(q.shape[:-1] + (k.shape[0],)))
+        search_checks.check_dot_scores(lambda q, k: np.zeros(q.shape[:-1] + (k.shape[0],)))
 
 
 def test_modifying_an_input_in_place_is_reported():
@@ -103,7 +103,7 @@ def test_modifying_an_input_in_place_is_reported():
         return q @ k.T
 
     with pytest.raises(FeedbackError, match="modified its input array in place"):
-        ps01.check_dot_scores(destructive)
+        search_checks.check_dot_scores(destructive)
 
 
 def test_tripwire_catches_aliases_methods_and_lazy_imports():
@@ -131,7 +131,7 @@ def test_tripwire_catches_the_reference_implementation_under_another_name():
     from qkv_course.search import dot_scores as d
 
     with pytest.raises(FeedbackError, match="dot_scores calls qkv_course.search.dot_scores"):
-        ps01.check_dot_scores(lambda q, k: d(q, k))
+        search_checks.check_dot_scores(lambda q, k: d(q, k))
 
 
 def test_removing_the_tripwire_is_reported():
@@ -152,7 +152,7 @@ def test_warnings_do_not_reach_stderr(capsys):
         warnings.warn("just a warning")
         return q @ k.T
 
-    ps01.check_dot_scores(noisy)
+    search_checks.check_dot_scores(noisy)
     out, err = capsys.readouterr()
     assert err == ""
     assert "UserWarning: just a warning" in out
@@ -167,13 +167,13 @@ def test_a_wrong_dot_scores_costs_points_only_once():
         namespace,
     )
     with pytest.raises(FeedbackError):
-        ps01.check_dot_scores(namespace["dot_scores"])
-    ps01.check_hard_lookup(namespace["hard_lookup"], hidden=True)
+        search_checks.check_dot_scores(namespace["dot_scores"])
+    search_checks.check_hard_lookup(namespace["hard_lookup"], hidden=True)
     assert namespace["dot_scores"](np.ones(1), np.ones((1, 1)))[0] == -1  # restored afterwards
 
 
 def test_catalog_reads_points_from_nbgrader_metadata(tmp_path):
-    from qkv_course.grading.catalog import graded_items, points_table
+    from qkv_grader.catalog import graded_items, points_table
 
     def cell(grade_id, points=None):
         meta = {"grade": points is not None, "grade_id": grade_id, "solution": points is None}
@@ -245,7 +245,7 @@ def test_ndarray_subclasses_are_read_as_plain_data_without_running_their_methods
 def test_feedback_preprocessor_removes_hidden_tests_and_tracebacks_but_keeps_messages():
     import nbformat
 
-    from qkv_course.grading.feedback import HideHiddenTests, hide_hidden_tests
+    from qkv_grader.feedback import HideHiddenTests, hide_hidden_tests
 
     def cell(source, grade, outputs=()):
         c = nbformat.v4.new_code_cell(source)
@@ -272,7 +272,7 @@ def test_feedback_preprocessor_removes_hidden_tests_and_tracebacks_but_keeps_mes
 
 def test_stderr_in_a_test_cell_becomes_stdout_and_answer_cells_are_left_alone():
     import nbformat
-    from qkv_course.grading.autograde import NOTE, stderr_to_stdout
+    from qkv_grader.autograde import NOTE, stderr_to_stdout
 
     def cell(meta, *outputs):
         c = nbformat.v4.new_code_cell("x", metadata={"nbgrader": meta})
@@ -300,9 +300,9 @@ def test_autograde_runs_nbgraders_own_steps_plus_ours():
     from nbgrader.preprocessors import Execute
     from traitlets.config.loader import PyFileConfigLoader
 
-    from qkv_course.grading.autograde import StderrIsNotFailure
-    from qkv_course.grading.execute import SandboxedExecute
-    from qkv_course.grading.restore import RestoreCells
+    from qkv_grader.autograde import StderrIsNotFailure
+    from qkv_grader.execute import SandboxedExecute
+    from qkv_grader.restore import RestoreCells
 
     repo = Path(__file__).resolve().parents[1]
     config = PyFileConfigLoader("nbgrader_config.py", path=str(repo)).load_config().Autograde

@@ -1,4 +1,4 @@
-"""qkv_course.grading.guard: what a student's cell replaces in numpy, torch or the course is put
+"""qkv_course.checks.guard: what a student's cell replaces in numpy, torch or the course is put
 back before the checks use it, and the grading modules cannot be changed."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ import pytest
 import torch
 
 import qkv_course.attention
-from qkv_course.grading import FeedbackError, call_student, guard
-from qkv_course.grading import ps04  # noqa: F401  (importing an assignment's checks seals)
+from qkv_course.checks import FeedbackError, call_student, guard
+from qkv_course.checks import attention as attention_checks  # noqa: F401  (importing an assignment's checks seals)
 
 
 def test_importing_an_assignments_checks_records_libraries_and_the_course():
     names = guard.recorded()
     for name in ("numpy", "numpy.linalg", "builtins", "torch", "torch.Tensor", "torch.nn.modules.module.Module",
-                 "qkv_course.attention", "qkv_course.softmax", "qkv_course.grading.core", "qkv_course.grading.ps04"):
+                 "qkv_course.attention", "qkv_course.softmax", "qkv_course.checks.core", "qkv_course.checks.attention"):
         assert name in names
 
 
@@ -49,13 +49,13 @@ def test_a_method_added_to_torch_tensor_to_shadow_its_base_class_is_removed():
 
 
 def test_grading_modules_are_read_only():
-    from qkv_course.grading import core
+    from qkv_course.checks import core
 
     with pytest.raises(AttributeError, match="part of the grader"):
-        ps04.check_scaled_dot_product_attention = lambda *a, **k: None
+        attention_checks.check_scaled_dot_product_attention = lambda *a, **k: None
     with pytest.raises(AttributeError, match="part of the grader"):
         del core.check_close
-    assert callable(ps04.check_scaled_dot_product_attention)
+    assert callable(attention_checks.check_scaled_dot_product_attention)
 
 
 def test_guarded_checks_restore_before_and_after_and_say_so(capsys):

@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from qkv_course import attention, masks, multihead, projections
+from qkv_course import attention, masking, multihead, projections
 from qkv_course.nn import MultiHeadAttention, copy_from_torch, numpy_weights, to_tensor
 
 RNG = np.random.default_rng(11)
@@ -74,7 +74,7 @@ def test_one_head_is_plain_self_attention_followed_by_W_o():
 def test_each_head_attends_with_its_slice_of_the_matrices():
     X = RNG.normal(size=(3, 4, 8))
     W_q, W_k, W_v, W_o = _weights(8, seed=1)
-    mask = masks.causal_mask(4)
+    mask = masking.causal_mask(4)
     out, w = multihead.multi_head_attention(X, W_q, W_k, W_v, W_o, 4, mask)
     heads = []
     for h in range(4):
@@ -110,7 +110,7 @@ def test_fully_masked_queries_get_zero_weights_and_zero_output():
 
 def test_large_inputs_stay_finite():
     X = 300 * RNG.normal(size=(2, 6, 8))
-    out, w = multihead.multi_head_attention(X, *_weights(8, seed=4), 2, masks.causal_mask(6))
+    out, w = multihead.multi_head_attention(X, *_weights(8, seed=4), 2, masking.causal_mask(6))
     assert np.isfinite(out).all() and np.allclose(w.sum(-1), 1)
 
 
@@ -174,7 +174,7 @@ def test_module_matches_torch_in_float32_to_1e_5():
     assert (out_o - out_t).abs().max() < 1e-5 and (w_o - w_t).abs().max() < 1e-5
 
 
-@pytest.mark.parametrize("mask", [masks.causal_mask(5), RNG.random((3, 5, 5)) < 0.6])
+@pytest.mark.parametrize("mask", [masking.causal_mask(5), RNG.random((3, 5, 5)) < 0.6])
 def test_torch_attn_mask_is_the_negation_of_ours(mask):
     mask = mask.copy()
     mask[..., 0] = True                     # every query keeps a key: torch gives NaN otherwise
@@ -197,8 +197,8 @@ def test_key_padding_mask_and_numpy_reference_agree_with_torch():
     theirs = _torch_layer(8, 4, bias=False, seed=3)
     W = numpy_weights(theirs)
     X = RNG.normal(size=(3, 5, 8))
-    pad = masks.padding_mask([5, 2, 4], 5)
-    out_n, w_n = multihead.multi_head_attention(X, *W, 4, masks.key_padding_mask(pad))
+    pad = masking.padding_mask([5, 2, 4], 5)
+    out_n, w_n = multihead.multi_head_attention(X, *W, 4, masking.key_padding_mask(pad))
     x = to_tensor(X)
     with torch.no_grad():
         out_t, w_t = theirs(x, x, x, key_padding_mask=torch.as_tensor(~pad), average_attn_weights=False)
@@ -209,7 +209,7 @@ def test_module_load_numpy_matches_the_numpy_function_over_batch_axes():
     W = _weights(6, seed=5)
     layer = MultiHeadAttention(6, 3).double().load_numpy(*W)
     X = RNG.normal(size=(2, 2, 4, 6))
-    mask = masks.causal_mask(4)
+    mask = masking.causal_mask(4)
     out_n, w_n = multihead.multi_head_attention(X, *W, 3, mask)
     out_t, w_t = layer(to_tensor(X), mask, average_attn_weights=False)
     assert np.allclose(out_t.detach().numpy(), out_n) and np.allclose(w_t.detach().numpy(), w_n)

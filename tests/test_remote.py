@@ -1,7 +1,7 @@
 """Tests decided outside the kernel: the plain-data protocol (qkv_course.emit), the replay of a
-check on the kernel's answers and its refusal of forged results (qkv_course.grading.remote),
+check on the kernel's answers and its refusal of forged results (qkv_grader.remote),
 the oracle of trusted helpers, and each grading kernel's view of the package
-(qkv_course.grading.assignments).
+(qkv_grader.assignments).
 
 The protocol is exercised end to end in-process here (request -> emit.respond -> accept), with
 a real oracle socket; tests/test_assignments.py and tests/test_hostile.py run it through nbgrader
@@ -22,9 +22,9 @@ import pytest
 import catalogue
 from nbgrader_course import REPO
 from qkv_course import emit
-from qkv_course.grading import FeedbackError
-from qkv_course.grading.assignments import ASSIGNMENTS, KERNEL_COMMON, kernel_view
-from qkv_course.grading.remote import MAX_ROUNDS, ForgedResults, Oracle, Remote, Replay, Verdict
+from qkv_course.checks import FeedbackError
+from qkv_grader.assignments import ASSIGNMENTS, KERNEL_COMMON, kernel_view
+from qkv_grader.remote import MAX_ROUNDS, ForgedResults, Oracle, Remote, Replay, Verdict
 
 OUTSIDE = sorted(name for name, a in ASSIGNMENTS.items() if a.outside)
 
@@ -146,7 +146,7 @@ def oracle(tmp_path_factory):
 def test_outside_verdicts_equal_in_process_grading(variant, oracle):
     """Every catalogue file gets, decided outside the kernel, the result the in-process checks
     give it (pass or fail, per visible and hidden test), and each failure names its mistake."""
-    from qkv_course.grading import guard
+    from qkv_course.checks import guard
 
     assignment = variant.path.parent.name
     notebook = REPO / "solutions" / assignment / variant.notebook
@@ -246,11 +246,11 @@ def test_kernel_view_holds_no_reference_check_or_hidden_case(assignment):
     view = Path(kernel_view(assignment))
     spec = ASSIGNMENTS[assignment]
     real = set(KERNEL_COMMON) | set(spec.kernel_modules)
-    stub = (view / "grading" / "ps01.py").read_text()
+    stub = (view / "checks" / "search.py").read_text()
     assert not list(view.rglob("__pycache__")) and not list(view.rglob("*.pyc"))
     for path in view.rglob("*.py"):
         module = path.relative_to(view).with_suffix("").as_posix()
-        if module in real or module == "grading/launch":
+        if module in real:
             continue
         assert path.read_text() == stub, f"{assignment}: {module} is not a stub"
     text = "\n".join(p.read_text() for p in view.rglob("*.py"))

@@ -1,0 +1,178 @@
+"""Which checks grade which assignment, and what of the course its grading kernel may see.
+
+For an assignment graded *outside the kernel* (``outside=True``) the execute step
+(:mod:`qkv_grader.execute`) decides every test cell in the grader's process with the
+check in the chapter's module :attr:`Assignment.key` names (see :mod:`qkv_grader.remote`), and the
+sandbox mounts, in place of the course package, a *view* of it (:func:`kernel_view`) holding
+only what the notebook imports for its own use: :data:`KERNEL_COMMON` plus the assignment's
+:attr:`Assignment.kernel_modules`. No reference implementation, hidden case or check is in it:
+every other module there, ``qkv_course.checks`` and its modules included, is a stub that
+imports (so the notebook's imports cell runs) and whose functions, when called, raise an error
+saying the course's own code is not available while a notebook is graded.
+"""
+
+from __future__ import annotations
+
+import atexit
+import dataclasses
+import functools
+import importlib
+import shutil
+import tempfile
+import typing as t
+from pathlib import Path
+
+__all__ = ["Assignment", "ASSIGNMENTS", "KERNEL_COMMON", "assignment", "kernel_view", "library_stubs"]
+
+#: Modules of the course package that every grading kernel may import: the kernel's half of
+#: grading and input validation, none of which computes anything an assignment grades.
+KERNEL_COMMON = ("__init__", "emit", "probes", "tripwire", "validation")
+
+
+@dataclasses.dataclass(frozen=True)
+class Assignment:
+    """One nbgrader assignment: its chapter's key (which names its checks,
+    ``qkv_course.checks.<key>``, and hidden cases, ``qkv_grader.hidden.<key>``), the course
+    modules its notebook imports (besides :data:`KERNEL_COMMON`), and whether its tests are
+    decided outside the kernel."""
+
+    name: str
+    key: str
+    kernel_modules: tuple[str, ...] = ()
+    outside: bool = True
+    #: libraries the grading kernel cannot import (see :func:`library_stubs`): those holding
+    #: ready-made versions of the functions the assignment grades, which its rules forbid
+    #: and no honest answer needs. Absent from the kernel, a library shortcut fails the tests
+    #: whatever the notebook does to the in-kernel rule checks (qkv_course.tripwire).
+    hidden_libraries: tuple[str, ...] = ("scipy",)
+
+    def module(self) -> t.Any:
+        return importlib.import_module(f"qkv_course.checks.{self.key}")
+
+    def check(self, function: str) -> tuple[t.Callable[..., None], t.Callable | None]:
+        """The check of ``function`` and the reference that may answer its calls speculatively."""
+        module = self.module()
+        checks = getattr(module, "CHECKS", {})
+        if function not in checks:
+            raise LookupError(f"{self.name}: no check grades {function!r} (CHECKS in {module.__name__})")
+        return checks[function], getattr(module, "REFERENCES", {}).get(function)
+
+    def functions(self) -> tuple[str, ...]:
+        return tuple(getattr(self.module(), "CHECKS", {}))
+
+
+ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
+    Assignment("ps01_search", "search", ("videos",)),
+    Assignment("ps02_softmax", "softmax", ("masking",)),
+    Assignment("ps03_projections", "projections", ("embeddings",)),
+    Assignment("ps04_attention", "attention", ("masking", "embeddings", "projections")),
+    Assignment("ps05_masking", "masking", ("embeddings", "projections")),
+    Assignment("ps06_multihead", "multihead", ("masking",)),
+    Assignment("ps07_cost", "cost"),
+    # transformers looks for scipy when it loads MiniLM
+    Assignment("ps08_trained", "trained", ("trained", "minilm"), hidden_libraries=()),
+)}
+
+
+def assignment(name: str | None) -> Assignment | None:
+    """The assignment called ``name``, or None (an assignment this course does not know)."""
+    return ASSIGNMENTS.get(name or "")
+
+
+_STUB = '''"""Not available while a notebook is graded (see qkv_grader.assignments)."""
+
+_SOURCE = """
+def _unavailable(*args, **kwargs):
+    import sys
+    import qkv_course.emit
+    qkv_course.emit.note_unavailable({full!r})
+    frame, who = sys._getframe(1), "your code"
+    while frame is not None:
+        if not frame.f_code.co_name.startswith(("<", "__")):
+            who = frame.f_code.co_name
+            break
+        frame = frame.f_back
+    raise RuntimeError(who + " calls {full}, the course's own code, which is not available while "
+                       "your notebook is graded. This exercise asks you to write that computation "
+                       "yourself.")
+
+
+class {name}:
+    # a class, so that subclassing it works and its name shows in the subclass's bases; calling
+    # it, or running a copy of its code, raises
+    __code__ = _unavailable.__code__
+
+    def __new__(cls, *args, **kwargs):
+        _unavailable()
+"""
+
+
+def __getattr__(name):
+    if name.startswith("__") or not name.isidentifier():
+        raise AttributeError(name)
+    namespace = {"__name__": __name__}
+    exec(_SOURCE.format(name=name, full=f"{__name__}.{name}"), namespace)
+    return namespace[name]
+'''
+
+
+@functools.lru_cache(maxsize=None)
+def kernel_view(name: str) -> str:
+    """A directory holding the package view of assignment ``name`` (see the module docstring),
+    made once per process; the sandbox binds it read-only over the package."""
+    import qkv_course
+
+    spec = ASSIGNMENTS[name]
+    package = Path(qkv_course.__file__).resolve().parent
+    root = Path(tempfile.mkdtemp(prefix="qkv-view-"))
+    atexit.register(shutil.rmtree, root, True)
+    view = root / "qkv_course"
+    view.mkdir()
+    for module in (*KERNEL_COMMON, *spec.kernel_modules):
+        shutil.copy2(package / f"{module}.py", view / f"{module}.py")
+    if (package / "data").is_dir():
+        shutil.copytree(package / "data", view / "data")
+    # every other module of the package, and of its checks package, is a stub (_STUB): it
+    # imports, and calling anything in it says why it is not there
+    for path in package.glob("*.py"):
+        if not (view / path.name).exists():
+            (view / path.name).write_text(_STUB)
+    checks = view / "checks"
+    checks.mkdir()
+    for path in (package / "checks").glob("*.py"):
+        (checks / path.name).write_text(_STUB)
+    for path in root.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    root.chmod(0o755)
+    return str(view)
+
+
+_LIBRARY_STUB = '''raise ImportError({message!r})
+'''
+
+
+@functools.lru_cache(maxsize=None)
+def library_stubs(name: str) -> tuple[tuple[str, str], ...]:
+    """``(stub, installed)`` directory pairs, to be mounted in the grading sandbox over what the
+    kernel of assignment ``name`` must not import: this grader package (its hidden cases and
+    checks), and the assignment's hidden libraries. Each stub is a package whose import raises an
+    ImportError saying why."""
+    import importlib.util
+
+    spec = ASSIGNMENTS[name]
+    hidden = {"qkv_grader": "qkv_grader, the course's grader, is not available in the grading kernel"}
+    for library in spec.hidden_libraries:
+        hidden[library] = (f"{library} is not available while {name} is graded: the assignment is "
+                           "written with numpy alone, and its rules forbid a library's ready-made version")
+    pairs = []
+    for library, message in hidden.items():
+        found = importlib.util.find_spec(library)
+        if found is None or not found.submodule_search_locations:
+            continue
+        stub = Path(tempfile.mkdtemp(prefix=f"qkv-{library}-stub-"))
+        atexit.register(shutil.rmtree, stub, True)
+        (stub / "__init__.py").write_text(_LIBRARY_STUB.format(message=message))
+        stub.chmod(0o755)
+        for location in found.submodule_search_locations:
+            pairs.append((str(stub), str(Path(location).resolve())))
+    return tuple(pairs)

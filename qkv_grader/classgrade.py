@@ -1,0 +1,466 @@
+"""``qkv-grade``: autograde a whole class in parallel, on top of nbgrader.
+
+::
+
+    qkv-grade ps01_search                       # every student in submitted/, one job per core
+    qkv-grade ps01_search --jobs 8 --students alice,bob --force --feedback --export grades.csv
+
+Run it from the course root (the directory with ``nbgrader_config.py``), like nbgrader. For every
+student with a folder ``submitted/<student>/<assignment>/`` (or those named), it runs nbgrader's
+own ``Autograde`` step, so grades, the gradebook, formgrader, feedback and export are nbgrader's.
+What it adds:
+
+* **parallel kernels**: ``--jobs`` worker processes each grade one student at a time. Each worker
+  holds a lock on the gradebook while nbgrader reads and writes it and lets go while the notebook
+  runs (:class:`qkv_grader.execute.GradebookLock`), so the kernels run side by side and
+  the gradebook, SQLite included, has one writer at a time. ``--db-url`` points nbgrader at
+  another gradebook, e.g. PostgreSQL shared by several graders or machines.
+* **limits and a sandbox** for every kernel (``--cell-timeout``, ``--notebook-timeout``,
+  ``--memory``, ``--processes``; see :mod:`qkv_grader.execute`).
+* **submissions are never touched**: each one is first copied to a staging folder
+  (``.qkv-grade/<assignment>/submitted``), which is what nbgrader reads. A notebook that is not
+  valid JSON, is truncated, or is missing (renamed) is left out of the copy and reported as
+  ungradable; nbgrader gives its tests 0. Every student gets a row in the gradebook.
+* a **progress bar** with an ETA, and a **summary**: per student the score and any timeout,
+  crash, memory error, ungradable file or test that did not run as written.
+* ``--feedback`` runs nbgrader's feedback step for the graded students, ``--export FILE``
+  nbgrader's CSV export. Running it again grades only new submissions; ``--force`` regrades.
+
+Exit status: 0 when every student was graded (however badly), 1 when grading itself failed for
+some student (see the log under ``.qkv-grade/<assignment>/logs``), 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as futures
+from concurrent.futures.process import BrokenProcessPool
+import dataclasses
+import fcntl
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import time
+import typing as t
+from pathlib import Path
+
+__all__ = ["Outcome", "grade_class", "main", "problems_in", "stage_submission"]
+
+STATE_DIR = ".qkv-grade"
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What happened to one student's submission."""
+
+    student: str
+    status: str = "graded"          # graded | skipped | failed
+    score: float | None = None
+    max_score: float | None = None
+    problems: list[str] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, t.Any]:
+        return dataclasses.asdict(self)
+
+
+# -- staging: a private copy of each submission ---------------------------------------------------
+
+def _check_notebook(path: Path) -> str | None:
+    """Why ``path`` cannot be graded, or None if it is a readable notebook."""
+    import nbformat
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return f"cannot be read ({error.__class__.__name__})"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"is not valid JSON (truncated or damaged at line {error.lineno}, column {error.colno})"
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        return "is JSON but not a notebook (no list of cells)"
+    try:
+        nbformat.reads(text, as_version=4)
+    except Exception as error:  # nbformat raises many kinds for bad notebooks
+        return f"is not a valid notebook ({error.__class__.__name__})"
+    return None
+
+
+def stage_submission(source: Path, dest: Path, notebooks: t.Iterable[str]) -> list[str]:
+    """Copy a student's submission folder ``source`` to ``dest`` for grading; returns problems.
+
+    Regular files only (symlinks are left out); a notebook the assignment expects (``notebooks``,
+    e.g. ``['search.ipynb']``) that is missing or unreadable is left out and reported, so
+    nbgrader scores it 0. ``source`` is only read."""
+    problems: list[str] = []
+    if dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    expected = set(notebooks)
+    found: list[str] = []
+    for path in sorted(source.rglob("*")) if source.is_dir() else []:
+        rel = path.relative_to(source)
+        if path.is_symlink():
+            problems.append(f"{rel}: a symbolic link, not copied")
+            continue
+        if path.is_dir():
+            continue
+        if not path.is_file():
+            continue
+        if path.suffix == ".ipynb" and len(rel.parts) == 1:
+            found.append(rel.name)
+            if rel.name in expected:
+                reason = _check_notebook(path)
+                if reason:
+                    problems.append(f"ungradable: {rel.name} {reason}")
+                    continue
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest / rel)
+    for name in sorted(expected - set(found)):
+        others = sorted(set(found) - expected)
+        hint = f" (found {', '.join(others)}: renamed?)" if others else ""
+        problems.append(f"ungradable: {name} is missing{hint}")
+    return problems
+
+
+# -- what the autograded notebooks say -------------------------------------------------------------
+
+def problems_in(autograded: Path) -> list[str]:
+    """Timeouts, crashes, memory errors and unconfirmed tests recorded in autograded notebooks."""
+    from .execute import STOPPED, UNCONFIRMED
+
+    found: list[str] = []
+    for path in sorted(autograded.glob("*.ipynb")):
+        try:
+            nb = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        kinds: dict[str, int] = {}
+        stop = None
+        for cell in nb.get("cells", []):
+            for out in cell.get("outputs", []):
+                if out.get("output_type") != "error":
+                    continue
+                ename = out.get("ename", "")
+                if ename == "CellTimeoutError":
+                    kinds["cell timeout"] = kinds.get("cell timeout", 0) + 1
+                elif ename == "MemoryError":
+                    kinds["memory error"] = kinds.get("memory error", 0) + 1
+                elif ename in (UNCONFIRMED, "UnconfirmedTest"):
+                    kinds["test did not run as written"] = kinds.get("test did not run as written", 0) + 1
+                elif ename == STOPPED and stop is None:
+                    stop = out.get("evalue", "")
+        for kind, count in kinds.items():
+            found.append(f"{path.name}: {kind}" + (f" ({count} cells)" if count > 1 else ""))
+        if stop:
+            kind = ("notebook timeout" if "time limit" in stop and "in all" in stop else
+                    "cell timeout, not interruptible" if "time limit" in stop else "kernel died")
+            found.append(f"{path.name}: {kind}")
+    return found
+
+
+# -- the workers ----------------------------------------------------------------------------------
+
+_worker: dict[str, t.Any] = {}
+
+
+def _load_config(root: Path, overrides: dict[str, dict[str, t.Any]]) -> t.Any:
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = Config()
+    if (root / "nbgrader_config.py").exists():
+        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
+    config.merge(Config(overrides))
+    return config
+
+
+def _init_worker(root: str, overrides: dict[str, dict[str, t.Any]], lock_path: str, log_dir: str) -> None:
+    os.chdir(root)
+    # the kernels' own chatter goes to a log, not the instructor's terminal
+    log = open(os.path.join(log_dir, f"worker-{os.getpid()}.log"), "a")
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    from nbgrader.apps import NbGraderAPI
+
+    from .execute import GradebookLock
+
+    lock_file = open(lock_path, "a")
+    _worker["lock"] = GradebookLock(lambda: fcntl.flock(lock_file, fcntl.LOCK_EX),
+                                    lambda: fcntl.flock(lock_file, fcntl.LOCK_UN))
+    _worker["api"] = NbGraderAPI(config=_load_config(Path(root), overrides))
+    _worker["log_dir"] = log_dir
+
+
+def _grade_in_worker(assignment: str, student: str, force: bool, feedback: bool) -> tuple[bool, float]:
+    """Autograde (and give feedback to) one student in this worker; (success, seconds)."""
+    start = time.monotonic()
+    api = _worker["api"]
+    with _worker["lock"].held():
+        result = api.autograde(assignment, student, force=force, create=True)
+        log = result.get("log", "") + (result.get("error") or "")
+        ok = bool(result.get("success"))
+        if ok and feedback:
+            fb = api.generate_feedback(assignment, student, force=True)
+            log += fb.get("log", "") + (fb.get("error") or "")
+            ok = bool(fb.get("success"))
+    Path(_worker["log_dir"], f"{student}.log").write_text(log)
+    return ok, time.monotonic() - start
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+class Progress:
+    """A one-line progress bar with an ETA on stderr (a line per 10% when not a terminal)."""
+
+    def __init__(self, total: int, stream: t.TextIO = sys.stderr) -> None:
+        self.total, self.done, self.start, self.stream = total, 0, time.monotonic(), stream
+        self.tty = stream.isatty()
+        self._last_decile = -1
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        elapsed = time.monotonic() - self.start
+        eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        line = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
+                f"elapsed {_clock(elapsed)} ETA {_clock(eta)}  {label}")
+        if self.tty:
+            self.stream.write("\r" + line[:120].ljust(120))
+            if self.done == self.total:
+                self.stream.write("\n")
+        else:
+            decile = int(10 * self.done / max(self.total, 1))
+            if decile != self._last_decile or self.done == self.total:
+                self._last_decile = decile
+                self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def _run_pool(students: list[str], assignment: str, feedback: bool, jobs: int, initargs: tuple
+              ) -> t.Iterator[tuple[str, tuple[bool, float] | BaseException]]:
+    """Grade ``students`` in a pool of ``jobs`` worker processes; yields (student, result or error)
+    as each finishes."""
+    if not students:
+        return
+    context = multiprocessing.get_context("spawn")
+    with futures.ProcessPoolExecutor(max_workers=min(jobs, len(students)), mp_context=context,
+                                     initializer=_init_worker, initargs=initargs) as pool:
+        started = {pool.submit(_grade_in_worker, assignment, s, True, feedback): s for s in students}
+        for future in futures.as_completed(started):
+            try:
+                yield started[future], future.result()
+            except Exception as error:
+                yield started[future], error
+
+
+def _gradebook_rows(db_url: str, assignment: str) -> dict[str, tuple[float, float]]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        return {s.student.id: (float(s.score), float(s.max_score)) for s in gb.assignment_submissions(assignment)}
+
+
+def _expected_notebooks(db_url: str, assignment: str) -> list[str]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        try:
+            return sorted(f"{nb.name}.ipynb" for nb in gb.find_assignment(assignment).notebooks)
+        except MissingEntry:
+            raise SystemExit(f"qkv-grade: the gradebook has no assignment '{assignment}': run "
+                             f"'nbgrader generate_assignment {assignment}' first") from None
+
+
+def _record_zero(db_url: str, assignment: str, student: str) -> None:
+    """A gradebook submission for ``student`` whose every test scores 0 (nbgrader's own treatment
+    of a missing notebook), for a submission with no notebook that can be graded."""
+    import warnings
+
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # nbgrader's own SQLAlchemy autoflush warnings
+        submission = gb.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+def summary_table(outcomes: list[Outcome]) -> str:
+    """The end-of-run table: student, score, status, seconds, problems."""
+    rows = [("student", "score", "status", "seconds", "problems")]
+    for o in outcomes:
+        score = "-" if o.score is None else f"{o.score:g} / {o.max_score:g}"
+        rows.append((o.student, score, o.status, f"{o.seconds:.1f}", "; ".join(o.problems) or "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
+    lines.insert(1, "-" * min(120, max(len(line) for line in lines)))
+    return "\n".join(lines)
+
+
+def grade_class(root: Path, assignment: str, *, students: list[str] | None = None,
+                jobs: int | None = None, force: bool = False, feedback: bool = False,
+                export: Path | None = None, db_url: str | None = None,
+                cell_timeout: int | None = None, notebook_timeout: int | None = None,
+                memory_gib: float | None = None, processes: int | None = None,
+                progress: bool = True, config: dict[str, dict[str, t.Any]] | None = None) -> list[Outcome]:
+    """Autograde ``assignment`` for every submitted student (or ``students``) of the course at
+    ``root``; returns one :class:`Outcome` per student, in name order. ``config``: more nbgrader
+    configuration, by class (``{"SandboxedKernelManager": {"uid_base": 1200000}}``)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+
+    root = root.resolve()
+    overrides: dict[str, dict[str, t.Any]] = {}
+    coursedir = CourseDirectory(config=_load_config(root, {"CourseDirectory": {"root": str(root)}}))
+    state = root / STATE_DIR / assignment
+    staging = state / "submitted"
+    log_dir = state / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    overrides["CourseDirectory"] = {"root": str(root), "submitted_directory": str(staging)}
+    if db_url:
+        overrides["CourseDirectory"]["db_url"] = db_url
+    if cell_timeout is not None:
+        overrides["Execute"] = {"timeout": int(cell_timeout)}
+    if notebook_timeout is not None:
+        overrides["SandboxedExecute"] = {"notebook_timeout": int(notebook_timeout)}
+    km: dict[str, t.Any] = {}
+    if memory_gib is not None:
+        km["memory_limit"] = int(memory_gib * 1024**3)
+    if processes is not None:
+        km["process_limit"] = int(processes)
+    if km:
+        overrides["SandboxedKernelManager"] = km
+    for section, values in (config or {}).items():
+        overrides.setdefault(section, {}).update(values)
+    db = db_url or coursedir.db_url
+    submitted_root = root / coursedir.submitted_directory
+    present = sorted(p.parent.name for p in submitted_root.glob(f"*/{assignment}") if p.is_dir())
+    wanted = sorted(set(students)) if students else present
+    expected = _expected_notebooks(db, assignment)
+
+    outcomes = {s: Outcome(s) for s in wanted}
+    with Gradebook(db) as gb:  # every student gets a row, whatever happens next
+        for student in wanted:
+            gb.update_or_create_student(student)
+    todo = []
+    for student in wanted:
+        source = submitted_root / student / assignment
+        if not source.is_dir():
+            outcomes[student].problems.append("no submission")
+        if not force and (root / "autograded" / student / assignment).is_dir():
+            outcomes[student].status = "skipped"
+            outcomes[student].problems.append("already graded (--force regrades)")
+            continue
+        dest = staging / student / assignment
+        outcomes[student].problems += stage_submission(source, dest, expected)
+        if any((dest / name).is_file() for name in expected):
+            todo.append(student)
+        else:  # nothing nbgrader could open: record the submission with every test at 0
+            _record_zero(db, assignment, student)
+
+    bar = Progress(len(todo)) if progress and todo else None
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    lock_path = str(root / STATE_DIR / "gradebook.lock")
+    initargs = (str(root), overrides, lock_path, str(log_dir))
+
+    def finish(student: str, result: tuple[bool, float] | BaseException) -> None:
+        outcome = outcomes[student]
+        if isinstance(result, BaseException):  # the student is reported, never lost
+            ok = False
+            outcome.problems.append(f"grading failed: {result.__class__.__name__}: {result}")
+        else:
+            ok, outcome.seconds = result
+        if not ok:
+            outcome.status = "failed"
+            outcome.problems.append(f"nbgrader reported an error: see {log_dir / (student + '.log')}")
+        outcome.problems += problems_in(root / "autograded" / student / assignment)
+        if bar:
+            bar.step(student)
+
+    # A worker process that dies (not a kernel: the grader itself) breaks the whole pool; the
+    # students it had not finished are graded again once, in a fresh pool.
+    for attempt in (1, 2):
+        broken = []
+        for student, result in _run_pool(todo, assignment, feedback, jobs, initargs):
+            if isinstance(result, BrokenProcessPool) and attempt == 1:
+                broken.append(student)
+            else:
+                finish(student, result)
+        todo = broken
+        if not todo:
+            break
+
+    rows = _gradebook_rows(db, assignment)
+    for student, outcome in outcomes.items():
+        if student in rows:
+            outcome.score, outcome.max_score = rows[student]
+    if export is not None:
+        _export(root, overrides, export)
+    result = [outcomes[s] for s in wanted]
+    (state / "report.json").write_text(json.dumps([o.as_dict() for o in result], indent=1))
+    return result
+
+
+def _export(root: Path, overrides: dict[str, dict[str, t.Any]], path: Path) -> None:
+    """nbgrader's own ``export`` (every student and assignment of the gradebook) to ``path``."""
+    import subprocess
+
+    args = [sys.executable, "-m", "nbgrader", "export", f"--to={path.resolve()}",
+            f"--CourseDirectory.root={root}"]
+    if overrides.get("CourseDirectory", {}).get("db_url"):
+        args.append(f"--CourseDirectory.db_url={overrides['CourseDirectory']['db_url']}")
+    proc = subprocess.run(args, cwd=root, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"nbgrader export failed:\n{proc.stdout}{proc.stderr}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="qkv-grade", description="Autograde an assignment for a whole class in parallel "
+        "(nbgrader underneath). Run from the course root.")
+    parser.add_argument("assignment", help="assignment name, e.g. ps01_search")
+    parser.add_argument("--students", help="comma-separated student ids (default: every submission)")
+    parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel kernels (default: cores)")
+    parser.add_argument("--force", action="store_true", help="regrade students already graded")
+    parser.add_argument("--feedback", action="store_true", help="then run nbgrader's feedback step")
+    parser.add_argument("--export", type=Path, metavar="CSV", help="then export grades to this CSV")
+    parser.add_argument("--db-url", help="gradebook URL, e.g. postgresql+psycopg2://user@host/db (default: nbgrader's)")
+    parser.add_argument("--cell-timeout", type=int, help="seconds per cell (default: nbgrader_config.py)")
+    parser.add_argument("--notebook-timeout", type=int, help="seconds per notebook")
+    parser.add_argument("--memory", type=float, metavar="GIB", help="memory cap per kernel, GiB")
+    parser.add_argument("--processes", type=int, help="process/thread cap per kernel")
+    parser.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if not (args.course / "nbgrader_config.py").exists() and not (args.course / "gradebook.db").exists():
+        parser.error(f"{args.course.resolve()} has no nbgrader_config.py: run qkv-grade from the course root")
+    students = [s.strip() for s in args.students.split(",") if s.strip()] if args.students else None
+    outcomes = grade_class(args.course, args.assignment, students=students, jobs=args.jobs,
+                           force=args.force, feedback=args.feedback, export=args.export,
+                           db_url=args.db_url, cell_timeout=args.cell_timeout,
+                           notebook_timeout=args.notebook_timeout, memory_gib=args.memory,
+                           processes=args.processes, progress=not args.quiet)
+    print(summary_table(outcomes))
+    graded = sum(o.status == "graded" for o in outcomes)
+    failed = [o.student for o in outcomes if o.status == "failed"]
+    print(f"\n{graded} graded, {sum(o.status == 'skipped' for o in outcomes)} skipped, "
+          f"{len(failed)} failed" + (f" ({', '.join(failed)})" if failed else "") +
+          f"; report: {args.course / STATE_DIR / args.assignment / 'report.json'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

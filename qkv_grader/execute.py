@@ -1,0 +1,378 @@
+"""nbgrader's ``Execute`` step, hardened for hostile notebooks: :class:`SandboxedExecute`.
+
+It replaces ``Execute`` in ``Autograde.autograde_preprocessors`` (see ``nbgrader_config.py``),
+so plain ``nbgrader autograde`` and ``qkv-grade`` (:mod:`qkv_grader.classgrade`) grade alike:
+
+* the kernel runs in the sandbox of :mod:`qkv_grader.sandbox` (namespaces, a few
+  read-only files, an unprivileged id, memory, process and CPU limits);
+* **per-cell time limit** (``Execute.timeout``): the cell is interrupted and gets a
+  ``CellTimeoutError`` output; **per-notebook time limit** (``notebook_timeout``): a watchdog
+  kills the kernel, e.g. when a loop swallows ``KeyboardInterrupt``;
+* a kernel that dies (``os._exit``, a crash, the time limit) does not end grading: the cells that
+  did not run get a ``GradingStopped`` error output, so their tests score 0 (nbgrader would
+  otherwise give an unexecuted test cell full marks, or drop the whole submission);
+* **evidence that each test ran**: every graded test cell is sent to the kernel with one more
+  line, ``confirm('<nonce>')`` (:func:`qkv_course.checks.guard.confirm`), which prints a marker
+  only if at least one check ran in that cell and none failed. A test cell with no error and no
+  marker (its code was rewritten or skipped by an input transformer, a hook, a patched
+  ``run_cell``, or its errors were swallowed) gets a ``GradingError`` output and scores 0. The
+  marker is removed from the output, and the nonce is new for every cell and every run;
+* **output cap**: a cell's outputs beyond ``output_limit`` bytes are dropped while it runs (the
+  grader's memory is not the student's to fill), with a note saying so;
+* **tests decided outside the kernel**: for an assignment whose
+  :class:`~qkv_grader.assignments.Assignment` says ``outside``, every test cell (visible
+  and hidden) is decided here, in the grader's process: the kernel is only asked to run the
+  student's function on the check's inputs (:mod:`qkv_course.emit`), and the check itself runs
+  on its answers (:mod:`qkv_grader.remote`). The cell's source is kept in the notebook
+  but not run; the kernel sees a view of the course package without references, hidden cases or
+  checks. The test-ran evidence above applies to assignments still checked in the kernel.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import re
+import secrets
+import threading
+import typing as t
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbconvert.preprocessors import ExecutePreprocessor
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Enum, Integer, Type
+
+from qkv_course.emit import MIME
+from .assignments import Assignment, assignment, kernel_view, library_stubs
+from .catalog import function_of
+from .remote import MAX_ROUNDS, ForgedResults, Oracle, Replay, Verdict
+from .sandbox import SandboxedKernelManager
+
+__all__ = ["SandboxedExecute", "GradebookLock", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK"]
+
+#: ename of the error output of a test decided outside the kernel that failed.
+FEEDBACK = "FeedbackError"
+_ANSWER = "__import__('qkv_course.emit', fromlist=['answer']).answer({nonce!r}, {path!r}, {function!r})"
+
+#: ename of the error output given to cells that did not run because grading stopped.
+STOPPED = "GradingStopped"
+#: ename of the error output given to test cells that left no evidence of having run.
+UNCONFIRMED = "GradingError"
+#: The marker :func:`qkv_course.checks.guard.confirm` prints: ``[qkv-grade ran <nonce>]``.
+EVIDENCE = re.compile(r"\[qkv-grade ran ([0-9a-f]{16})\]\n?")
+_CONFIRM = "__import__('qkv_course.checks.guard', fromlist=['confirm']).confirm({nonce!r})"
+
+
+class GradebookLock:
+    """The lock that serialises gradebook access between ``qkv-grade``'s workers.
+
+    A worker holds it while nbgrader reads and writes the gradebook for a submission, and
+    :class:`SandboxedExecute` lets it go while the notebook runs, so that kernels run in parallel
+    and the gradebook sees one writer at a time. Plain ``nbgrader autograde`` has none."""
+
+    current: "GradebookLock | None" = None
+
+    def __init__(self, acquire: t.Callable[[], None], release: t.Callable[[], None]) -> None:
+        self._acquire, self._release = acquire, release
+
+    @contextlib.contextmanager
+    def held(self) -> t.Iterator[None]:
+        self._acquire()
+        previous, GradebookLock.current = GradebookLock.current, self
+        try:
+            yield
+        finally:
+            GradebookLock.current = previous
+            self._release()
+
+    @classmethod
+    @contextlib.contextmanager
+    def released(cls) -> t.Iterator[None]:
+        lock = cls.current
+        if lock is None:
+            yield
+            return
+        lock._release()
+        try:
+            yield
+        finally:
+            lock._acquire()
+
+
+def _is_test_cell(cell: NotebookNode) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def _error(ename: str, message: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=message,
+                        traceback=[f"\x1b[0;31m{ename}\x1b[0m: {message}"])
+
+
+def _nonce(emission: t.Any) -> t.Any:
+    return emission.get("nonce") if isinstance(emission, dict) else None
+
+
+def _blob(emission: dict) -> bytes | None:
+    try:
+        return base64.b64decode(emission["npz"], validate=True)
+    except Exception:
+        return None
+
+
+def _has_error(cell: NotebookNode) -> bool:
+    return any(o.get("output_type") == "error" for o in cell.get("outputs", []))
+
+
+class SandboxedExecute(Execute):
+    """``Execute`` with a sandboxed kernel, a notebook time limit, a dead-kernel policy, test-ran
+    evidence and an output cap (see the module docstring)."""
+
+    kernel_manager_class = Type(SandboxedKernelManager, config=True,
+                                help="The kernel manager: sandboxed by default.")
+    notebook_timeout = Integer(600, help="Seconds one notebook may run in all (0: no limit).").tag(config=True)
+    output_limit = Integer(4 * 1024**2, help="Bytes of output kept per cell while it runs.").tag(config=True)
+    # After a cell's reply, how long to wait for the rest of its output: long enough for a cell
+    # that printed hundreds of MB (the output is dropped, the cell keeps its result).
+    iopub_timeout = Integer(20, allow_none=False, help="Seconds to wait for output after a reply.").tag(config=True)
+    # The kernel and its sandbox are thrown away after the notebook: kill it rather than wait
+    # for a polite shutdown.
+    shutdown_kernel = Enum(["graceful", "immediate"], default_value="immediate",
+                           help="How the kernel is stopped after the notebook.").tag(config=True)
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        kwargs.setdefault("kernel_manager_class", SandboxedKernelManager)
+        super().__init__(*args, **kwargs)
+
+    # -- one notebook ---------------------------------------------------------------------------
+
+    def preprocess(self, nb: NotebookNode, resources: t.Any = None, retries: t.Any = None
+                   ) -> tuple[NotebookNode, t.Any]:
+        self._index = 0
+        self._stop_reason: str | None = None
+        self._output_bytes: dict[int, int] = {}
+        self._emitted: dict[int, list[t.Any]] = {}
+        self._oracle: Oracle | None = None
+        info = (resources or {}).get("nbgrader", {}) if isinstance(resources, dict) else {}
+        self._assignment: Assignment | None = assignment(info.get("assignment"))
+        if self._assignment is not None and not self._assignment.outside:
+            self._assignment = None
+        self.error_on_timeout = {
+            "ename": "CellTimeoutError", "evalue": f"this cell ran for more than {self.timeout} s",
+            "traceback": [f"\x1b[0;31mCellTimeoutError\x1b[0m: this cell ran for more than "
+                          f"{self.timeout} s and was interrupted (the limit per cell)."]}
+        if self.extra_arguments == []:
+            self.extra_arguments = ["--HistoryManager.hist_file=:memory:"]
+        watchdog = None
+        if self.notebook_timeout > 0:
+            watchdog = threading.Timer(self.notebook_timeout, self._out_of_time)
+            watchdog.daemon = True
+        try:
+            with GradebookLock.released():
+                if watchdog:
+                    watchdog.start()
+                ExecutePreprocessor.preprocess(self, nb, resources)
+        except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError) as error:
+            reason = self._stop_reason or self._death_message(error)
+            self.log.warning("Grading stopped at cell %d: %s", self._index, reason)
+            self._stop(nb, reason)
+        finally:
+            if watchdog:
+                watchdog.cancel()
+            if self._oracle is not None:
+                self._oracle.close()
+        if resources is not None:
+            self.resources = resources
+        return nb, resources
+
+    def _out_of_time(self) -> None:
+        self._stop_reason = (f"the notebook ran past its time limit ({self.notebook_timeout} s in "
+                             "all), so the grader stopped it")
+        km = getattr(self, "km", None)
+        if isinstance(km, SandboxedKernelManager):
+            km.kill_now()
+
+    def _death_message(self, error: BaseException) -> str:
+        code = getattr(getattr(getattr(self, "km", None), "provisioner", None), "process", None)
+        code = getattr(code, "returncode", None)
+        detail = f" (exit status {code})" if code is not None else ""
+        if isinstance(error, DeadKernelError):
+            return ("the notebook's Python process ended while it ran" + detail +
+                    ": os._exit(), exit() in a cell, a crash, or running out of memory")
+        if isinstance(error, CellTimeoutError):
+            return (f"a cell ran past its time limit ({self.timeout} s) and did not stop when "
+                    "interrupted (does it catch KeyboardInterrupt?), so the grader stopped the notebook")
+        return f"the kernel stopped responding ({type(error).__name__})"
+
+    def _stop(self, nb: NotebookNode, reason: str) -> None:
+        """Give every code cell from the current one on that did not finish an error output."""
+        for index, cell in enumerate(nb.cells):
+            if index < self._index or cell.get("cell_type") != "code" or not cell.source.strip():
+                continue
+            if index == self._index or cell.get("execution_count") is None:
+                if not _has_error(cell):
+                    cell.setdefault("outputs", []).append(
+                        _error(STOPPED, f"not graded: {reason}. This cell scores 0."))
+
+    # -- one cell -------------------------------------------------------------------------------
+
+    def create_kernel_manager(self) -> t.Any:
+        km = super().create_kernel_manager()
+        if self._assignment is not None and isinstance(km, SandboxedKernelManager):
+            km.package_view = kernel_view(self._assignment.name)
+            km.hidden_libraries = list(library_stubs(self._assignment.name))
+        return km
+
+    def preprocess_cell(self, cell: NotebookNode, resources: t.Any, index: int
+                        ) -> tuple[NotebookNode, t.Any]:
+        self._index = index
+        if not _is_test_cell(cell) or not cell.source.strip():
+            return super().preprocess_cell(cell, resources, index)
+        function = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if self._assignment is not None and function is not None:
+            return self._decide_outside(cell, resources, index, function)
+        nonce = secrets.token_hex(8)
+        original = cell.source
+        cell.source = original.rstrip() + "\n" + _CONFIRM.format(nonce=nonce)
+        try:
+            result = super().preprocess_cell(cell, resources, index)
+        finally:
+            cell.source = original
+        self._check_evidence(cell, nonce)
+        return result
+
+    # -- one test cell, decided outside the kernel ---------------------------------------------
+
+    def _decide_outside(self, cell: NotebookNode, resources: t.Any, index: int, function: str
+                        ) -> tuple[NotebookNode, t.Any]:
+        """Decide a test cell in the grader's process (see the module docstring)."""
+        assert self._assignment is not None
+        hidden = cell.metadata["nbgrader"]["grade_id"].endswith("_hidden")
+        check, reference = self._assignment.check(function)
+        replay = Replay(function, reference, names=self._assignment.functions())
+        verdict = replay.run(check, hidden=hidden)
+        original, first, rounds = cell.source, True, 0
+        result: tuple[NotebookNode, t.Any] = (cell, resources)
+        while verdict is None:
+            if rounds == MAX_ROUNDS:
+                verdict = Verdict(f"the grader stopped checking {function} after {MAX_ROUNDS} rounds "
+                                  "of questions to your notebook; this test scores 0.", rounds)
+                break
+            rounds += 1
+            nonce = secrets.token_hex(8)
+            code = _ANSWER.format(nonce=nonce, path=self._write_request(replay, nonce), function=function)
+            self._emitted.pop(index, None)
+            helpers = replay.helpers()
+            start = self.km.reset_peak() if replay.measured() else None
+            with self._serving(nonce, helpers):
+                if first:
+                    cell.source = code
+                    try:
+                        result = super().preprocess_cell(cell, resources, index)
+                    finally:
+                        cell.source = original
+                    first = False
+                else:
+                    extra = NotebookNode(cell_type="code", source=code, metadata={}, outputs=[],
+                                         execution_count=None, id=f"qkv-round-{rounds}")
+                    try:
+                        self.execute_cell(extra, index, store_history=False)
+                    finally:
+                        self.nb.cells[index] = cell  # nbclient stores the cell it ran at index
+                    cell.outputs.extend(o for o in extra.outputs)
+            if _has_error(cell):
+                return result  # the kernel could not answer (a timeout, a broken name): 0
+            emitted = self._emitted.pop(index, [])
+            mine = [_blob(e) for e in emitted if _nonce(e) == nonce]
+            try:
+                replay.accept(nonce, [b for b in mine if b is not None],
+                              foreign=len(emitted) - len(mine) + mine.count(None),
+                              peak=self.km.peak_since(start))
+            except ForgedResults as forged:
+                verdict = Verdict(f"this test did not run as written: {forged}. The grader only accepts "
+                                  "the results your functions produce for its own inputs, published once "
+                                  "per test (was the notebook's way of running cells changed?). This test "
+                                  "scores 0.", rounds, unconfirmed=True)
+                break
+            verdict = replay.run(check, hidden=hidden)
+        cell.outputs = [o for o in cell.outputs
+                        if not (o.get("output_type") == "stream" and not o.get("text"))]
+        if verdict.error is None:
+            kind = "hidden" if hidden else "visible"
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout",
+                                             text=f"{function} passes the {kind} tests.\n"))
+        else:
+            ename = UNCONFIRMED if verdict.unconfirmed else FEEDBACK
+            cell.outputs.append(NotebookNode(output_type="error", ename=ename, evalue=verdict.error,
+                                             traceback=[f"{ename}: {verdict.error}"]))
+        return result
+
+    def _write_request(self, replay: Replay, nonce: str) -> str:
+        """Write the request file into the kernel's working directory; its path as the kernel sees it."""
+        km = self.km
+        host_dir = os.path.join(km._work_dir, ".qkv-grade")
+        os.makedirs(host_dir, mode=0o755, exist_ok=True)
+        oracle = self._oracle_path() if replay.helpers() else None
+        path = os.path.join(host_dir, f"{nonce}.npz")
+        with open(path, "wb") as handle:
+            handle.write(replay.request(nonce, oracle))
+        os.chmod(path, 0o644)
+        if not km.uses_bwrap:
+            return path
+        return os.path.join("/home/student/work/.qkv-grade", f"{nonce}.npz")
+
+    def _oracle_path(self) -> str:
+        if self._oracle is None:
+            self._oracle = Oracle(os.path.join(self.km._ipc_dir, "oracle"))
+        return self._oracle.path
+
+    @contextlib.contextmanager
+    def _serving(self, nonce: str, helpers: dict[str, t.Any]) -> t.Iterator[None]:
+        if not helpers or self._oracle is None:
+            yield
+            return
+        with self._oracle.serving(nonce, helpers):
+            yield
+
+    def _check_evidence(self, cell: NotebookNode, nonce: str) -> None:
+        seen = False
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stdout":
+                text = output.get("text", "")
+                found = EVIDENCE.findall(text)
+                if found:
+                    seen = seen or nonce in found
+                    output["text"] = EVIDENCE.sub("", text)
+            elif output.get("output_type") == "error":
+                # IPython shows the cell's lines around an error: not the line the grader added
+                output["traceback"] = ["\n".join(line for line in frame.split("\n") if nonce not in line)
+                                       for frame in output.get("traceback", [])]
+        cell["outputs"] = [o for o in cell.get("outputs", [])
+                           if not (o.get("output_type") == "stream" and o.get("text") == "")]
+        if not seen and not _has_error(cell):
+            cell["outputs"].append(_error(
+                UNCONFIRMED, "this test did not run as written: its code was changed, skipped or "
+                "its errors were hidden while the notebook ran (an IPython input transformer, "
+                "hook or patched shell in the notebook?). It scores 0."))
+
+    def output(self, outs: list[NotebookNode], msg: dict[str, t.Any], display_id: str | None,
+               cell_index: int) -> NotebookNode | None:
+        content = msg.get("content", {})
+        size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
+        used = self._output_bytes.get(cell_index, 0)
+        self._output_bytes[cell_index] = used + size
+        data = content.get("data")
+        if isinstance(data, dict) and MIME in data:
+            # a test's results: taken out of the notebook, read by _decide_outside
+            if used + size <= self.output_limit:
+                self._emitted.setdefault(cell_index, []).append(data[MIME])
+            return None
+        if used + size > self.output_limit:
+            if used <= self.output_limit:
+                note = NotebookNode(output_type="stream", name="stdout",
+                                    text=f"\n[output beyond {self.output_limit} bytes was dropped by the grader]\n")
+                outs.append(note)
+            return None
+        return super().output(outs, msg, display_id, cell_index)

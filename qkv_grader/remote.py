@@ -1,0 +1,339 @@
+"""The grader's side of deciding tests outside the student's kernel.
+
+A test cell's check (``check_dot_scores(fn, hidden=True)``) is ordinary Python that calls the
+student's function through :func:`qkv_course.checks.core.call_student`. While a notebook is
+graded it runs in the grader's process, on a :class:`Remote` that stands for the student's
+function, inside a :class:`Replay`: each call the check makes is looked up among the
+outcomes the kernel reported (:mod:`qkv_course.emit`). A call the kernel has not answered yet is
+collected for the next request and answered, for now, by the reference (or stops the check);
+the grader sends those calls to the kernel and runs the check again, until a run of the check
+used only the kernel's answers. That run's result is the test's result. So the check's cases,
+its expected values, its diagnoses and the reference stay in the grader's process; the kernel
+only ever sees inputs.
+
+:class:`Oracle` serves the *trusted helpers* of a request (see :mod:`qkv_course.emit`) over a
+Unix socket, for the test cell being run only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import socket
+import struct
+import threading
+import typing as t
+
+import numpy as np
+
+from qkv_course.checks.core import REPLAY as _active, remote_calls
+from qkv_course.emit import Opaque, Outcome, decode, encode, pack, unpack
+
+__all__ = ["Remote", "Replay", "NeedCalls", "Oracle", "Verdict", "remote_calls", "ForgedResults"]
+
+#: How many rounds (requests to the kernel) one test may take before it is given up.
+MAX_ROUNDS = 64
+#: The largest call of a trusted helper the oracle reads.
+ORACLE_BYTES = 64 * 1024**2
+
+
+class NeedCalls(BaseException):
+    """A check made a call the kernel has not answered yet (and no reference could stand in).
+    A BaseException, so that checks which catch their own failures do not catch it."""
+
+
+class ForgedResults(Exception):
+    """The kernel's results do not answer the grader's request (see :meth:`Replay.accept`)."""
+
+
+class _KernelFunction:
+    """The value of a notebook global in a :class:`Remote`'s namespace: a callable exists there
+    (callable here too, as checks test that before swapping in a trusted helper)."""
+
+    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        raise TypeError("a notebook's function cannot be called directly on the grader's side")
+
+
+_IN_KERNEL = _KernelFunction()
+
+
+class Remote:
+    """Stands for the notebook's global ``name`` (a student's function) in a check run by the
+    grader. ``__globals__`` mimics the notebook's namespace (which names are callable), so that
+    :func:`qkv_course.checks.core.trusted_helpers` swaps helpers here as it would there."""
+
+    def __init__(self, name: str, names: t.Iterable[str] = ()) -> None:
+        self.__name__ = self.__qualname__ = name
+        self.__globals__: dict[str, t.Any] = {n: _IN_KERNEL for n in {*names, name}}
+
+    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        from qkv_course.checks.core import call_student
+
+        return call_student(self, self.__name__, *args, **kwargs)
+
+    @property
+    def __qkv_ref__(self) -> dict:
+        return {"notebook": self.__name__}
+
+    def __repr__(self) -> str:
+        return f"<the notebook's {self.__name__}>"
+
+
+@dataclasses.dataclass
+class Call:
+    """One call the grader wants the kernel to make."""
+
+    key: str
+    target: t.Any  # a notebook global's name, {"handle": n} or {"probe": name}
+    name: str
+    args: tuple
+    kwargs: dict
+    forbidden: dict
+    label: str | None
+    rule: str
+    helpers: dict  # helper name -> the grader's callable that computes it
+    measure: bool = False
+
+
+def _digest(value: t.Any) -> bytes:
+    arrays: list[np.ndarray] = []
+    tree = encode(value, arrays)
+    h = hashlib.sha256(json.dumps(tree, sort_keys=True).encode())
+    for a in arrays:
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return h.digest()
+
+
+@dataclasses.dataclass
+class Verdict:
+    """The result of one test decided outside the kernel: ``error`` is None when it passed;
+    ``unconfirmed``: the kernel did not answer as asked (no results, several, forged ones)."""
+
+    error: str | None
+    rounds: int
+    unconfirmed: bool = False
+
+
+class Replay:
+    """Runs a check on the grader's side against the kernel's answers (module docstring).
+
+    ``reference``: the grader's own version of the function, used to answer calls speculatively
+    so that one request can carry every call of a passing check; None to ask call by call."""
+
+    def __init__(self, function: str, reference: t.Callable | None = None,
+                 names: t.Iterable[str] = ()) -> None:
+        self.function = function
+        self.reference = reference
+        self.names = set(names)
+        self.answers: dict[str, Outcome] = {}
+        self.pending: dict[str, Call] = {}
+        self._seen: dict[bytes, int] = {}
+
+    # -- inside the check -------------------------------------------------------------------
+
+    def outcome(self, fn: t.Any, name: str, args: tuple, kwargs: dict, *,
+                forbidden: t.Mapping[str, str] | None, label: str | None, rule: str,
+                measure: bool = False) -> Outcome:
+        target: t.Any
+        if isinstance(fn, Remote):
+            target = fn.__name__
+            helpers = {k: v for k, v in fn.__globals__.items() if v is not _IN_KERNEL}
+        elif isinstance(fn, Opaque) and fn.handle is not None:
+            target, helpers = {"handle": fn.handle}, {}
+        elif getattr(fn, "__module__", None) == "qkv_course.probes":
+            target, helpers = {"probe": fn.__name__}, {}
+        else:
+            raise TypeError(f"a check called {fn!r} while grading outside the kernel: only the "
+                            "notebook's objects and the course's probes can be called there")
+        base = _digest([target, name, list(args), dict(kwargs), dict(forbidden or {}), label, rule,
+                        sorted(helpers), measure])
+        count = self._seen.get(base, 0)
+        self._seen[base] = count + 1
+        key = hashlib.sha256(base + str(count).encode()).hexdigest()
+        if key in self.answers:
+            return self.answers[key]
+        self.pending.setdefault(key, Call(key, target, name, tuple(args), dict(kwargs),
+                                          dict(forbidden or {}), label, rule, helpers, measure))
+        if self.reference is not None and target == self.function:
+            try:
+                return Outcome(value=self.reference(*args, **kwargs), peak=0 if measure else None)
+            except Exception as exc:
+                return Outcome(error=f"raised {type(exc).__name__}: {exc}")
+        raise NeedCalls(key)
+
+    # -- around the check -------------------------------------------------------------------
+
+    def run(self, check: t.Callable[..., None], *args: t.Any, **kwargs: t.Any) -> Verdict | None:
+        """Run ``check(Remote(function), *args, **kwargs)`` once. Returns the verdict if every
+        call it made was answered by the kernel, else None (the calls are in :attr:`pending`)."""
+        from qkv_course.checks.core import FeedbackError
+
+        self.pending = {}
+        self._seen = {}
+        token = _active.set(self)
+        error: str | None = None
+        try:
+            check(Remote(self.function, self.names), *args, **kwargs)
+        except NeedCalls:
+            return None
+        except FeedbackError as exc:
+            error = str(exc)
+        finally:
+            _active.reset(token)
+        return None if self.pending else Verdict(error, 0)
+
+    def batch(self) -> list[str]:
+        """The pending calls the next request asks: every call whose memory is not measured, or
+        else one measured call alone (so that the kernel's memory over that request is the
+        call's, see :meth:`measured`)."""
+        plain = [k for k, c in self.pending.items() if not c.measure]
+        return plain or list(self.pending)[:1]
+
+    def measured(self) -> bool:
+        """Whether the next request is one call whose peak memory the grader measures."""
+        batch = self.batch()
+        return len(batch) == 1 and self.pending[batch[0]].measure
+
+    def request(self, nonce: str, oracle: str | None) -> bytes:
+        """The next batch of pending calls as a request file for :func:`qkv_course.emit.answer`."""
+        arrays: list[np.ndarray] = []
+        calls = [{"id": c.key, "target": c.target, "name": c.name, "args": encode(list(c.args), arrays),
+                  "kwargs": encode(dict(c.kwargs), arrays), "forbidden": c.forbidden, "label": c.label,
+                  "rule": c.rule, "helpers": sorted(c.helpers), "measure": c.measure}
+                 for c in (self.pending[k] for k in self.batch())]
+        return pack({"nonce": nonce, "token": nonce, "oracle": oracle, "calls": calls}, arrays)
+
+    def helpers(self) -> dict[str, t.Callable]:
+        """The trusted helpers the next request's calls may ask the oracle for."""
+        out: dict[str, t.Callable] = {}
+        for key in self.batch():
+            out.update(self.pending[key].helpers)
+        return out
+
+    def accept(self, nonce: str, emissions: list[bytes], foreign: int, peak: int | None = None) -> None:
+        """Take the kernel's results for the pending calls, from the ``emissions`` tagged with
+        this request's ``nonce`` (``foreign``: how many were tagged otherwise). Raises
+        :class:`ForgedResults` unless there is exactly one, it answers every call of the request
+        and nothing else, and it unpacks as plain data. ``peak``: the memory the grader measured
+        while a request of one measured call ran (bytes), which replaces the kernel's own figure."""
+        if foreign:
+            raise ForgedResults("results tagged for another test were published in this test cell")
+        if len(emissions) != 1:
+            raise ForgedResults("no results were published" if not emissions else
+                                f"results were published {len(emissions)} times in this test cell")
+        try:
+            tree, arrays = unpack(emissions[0])
+            if tree.get("nonce") != nonce:
+                raise ValueError("wrong nonce inside the results")
+            results = tree["results"]
+            batch = self.batch()
+            if [r["id"] for r in results] != batch:
+                raise ValueError("the results do not answer the calls that were asked")
+            answers = {}
+            for r in results:
+                if "error" in r:
+                    answers[r["id"]] = Outcome(error=str(r["error"])[:20_000])
+                else:
+                    reported = r.get("peak")
+                    measured = peak if peak is not None and self.pending[r["id"]].measure else None
+                    answers[r["id"]] = Outcome(value=decode(r["value"], arrays),
+                                               peak=measured if measured is not None else
+                                               int(reported) if type(reported) is int else None)
+            names = tree.get("callables", [])
+            if type(names) is not list:
+                raise ValueError("bad list of names")
+        except ForgedResults:
+            raise
+        except Exception as exc:  # anything malformed: the kernel's fault, never the grader's crash
+            raise ForgedResults(f"the published results are not well formed ({type(exc).__name__})") from None
+        self.answers.update(answers)
+        self.names = {str(n) for n in names[:2000]}
+        for key in batch:
+            del self.pending[key]
+
+
+# --------------------------------------------------------------------------- the oracle
+
+class Oracle:
+    """A Unix-socket server answering the kernel's trusted-helper calls for the test cell being
+    run (:meth:`serving`), and refusing everything else. Written on the standard library's
+    ``socket`` since the exchange is one length-prefixed message each way."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._token: str | None = None
+        self._helpers: dict[str, t.Callable] = {}
+        self._calls = 0
+        self._lock = threading.Lock()
+        if os.path.exists(path):
+            os.unlink(path)
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.bind(path)
+        os.chmod(path, 0o777)  # the kernel runs as another user id
+        self._sock.listen(8)
+        self._thread = threading.Thread(target=self._serve, name="qkv-oracle", daemon=True)
+        self._thread.start()
+
+    @contextlib.contextmanager
+    def serving(self, token: str, helpers: dict[str, t.Callable]) -> t.Iterator[None]:
+        with self._lock:
+            self._token, self._helpers, self._calls = token, dict(helpers), 0
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._token, self._helpers = None, {}
+
+    def close(self) -> None:
+        try:
+            self._sock.close()
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+
+    def _serve(self) -> None:
+        # one connection at a time: the kernel asks synchronously, and a kernel that opens many
+        # connections gets no more of the grader than one thread
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self._handle(conn)
+
+    def _handle(self, conn: socket.socket) -> None:
+        from qkv_course.emit import _receive
+
+        with conn:
+            try:
+                conn.settimeout(30)
+                tree, arrays = unpack(_receive(conn, ORACLE_BYTES), ORACLE_BYTES)
+                reply = self._answer(tree, arrays)
+            except Exception as exc:
+                reply = pack({"error": f"the grader could not read this call ({type(exc).__name__})",
+                              "kind": "RuntimeError"}, [])
+            with contextlib.suppress(OSError):
+                conn.sendall(struct.pack("!Q", len(reply)) + reply)
+
+    def _answer(self, tree: dict, arrays: dict) -> bytes:
+        with self._lock:
+            token, helpers = self._token, self._helpers
+            self._calls += 1
+            calls = self._calls
+        name = tree.get("name")
+        if token is None or tree.get("token") != token or name not in helpers:
+            return pack({"error": f"no trusted {name} is available now", "kind": "RuntimeError"}, [])
+        if calls > 100_000:
+            return pack({"error": "too many calls of trusted helpers", "kind": "RuntimeError"}, [])
+        args, kwargs = decode(tree["args"], arrays), decode(tree["kwargs"], arrays)
+        try:
+            value = helpers[name](*args, **kwargs)
+        except Exception as exc:
+            return pack({"error": str(exc), "kind": type(exc).__name__}, [])
+        out: list[np.ndarray] = []
+        return pack({"value": encode(value, out)}, out)
+
