@@ -445,6 +445,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--course", type=Path, default=Path("."), help="course root (default: .)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    import importlib.util
+
+    if importlib.util.find_spec("nbgrader") is None:
+        parser.error("nbgrader is not installed: qkv-grade is the grader's side of the course; "
+                     "install it with `pip install qkv-course[grader]`")
     if not (args.course / "nbgrader_config.py").exists() and not (args.course / "gradebook.db").exists():
         parser.error(f"{args.course.resolve()} has no nbgrader_config.py: run qkv-grade from the course root")
     students = [s.strip() for s in args.students.split(",") if s.strip()] if args.students else None
