@@ -129,8 +129,9 @@ def stage_submission(source: Path, dest: Path, notebooks: t.Iterable[str]) -> li
 # -- what the autograded notebooks say -------------------------------------------------------------
 
 def problems_in(autograded: Path) -> list[str]:
-    """Timeouts, crashes, memory errors and unconfirmed tests recorded in autograded notebooks."""
-    from .execute import STOPPED, UNCONFIRMED
+    """Timeouts, crashes, memory errors and unconfirmed tests recorded in autograded notebooks
+    (:func:`qkv_grader.execute.problems`), one line each for the report."""
+    from .execute import problems
 
     found: list[str] = []
     for path in sorted(autograded.glob("*.ipynb")):
@@ -138,27 +139,8 @@ def problems_in(autograded: Path) -> list[str]:
             nb = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
             continue
-        kinds: dict[str, int] = {}
-        stop = None
-        for cell in nb.get("cells", []):
-            for out in cell.get("outputs", []):
-                if out.get("output_type") != "error":
-                    continue
-                ename = out.get("ename", "")
-                if ename == "CellTimeoutError":
-                    kinds["cell timeout"] = kinds.get("cell timeout", 0) + 1
-                elif ename == "MemoryError":
-                    kinds["memory error"] = kinds.get("memory error", 0) + 1
-                elif ename in (UNCONFIRMED, "UnconfirmedTest"):
-                    kinds["test did not run as written"] = kinds.get("test did not run as written", 0) + 1
-                elif ename == STOPPED and stop is None:
-                    stop = out.get("evalue", "")
-        for kind, count in kinds.items():
-            found.append(f"{path.name}: {kind}" + (f" ({count} cells)" if count > 1 else ""))
-        if stop:
-            kind = ("notebook timeout" if "time limit" in stop and "in all" in stop else
-                    "cell timeout, not interruptible" if "time limit" in stop else "kernel died")
-            found.append(f"{path.name}: {kind}")
+        for kind, count in problems(nb).items():
+            found.append(f"{path.name}: {kind.value}" + (f" ({count} cells)" if count > 1 else ""))
     return found
 
 

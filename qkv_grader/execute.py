@@ -38,6 +38,8 @@ import secrets
 import threading
 import typing as t
 
+import enum
+
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert.preprocessors import ExecutePreprocessor
 from nbformat.notebooknode import NotebookNode
@@ -50,7 +52,30 @@ from .catalog import function_of
 from .remote import MAX_ROUNDS, ForgedResults, Oracle, Replay, Verdict
 from .sandbox import SandboxedKernelManager
 
-__all__ = ["SandboxedExecute", "GradebookLock", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK"]
+__all__ = ["SandboxedExecute", "GradebookLock", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK",
+           "Problem", "problems", "METADATA"]
+
+
+class Problem(enum.Enum):
+    """Why (part of) a notebook was not graded as it ran: what the execute step records, as
+    data, for the report (:func:`problems`). Its value is how the report names it."""
+
+    CELL_TIMEOUT = "cell timeout"
+    CELL_TIMEOUT_UNINTERRUPTIBLE = "cell timeout, not interruptible"
+    NOTEBOOK_TIMEOUT = "notebook timeout"
+    KERNEL_DIED = "kernel died"
+    KERNEL_UNRESPONSIVE = "kernel stopped responding"
+    MEMORY = "memory error"
+    UNCONFIRMED = "test did not run as written"
+
+
+#: The problems that stop a whole notebook (the others are a cell's).
+STOPS = (Problem.NOTEBOOK_TIMEOUT, Problem.CELL_TIMEOUT_UNINTERRUPTIBLE, Problem.KERNEL_DIED,
+         Problem.KERNEL_UNRESPONSIVE)
+
+#: The autograded notebook's metadata key under which the execute step records what stopped
+#: grading (``{"stopped": Problem.value}``); whatever a submission put there is dropped first.
+METADATA = "qkv_grader"
 
 #: ename of the error output of a test decided outside the kernel that failed.
 FEEDBACK = "FeedbackError"
@@ -151,7 +176,8 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb: NotebookNode, resources: t.Any = None, retries: t.Any = None
                    ) -> tuple[NotebookNode, t.Any]:
         self._index = 0
-        self._stop_reason: str | None = None
+        self._stop_reason: tuple[Problem, str] | None = None
+        nb.metadata.pop(METADATA, None)
         self._output_bytes: dict[int, int] = {}
         self._emitted: dict[int, list[t.Any]] = {}
         self._oracle: Oracle | None = None
@@ -175,9 +201,9 @@ class SandboxedExecute(Execute):
                     watchdog.start()
                 ExecutePreprocessor.preprocess(self, nb, resources)
         except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError) as error:
-            reason = self._stop_reason or self._death_message(error)
+            kind, reason = self._stop_reason or self._death_message(error)
             self.log.warning("Grading stopped at cell %d: %s", self._index, reason)
-            self._stop(nb, reason)
+            self._stop(nb, kind, reason)
         finally:
             if watchdog:
                 watchdog.cancel()
@@ -188,26 +214,29 @@ class SandboxedExecute(Execute):
         return nb, resources
 
     def _out_of_time(self) -> None:
-        self._stop_reason = (f"the notebook ran past its time limit ({self.notebook_timeout} s in "
-                             "all), so the grader stopped it")
+        self._stop_reason = (Problem.NOTEBOOK_TIMEOUT, f"the notebook ran past its time limit "
+                             f"({self.notebook_timeout} s in all), so the grader stopped it")
         km = getattr(self, "km", None)
         if isinstance(km, SandboxedKernelManager):
             km.kill_now()
 
-    def _death_message(self, error: BaseException) -> str:
+    def _death_message(self, error: BaseException) -> tuple[Problem, str]:
         code = getattr(getattr(getattr(self, "km", None), "provisioner", None), "process", None)
         code = getattr(code, "returncode", None)
         detail = f" (exit status {code})" if code is not None else ""
         if isinstance(error, DeadKernelError):
-            return ("the notebook's Python process ended while it ran" + detail +
+            return (Problem.KERNEL_DIED, "the notebook's Python process ended while it ran" + detail +
                     ": os._exit(), exit() in a cell, a crash, or running out of memory")
         if isinstance(error, CellTimeoutError):
-            return (f"a cell ran past its time limit ({self.timeout} s) and did not stop when "
+            return (Problem.CELL_TIMEOUT_UNINTERRUPTIBLE,
+                    f"a cell ran past its time limit ({self.timeout} s) and did not stop when "
                     "interrupted (does it catch KeyboardInterrupt?), so the grader stopped the notebook")
-        return f"the kernel stopped responding ({type(error).__name__})"
+        return Problem.KERNEL_UNRESPONSIVE, f"the kernel stopped responding ({type(error).__name__})"
 
-    def _stop(self, nb: NotebookNode, reason: str) -> None:
-        """Give every code cell from the current one on that did not finish an error output."""
+    def _stop(self, nb: NotebookNode, kind: Problem, reason: str) -> None:
+        """Record why grading stopped, and give every code cell from the current one on that did
+        not finish an error output."""
+        nb.metadata[METADATA] = {"stopped": kind.value}
         for index, cell in enumerate(nb.cells):
             if index < self._index or cell.get("cell_type") != "code" or not cell.source.strip():
                 continue
@@ -376,3 +405,23 @@ class SandboxedExecute(Execute):
                 outs.append(note)
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+#: The error outputs that name a problem of their cell: ename -> the problem.
+_CELL_PROBLEMS = {"CellTimeoutError": Problem.CELL_TIMEOUT, "MemoryError": Problem.MEMORY,
+                  UNCONFIRMED: Problem.UNCONFIRMED}
+
+
+def problems(nb: dict) -> dict[Problem, int]:
+    """What an autograded notebook (as read from JSON) records of its problems: each
+    :class:`Problem` with the number of cells it hit (1 for the stop of the whole notebook)."""
+    found: dict[Problem, int] = {}
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            kind = _CELL_PROBLEMS.get(out.get("ename")) if out.get("output_type") == "error" else None
+            if kind is not None:
+                found[kind] = found.get(kind, 0) + 1
+    stopped = (nb.get("metadata", {}).get(METADATA) or {}).get("stopped")
+    if stopped in {p.value for p in STOPS}:
+        found[Problem(stopped)] = 1
+    return found

@@ -26,7 +26,7 @@ import pytest
 
 import synthetic_class
 from nbgrader_course import REPO, run_nbgrader
-from qkv_course import classgrade
+from qkv_grader import classgrade
 from qkv_grader.restore import restore_cells
 from qkv_grader.sandbox import LAUNCHER, bwrap_available
 
@@ -210,19 +210,29 @@ def test_stage_submission_copies_regular_files_and_reports(tmp_path):
 
 
 def test_problems_in_reads_the_autograded_outputs(tmp_path):
+    """Problems travel as data: error types of cells, and the execute step's record of why it
+    stopped (notebook metadata), never the wording of a message."""
+    from qkv_grader.execute import METADATA, STOPPED, STOPS, UNCONFIRMED
+
     def error(ename, evalue=""):
         return nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[])
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("a", outputs=[error("CellTimeoutError")]),
         nbformat.v4.new_code_cell("b", outputs=[error("CellTimeoutError"), error("MemoryError")]),
-        nbformat.v4.new_code_cell("c", outputs=[error("GradingStopped", "not graded: the notebook ran past its time limit (9 s in all)")]),
-        nbformat.v4.new_code_cell("d", outputs=[error("UnconfirmedTest")]),
-        nbformat.v4.new_code_cell("e", outputs=[error("FeedbackError")]),
+        nbformat.v4.new_code_cell("c", outputs=[error(STOPPED, "not graded: any words at all")]),
+        nbformat.v4.new_code_cell("d", outputs=[error(UNCONFIRMED)]),
+        nbformat.v4.new_code_cell("e", outputs=[error("FeedbackError", "time limit in all")]),
     ])
     nbformat.write(nb, tmp_path / "x.ipynb")
     assert classgrade.problems_in(tmp_path) == [
-        "x.ipynb: cell timeout (2 cells)", "x.ipynb: memory error", "x.ipynb: test did not run as written",
-        "x.ipynb: notebook timeout"]
+        "x.ipynb: cell timeout (2 cells)", "x.ipynb: memory error", "x.ipynb: test did not run as written"]
+    for kind in STOPS:
+        nb.metadata[METADATA] = {"stopped": kind.value}
+        nbformat.write(nb, tmp_path / "x.ipynb")
+        assert classgrade.problems_in(tmp_path)[-1] == f"x.ipynb: {kind.value}"
+    nb.metadata[METADATA] = {"stopped": "something made up"}
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    assert len(classgrade.problems_in(tmp_path)) == 3
 
 
 def test_summary_table_has_a_row_per_student():

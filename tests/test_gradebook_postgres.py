@@ -25,7 +25,7 @@ import pytest
 
 import synthetic_class
 from nbgrader_course import run_nbgrader
-from qkv_course import classgrade
+from qkv_grader import classgrade
 from qkv_grader.sandbox import bwrap_available
 
 ASSIGNMENT = "ps01_search"

@@ -22,7 +22,7 @@ import pytest
 
 import hostile
 from nbgrader_course import REPO, make_course, run_nbgrader
-from qkv_course import classgrade
+from qkv_grader import classgrade
 from qkv_grader.sandbox import bwrap_available
 
 # QKV_HOSTILE=<regex>: grade only the cases whose names match (while working on one attack)
