@@ -46,6 +46,8 @@ import time
 import typing as t
 from pathlib import Path
 
+from tqdm import tqdm
+
 __all__ = ["Outcome", "grade_class", "main", "problems_in", "stage_submission"]
 
 STATE_DIR = ".qkv-grade"
@@ -195,39 +197,6 @@ def _grade_in_worker(assignment: str, student: str, force: bool, feedback: bool)
 
 # -- the command ----------------------------------------------------------------------------------
 
-class Progress:
-    """A one-line progress bar with an ETA on stderr (a line per 10% when not a terminal)."""
-
-    def __init__(self, total: int, stream: t.TextIO = sys.stderr) -> None:
-        self.total, self.done, self.start, self.stream = total, 0, time.monotonic(), stream
-        self.tty = stream.isatty()
-        self._last_decile = -1
-
-    def step(self, label: str) -> None:
-        self.done += 1
-        elapsed = time.monotonic() - self.start
-        eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
-        width = 30
-        filled = int(width * self.done / max(self.total, 1))
-        line = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                f"elapsed {_clock(elapsed)} ETA {_clock(eta)}  {label}")
-        if self.tty:
-            self.stream.write("\r" + line[:120].ljust(120))
-            if self.done == self.total:
-                self.stream.write("\n")
-        else:
-            decile = int(10 * self.done / max(self.total, 1))
-            if decile != self._last_decile or self.done == self.total:
-                self._last_decile = decile
-                self.stream.write(line + "\n")
-        self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
-
-
 def _run_pool(students: list[str], assignment: str, feedback: bool, jobs: int, initargs: tuple
               ) -> t.Iterator[tuple[str, tuple[bool, float] | BaseException]]:
     """Grade ``students`` in a pool of ``jobs`` worker processes; yields (student, result or error)
@@ -280,16 +249,20 @@ def _record_zero(db_url: str, assignment: str, student: str) -> None:
         gb.db.commit()
 
 
-def summary_table(outcomes: list[Outcome]) -> str:
-    """The end-of-run table: student, score, status, seconds, problems."""
-    rows = [("student", "score", "status", "seconds", "problems")]
+def summary_table(outcomes: list[Outcome], width: int = 160) -> str:
+    """The end-of-run table (rich's): student, score, status, seconds, problems."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("student", "score", "status", "seconds", "problems", box=None, show_edge=False)
     for o in outcomes:
         score = "-" if o.score is None else f"{o.score:g} / {o.max_score:g}"
-        rows.append((o.student, score, o.status, f"{o.seconds:.1f}", "; ".join(o.problems) or "-"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = ["  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
-    lines.insert(1, "-" * min(120, max(len(line) for line in lines)))
-    return "\n".join(lines)
+        table.add_row(o.student, score, o.status, f"{o.seconds:.1f}", "; ".join(o.problems) or "-")
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, highlight=False).print(table)
+    return out.getvalue().rstrip("\n")
 
 
 def grade_class(root: Path, assignment: str, *, students: list[str] | None = None,
@@ -353,7 +326,7 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
         else:  # nothing nbgrader could open: record the submission with every test at 0
             _record_zero(db, assignment, student)
 
-    bar = Progress(len(todo)) if progress and todo else None
+    bar = tqdm(total=len(todo), unit="student", desc=assignment, file=sys.stderr) if progress and todo else None
     jobs = max(1, jobs or os.cpu_count() or 1)
     lock_path = str(root / STATE_DIR / "gradebook.lock")
     initargs = (str(root), overrides, lock_path, str(log_dir))
@@ -370,7 +343,8 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
             outcome.problems.append(f"nbgrader reported an error: see {log_dir / (student + '.log')}")
         outcome.problems += problems_in(root / "autograded" / student / assignment)
         if bar:
-            bar.step(student)
+            bar.set_postfix_str(student, refresh=False)
+            bar.update()
 
     # A worker process that dies (not a kernel: the grader itself) breaks the whole pool; the
     # students it had not finished are graded again once, in a fresh pool.
@@ -385,6 +359,8 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
         if not todo:
             break
 
+    if bar:
+        bar.close()
     rows = _gradebook_rows(db, assignment)
     for student, outcome in outcomes.items():
         if student in rows:
@@ -409,10 +385,24 @@ def _export(root: Path, overrides: dict[str, dict[str, t.Any]], path: Path) -> N
         raise RuntimeError(f"nbgrader export failed:\n{proc.stdout}{proc.stderr}")
 
 
+#: qkv-grade's exit statuses.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
 def main(argv: list[str] | None = None) -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        installed = version("qkv-course")
+    except PackageNotFoundError:
+        installed = "unknown (not installed)"
     parser = argparse.ArgumentParser(
         prog="qkv-grade", description="Autograde an assignment for a whole class in parallel "
-        "(nbgrader underneath). Run from the course root.")
+        "(nbgrader underneath). Run from the course root.",
+        epilog=f"exit status: {EXIT_OK} every student was graded (or skipped as graded already); "
+        f"{EXIT_FAILED} grading failed for at least one student (the report names them); "
+        f"{EXIT_USAGE} bad arguments or no course here, nothing graded.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed}")
     parser.add_argument("assignment", help="assignment name, e.g. ps01_search")
     parser.add_argument("--students", help="comma-separated student ids (default: every submission)")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel kernels (default: cores)")
@@ -446,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{graded} graded, {sum(o.status == 'skipped' for o in outcomes)} skipped, "
           f"{len(failed)} failed" + (f" ({', '.join(failed)})" if failed else "") +
           f"; report: {args.course / STATE_DIR / args.assignment / 'report.json'}")
-    return 1 if failed else 0
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 if __name__ == "__main__":

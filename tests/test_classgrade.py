@@ -240,7 +240,22 @@ def test_summary_table_has_a_row_per_student():
                                       classgrade.Outcome("bo", status="skipped", problems=["x", "y"])])
     lines = table.splitlines()
     assert lines[0].split() == ["student", "score", "status", "seconds", "problems"]
-    assert lines[2].split()[:5] == ["ann", "3", "/", "11", "graded"] and lines[3].endswith("x; y")
+    assert lines[1].split()[:5] == ["ann", "3", "/", "11", "graded"] and lines[2].rstrip().endswith("x; y")
+
+
+def test_qkv_grade_says_its_version_and_exit_statuses(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        classgrade.main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"qkv-grade {version('qkv-course')}"
+    with pytest.raises(SystemExit):
+        classgrade.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "exit status: 0 every student was graded" in text and "1 grading failed" in text
+    with pytest.raises(SystemExit) as stop:
+        classgrade.main(["ps01_search", "--course", "/nonexistent"])
+    assert stop.value.code == classgrade.EXIT_USAGE
 
 
 def _release() -> nbformat.NotebookNode:
