@@ -282,3 +282,23 @@ def test_restore_cells_keeps_the_first_of_duplicates_and_never_the_students_test
     assert sum(c.source == "pass" for c in restored.cells) == 1  # the twin, as an ordinary cell
     ids = [c.get("id") for c in restored.cells]
     assert len(ids) == len(set(ids))
+
+
+def test_restore_cells_treats_malformed_metadata_as_ordinary_cells():
+    release = _release()
+    nb = copy.deepcopy(release)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "dot_scores")
+    answer.source = "# my dot_scores"
+    answer.metadata.nbgrader["grade_id"] = ["dot_scores"]  # matched by its cell id instead
+    for meta in ({"grade_id": {"a": 1}, "grade": True}, {"grade_id": 7, "points": "nine"}, [1], "x"):
+        cell = nbformat.v4.new_code_cell("odd = 1")
+        cell.metadata["nbgrader"] = meta
+        nb.cells.append(cell)
+    nb.cells.append(nbformat.from_dict({"cell_type": "code", "source": ["odd", " = 2"], "metadata": [],
+                                        "outputs": [], "execution_count": None, "id": 5}))
+    restored = restore_cells(nb, release)
+    assert [i for i in _ids(restored) if i != "-"] == [i for i in _ids(release) if i != "-"]
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in restored.cells}
+    assert by_id["dot_scores"].source == "# my dot_scores"
+    odd = [c for c in restored.cells if c.source.startswith("odd")]
+    assert len(odd) == 5 and all(c.metadata == {} for c in odd)

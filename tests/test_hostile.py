@@ -64,6 +64,7 @@ def batch(tmp_path_factory) -> Batch:
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         for name, data in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)
 
     builder = hostile.Builder(course)
