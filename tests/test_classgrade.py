@@ -302,3 +302,22 @@ def test_restore_cells_treats_malformed_metadata_as_ordinary_cells():
     assert by_id["dot_scores"].source == "# my dot_scores"
     odd = [c for c in restored.cells if c.source.startswith("odd")]
     assert len(odd) == 5 and all(c.metadata == {} for c in odd)
+
+
+@needs_bwrap
+def test_the_kernel_never_imports_from_its_working_directory(tmp_path):
+    (tmp_path / "numpy.py").write_text("raise ImportError('the fake numpy beside the notebook')\n")
+    (tmp_path / "qkv_course").mkdir()
+    (tmp_path / "qkv_course" / "__init__.py").write_text("raise ImportError('the fake qkv_course')\n")
+    (tmp_path / "helper.py").write_text("X = 1\n")
+    out = _run_kernel_code('''
+import os, sys
+print("path", [p for p in sys.path if p in ("", ".") or os.path.abspath(p) == os.getcwd()])
+import numpy, qkv_course
+print("numpy", numpy.__file__.startswith(os.getcwd()), "qkv_course", qkv_course.__file__.startswith(os.getcwd()))
+try:
+    import helper
+except ImportError:
+    print("helper not importable")
+''', tmp_path)
+    assert "path []" in out and "numpy False qkv_course False" in out and "helper not importable" in out, out
