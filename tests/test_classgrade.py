@@ -203,6 +203,16 @@ def test_stage_submission_copies_regular_files_and_reports(tmp_path):
     assert not (dest / "search.ipynb").exists()
     (src / "search.ipynb").write_text('{"cells": "no"}')
     assert any("not a notebook" in p for p in classgrade.stage_submission(src, dest, ["search.ipynb"]))
+    (src / "search.ipynb").write_text(nbformat.writes(nbformat.convert(nb, 3)))
+    (src / "numpy.py").write_text("fake")
+    (src / "qkv_course" / "grading").mkdir(parents=True)
+    (src / "qkv_course" / "__init__.py").write_text("fake")
+    (src / "qkv_course" / "grading" / "ps01.py").write_text("fake")
+    assert classgrade.stage_submission(src, dest, ["search.ipynb"]) == [
+        "link: a symbolic link, not copied", "numpy.py: a Python module, not copied",
+        "qkv_course/: a Python package, not copied"]
+    assert sorted(p.name for p in dest.iterdir()) == ["notes.txt", "search.ipynb"]
+    assert json.loads((dest / "search.ipynb").read_text())["nbformat"] == 4  # upgraded from 3
     (src / "search.ipynb").unlink()
     (src / "Search (2).ipynb").write_text(nbformat.writes(nb))
     assert classgrade.stage_submission(src, dest, ["search.ipynb"])[-1] == (
