@@ -331,3 +331,27 @@ except ImportError:
     print("helper not importable")
 ''', tmp_path)
     assert "path []" in out and "numpy False qkv_course False" in out and "helper not importable" in out, out
+
+
+@needs_bwrap
+def test_the_output_cap_counts_every_message_of_the_notebook(tmp_path):
+    """Display updates (which nbclient applies itself), streams, displays, results and errors all
+    count against one cap per notebook; past it, outputs are dropped with a note."""
+    from qkv_course.grading.execute import SandboxedExecute
+
+    cells = ["from IPython.display import display\nh = display('x', display_id=True)\n"
+             "for _ in range(3):\n    h.update('u' * 400_000)",  # 1.2 MB of updates
+             "print('p' * 300_000)", "display('d' * 300_000)", "'r' * 300_000",
+             "raise ValueError('e' * 300_000)", "print('small')"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    execute = SandboxedExecute(output_limit=1_000_000, timeout=60, allow_errors=True)
+    nb, _ = execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    size = len(json.dumps([c.outputs for c in nb.cells]))
+    assert size < 1_000_000, size
+    notes = [i for i, c in enumerate(nb.cells)
+             if any("was dropped by the grader" in o.get("text", "") for o in c.outputs)]
+    assert notes == [0, 1, 2, 3, 4, 5]  # the updates went past the cap: nothing after them is kept
+    assert "u" * 400_000 in json.dumps(nb.cells[0].outputs)  # the first two updates fitted
+    error = [o for o in nb.cells[4].outputs if o.output_type == "error"]
+    assert error and error[0].ename == "ValueError"  # still an error (from the reply), clipped
