@@ -20,7 +20,9 @@ What it adds:
 * **submissions are never touched**: each one is first copied to a staging folder
   (``.qkv-grade/<assignment>/submitted``), which is what nbgrader reads. A notebook that is not
   valid JSON, is truncated, or is missing (renamed) is left out of the copy and reported as
-  ungradable; nbgrader gives its tests 0. Every student gets a row in the gradebook.
+  ungradable; nbgrader gives its tests 0; one saved as nbformat 3 is upgraded. Symbolic links and
+  Python packages or modules handed in (a ``qkv_course/`` folder, a ``numpy.py``) are left out
+  and reported. Every student gets a row in the gradebook.
 * a **progress bar** with an ETA, and a **summary**: per student the score and any timeout,
   crash, memory error, ungradable file or test that did not run as written.
 * ``--feedback`` runs nbgrader's feedback step for the graded students, ``--export FILE``
@@ -70,57 +72,90 @@ class Outcome:
 
 # -- staging: a private copy of each submission ---------------------------------------------------
 
-def _check_notebook(path: Path) -> str | None:
-    """Why ``path`` cannot be graded, or None if it is a readable notebook."""
+#: What a submission may not hand in beside its notebooks: Python the kernel could import.
+MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".pth")
+
+
+def _read_notebook(path: Path) -> tuple[str | None, str | None]:
+    """``(upgraded, why)`` for the notebook at ``path``: ``why`` it cannot be graded (None if it
+    can), and ``upgraded``, its nbformat 4 JSON where it was saved in an older format (else None)."""
     import nbformat
 
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        return f"cannot be read ({error.__class__.__name__})"
+        return None, f"cannot be read ({error.__class__.__name__})"
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        return f"is not valid JSON (truncated or damaged at line {error.lineno}, column {error.colno})"
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
-        return "is JSON but not a notebook (no list of cells)"
+        return None, f"is not valid JSON (truncated or damaged at line {error.lineno}, column {error.colno})"
+    if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
+        return None, "is JSON but not a notebook (no list of cells)"
     try:
-        nbformat.reads(text, as_version=4)
+        nb = nbformat.reads(text, as_version=4)
     except Exception as error:  # nbformat raises many kinds for bad notebooks
-        return f"is not a valid notebook ({error.__class__.__name__})"
+        return None, f"is not a valid notebook ({error.__class__.__name__})"
+    if data.get("nbformat") == 4:
+        return None, None
+    try:  # nbformat 3 (or older), upgraded: nbgrader reads the staged copy
+        return nbformat.writes(nb, version=4), None
+    except Exception as error:
+        return None, f"is not a valid notebook ({error.__class__.__name__})"
+
+
+def _python_code(path: Path) -> str | None:
+    """What ``path`` is where it is Python the kernel could import (a package, a module), else None."""
+    if path.is_dir() and (path / "__init__.py").is_file():
+        return "a Python package"
+    if path.is_file() and path.suffix.lower() in MODULE_SUFFIXES:
+        return "a Python module"
     return None
 
 
 def stage_submission(source: Path, dest: Path, notebooks: t.Iterable[str]) -> list[str]:
     """Copy a student's submission folder ``source`` to ``dest`` for grading; returns problems.
 
-    Regular files only (symlinks are left out); a notebook the assignment expects (``notebooks``,
-    e.g. ``['search.ipynb']``) that is missing or unreadable is left out and reported, so
-    nbgrader scores it 0. ``source`` is only read."""
+    Regular files only: symlinks and Python packages or modules (which the kernel could import
+    in place of installed ones) are left out and reported; a notebook the assignment expects
+    (``notebooks``, e.g. ``['search.ipynb']``) that is missing or unreadable is left out and
+    reported, so nbgrader scores it 0, and one in an older format (nbformat 3) is upgraded.
+    ``source`` is only read."""
     problems: list[str] = []
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     expected = set(notebooks)
     found: list[str] = []
+    dropped: list[Path] = []
     for path in sorted(source.rglob("*")) if source.is_dir() else []:
         rel = path.relative_to(source)
+        if any(rel.is_relative_to(d) for d in dropped):
+            continue
         if path.is_symlink():
             problems.append(f"{rel}: a symbolic link, not copied")
+            continue
+        code = _python_code(path)
+        if code:
+            dropped.append(rel)
+            problems.append(f"{rel}{'/' if path.is_dir() else ''}: {code}, not copied")
             continue
         if path.is_dir():
             continue
         if not path.is_file():
             continue
+        upgraded = None
         if path.suffix == ".ipynb" and len(rel.parts) == 1:
             found.append(rel.name)
             if rel.name in expected:
-                reason = _check_notebook(path)
+                upgraded, reason = _read_notebook(path)
                 if reason:
                     problems.append(f"ungradable: {rel.name} {reason}")
                     continue
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, dest / rel)
+        if upgraded is not None:
+            (dest / rel).write_text(upgraded, encoding="utf-8")
+        else:
+            shutil.copyfile(path, dest / rel)
     for name in sorted(expected - set(found)):
         others = sorted(set(found) - expected)
         hint = f" (found {', '.join(others)}: renamed?)" if others else ""

@@ -17,8 +17,12 @@ so plain ``nbgrader autograde`` and ``qkv-grade`` (:mod:`qkv_grader.classgrade`)
   marker (its code was rewritten or skipped by an input transformer, a hook, a patched
   ``run_cell``, or its errors were swallowed) gets a ``GradingError`` output and scores 0. The
   marker is removed from the output, and the nonce is new for every cell and every run;
-* **output cap**: a cell's outputs beyond ``output_limit`` bytes are dropped while it runs (the
-  grader's memory is not the student's to fill), with a note saying so;
+* **output cap**: a notebook may send ``output_limit`` bytes of output *in all*, every output
+  message counted (``stream``, ``display_data``, ``update_display_data``, ``execute_result``,
+  ``error``: nbclient applies a display update to the notebook itself, so a per-cell count of the
+  outputs it appends misses it); beyond that, outputs are dropped while the notebook runs (the
+  grader's memory is not the student's to fill), with a note in each cell that lost output. The
+  test-ran markers are kept, so a test cell after the cap still counts;
 * **tests decided outside the kernel**: for an assignment whose
   :class:`~qkv_grader.assignments.Assignment` says ``outside``, every test cell (visible
   and hidden) is decided here, in the grader's process: the kernel is only asked to run the
@@ -53,7 +57,8 @@ from .remote import MAX_ROUNDS, ForgedResults, Oracle, Replay, Verdict
 from .sandbox import SandboxedKernelManager
 
 __all__ = ["SandboxedExecute", "GradebookLock", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK",
-           "Problem", "problems", "METADATA"]
+           "Problem", "problems", "METADATA",
+           "OUTPUT_MESSAGES"]
 
 
 class Problem(enum.Enum):
@@ -88,6 +93,10 @@ UNCONFIRMED = "GradingError"
 #: The marker :func:`qkv_course.checks.guard.confirm` prints: ``[qkv-grade ran <nonce>]``.
 EVIDENCE = re.compile(r"\[qkv-grade ran ([0-9a-f]{16})\]\n?")
 _CONFIRM = "__import__('qkv_course.checks.guard', fromlist=['confirm']).confirm({nonce!r})"
+#: Characters kept of an error reply's message and of each of its traceback frames (the last 20).
+ERROR_CLIP = 4000
+#: The kernel messages that carry output: each counts against the notebook's output cap.
+OUTPUT_MESSAGES = frozenset({"stream", "display_data", "update_display_data", "execute_result", "error"})
 
 
 class GradebookLock:
@@ -147,6 +156,45 @@ def _blob(emission: dict) -> bytes | None:
         return None
 
 
+def _content_bytes(content: t.Any) -> int:
+    """The size of a message's content: the characters of every string in it (keys included),
+    nested any depth, 8 for anything else; counted without recursion."""
+    total, stack = 0, [content]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (str, bytes)):
+            total += len(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        else:
+            total += 8
+    return total
+
+
+def _markers(text: t.Any) -> str:
+    """The test-ran markers in a stream's text, one per line ('' for none)."""
+    return "".join(f"[qkv-grade ran {n}]\n" for n in EVIDENCE.findall(text)) if isinstance(text, str) else ""
+
+
+def _clip(text: t.Any, limit: int) -> str:
+    """``text`` as a string of at most about ``limit`` characters: its end kept, the cut said."""
+    text = text if isinstance(text, str) else str(text)
+    return text if len(text) <= limit else "[... cut by the grader]" + text[-limit:]
+
+
+def _reply_error(content: dict[str, t.Any]) -> NotebookNode:
+    """The error output for an error reply whose error message never arrived (nbgrader's way,
+    so that the cell scores 0), clipped: a reply is not capped like output messages."""
+    frames = content.get("traceback")
+    frames = [_clip(f, ERROR_CLIP) for f in frames[-20:]] if isinstance(frames, list) else []
+    return NotebookNode(output_type="error", ename=_clip(content.get("ename", ""), 200),
+                        evalue=_clip(content.get("evalue", ""), ERROR_CLIP),
+                        traceback=frames or ["ERROR: An error occurred while showtraceback was disabled"])
+
+
 def _has_error(cell: NotebookNode) -> bool:
     return any(o.get("output_type") == "error" for o in cell.get("outputs", []))
 
@@ -158,7 +206,11 @@ class SandboxedExecute(Execute):
     kernel_manager_class = Type(SandboxedKernelManager, config=True,
                                 help="The kernel manager: sandboxed by default.")
     notebook_timeout = Integer(600, help="Seconds one notebook may run in all (0: no limit).").tag(config=True)
-    output_limit = Integer(4 * 1024**2, help="Bytes of output kept per cell while it runs.").tag(config=True)
+    output_limit = Integer(8 * 1024**2, help="Bytes of output one notebook may send in all (every "
+                           "output message counts, display updates included); the rest is dropped."
+                           ).tag(config=True)
+    answer_limit = Integer(4 * 1024**2, help="Bytes of results one test cell decided outside the "
+                           "kernel may publish; the rest is dropped.").tag(config=True)
     # After a cell's reply, how long to wait for the rest of its output: long enough for a cell
     # that printed hundreds of MB (the output is dropped, the cell keeps its result).
     iopub_timeout = Integer(20, allow_none=False, help="Seconds to wait for output after a reply.").tag(config=True)
@@ -178,7 +230,10 @@ class SandboxedExecute(Execute):
         self._index = 0
         self._stop_reason: tuple[Problem, str] | None = None
         nb.metadata.pop(METADATA, None)
-        self._output_bytes: dict[int, int] = {}
+        self._output_bytes = 0                   # output the notebook has sent, in all
+        self._capped: set[int] = set()           # cells that lost output to the cap
+        self._answer_bytes: dict[int, int] = {}  # results published, per test cell
+        self._deciding: int | None = None        # the test cell decided outside, while it is
         self._emitted: dict[int, list[t.Any]] = {}
         self._oracle: Oracle | None = None
         info = (resources or {}).get("nbgrader", {}) if isinstance(resources, dict) else {}
@@ -277,6 +332,15 @@ class SandboxedExecute(Execute):
     def _decide_outside(self, cell: NotebookNode, resources: t.Any, index: int, function: str
                         ) -> tuple[NotebookNode, t.Any]:
         """Decide a test cell in the grader's process (see the module docstring)."""
+        assert self._assignment is not None
+        self._deciding = index
+        try:
+            return self._decide(cell, resources, index, function)
+        finally:
+            self._deciding = None
+
+    def _decide(self, cell: NotebookNode, resources: t.Any, index: int, function: str
+                ) -> tuple[NotebookNode, t.Any]:
         assert self._assignment is not None
         hidden = cell.metadata["nbgrader"]["grade_id"].endswith("_hidden")
         check, reference = self._assignment.check(function)
@@ -386,25 +450,58 @@ class SandboxedExecute(Execute):
                 "its errors were hidden while the notebook ran (an IPython input transformer, "
                 "hook or patched shell in the notebook?). It scores 0."))
 
-    def output(self, outs: list[NotebookNode], msg: dict[str, t.Any], display_id: str | None,
-               cell_index: int) -> NotebookNode | None:
-        content = msg.get("content", {})
-        size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
-        used = self._output_bytes.get(cell_index, 0)
-        self._output_bytes[cell_index] = used + size
+    # -- output, capped ---------------------------------------------------------------------------
+
+    def process_message(self, msg: dict[str, t.Any], cell: NotebookNode, cell_index: int
+                        ) -> NotebookNode | None:
+        kind = msg.get("msg_type")
+        if kind not in OUTPUT_MESSAGES:
+            return super().process_message(msg, cell, cell_index)
+        content = msg.get("content")
+        if not isinstance(content, dict):
+            return None
+        size = _content_bytes(content)
         data = content.get("data")
-        if isinstance(data, dict) and MIME in data:
-            # a test's results: taken out of the notebook, read by _decide_outside
-            if used + size <= self.output_limit:
-                self._emitted.setdefault(cell_index, []).append(data[MIME])
+        if kind == "display_data" and isinstance(data, dict) and MIME in data:
+            self._take_answer(data[MIME], size, cell_index)  # out of the notebook, see _decide
             return None
-        if used + size > self.output_limit:
-            if used <= self.output_limit:
-                note = NotebookNode(output_type="stream", name="stdout",
-                                    text=f"\n[output beyond {self.output_limit} bytes was dropped by the grader]\n")
-                outs.append(note)
+        self._output_bytes += size
+        if self._output_bytes <= self.output_limit:
+            return super().process_message(msg, cell, cell_index)
+        return self._past_cap(msg, cell, cell_index)
+
+    def _past_cap(self, msg: dict[str, t.Any], cell: NotebookNode, cell_index: int) -> NotebookNode | None:
+        """An output message past the notebook's cap: dropped, but for the test-ran markers in it;
+        the first one in a cell leaves a note."""
+        if cell_index not in self._capped:
+            self._capped.add(cell_index)
+            cell.setdefault("outputs", []).append(NotebookNode(
+                output_type="stream", name="stdout",
+                text=f"\n[output beyond {self.output_limit} bytes in all was dropped by the grader]\n"))
+        markers = _markers(msg["content"].get("text")) if msg.get("msg_type") == "stream" else ""
+        if not markers:
             return None
-        return super().output(outs, msg, display_id, cell_index)
+        return super().process_message({**msg, "content": {**msg["content"], "text": markers}}, cell, cell_index)
+
+    def on_cell_executed(self, **kwargs: t.Any) -> None:
+        """nbgrader's hook: an error reply whose error is not among the cell's outputs (a time
+        limit, or the error message dropped by the cap) becomes one, clipped."""
+        cell, content = kwargs["cell"], kwargs["execute_reply"].get("content", {})
+        if content.get("status") != "error":
+            return
+        if not any(o.get("output_type") == "error" and o.get("ename") == content.get("ename")
+                   for o in cell.get("outputs", [])):
+            cell.setdefault("outputs", []).append(_reply_error(content))
+
+    def _take_answer(self, emission: t.Any, size: int, cell_index: int) -> None:
+        """Keep a test's published results for :meth:`_decide`: only from the test cell it is
+        deciding, and only ``answer_limit`` bytes of them per cell."""
+        if self._deciding != cell_index:
+            return
+        used = self._answer_bytes.get(cell_index, 0) + size
+        self._answer_bytes[cell_index] = used
+        if used <= self.answer_limit:
+            self._emitted.setdefault(cell_index, []).append(emission)
 
 
 #: The error outputs that name a problem of their cell: ename -> the problem.

@@ -16,6 +16,11 @@ notebook on the released notebook (``notebooks/<assignment>/<name>.ipynb``):
 
 Cells of the student's that the release marked as a test or locked cell are never the student's:
 their source always comes from the release.
+
+Malformed metadata in a student's cell (``metadata`` or ``metadata.nbgrader`` that is not a
+mapping, a ``grade_id`` that is not a string, ``points`` that are text, ...) never stops grading:
+such a cell is matched by its cell ``id`` alone, or kept as an ordinary cell of the student's,
+and every graded cell's metadata comes from the release.
 """
 
 from __future__ import annotations
@@ -33,33 +38,68 @@ from traitlets import Bool
 __all__ = ["RestoreCells", "restore_cells"]
 
 
-def _nbgrader(cell: NotebookNode) -> dict[str, t.Any]:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
+def _metadata(cell: t.Any) -> dict[str, t.Any]:
+    """The cell's metadata, or {} where the cell or its metadata is not a mapping."""
+    meta = cell.get("metadata", {}) if isinstance(cell, dict) else {}
     return meta if isinstance(meta, dict) else {}
+
+
+def _nbgrader(cell: NotebookNode) -> dict[str, t.Any]:
+    meta = _metadata(cell).get("nbgrader", {})
+    return meta if isinstance(meta, dict) else {}
+
+
+def _grade_id(cell: NotebookNode) -> str | None:
+    """The cell's nbgrader ``grade_id`` where it is a non-empty string, else None."""
+    gid = _nbgrader(cell).get("grade_id")
+    return gid if isinstance(gid, str) and gid else None
+
+
+def _cell_id(cell: NotebookNode) -> str | None:
+    """The cell's ``id`` where it is a non-empty string, else None."""
+    cid = cell.get("id") if isinstance(cell, dict) else None
+    return cid if isinstance(cid, str) and cid else None
+
+
+def _ordinary(cell: NotebookNode) -> NotebookNode:
+    """A copy of ``cell`` without nbgrader metadata, its metadata a mapping, its source text."""
+    cell = copy.deepcopy(cell)
+    meta = _metadata(cell)
+    meta.pop("nbgrader", None)
+    cell["metadata"], cell["source"] = meta, _source(cell)
+    return cell
+
+
+def _source(cell: NotebookNode) -> str:
+    """The cell's source as text ('' where it is neither text nor a list of lines)."""
+    source = cell.get("source", "")
+    if isinstance(source, list) and all(isinstance(line, str) for line in source):
+        return "".join(source)
+    return source if isinstance(source, str) else ""
 
 
 def _strip(cell: NotebookNode) -> NotebookNode:
     """The student's cell as an ordinary one (no nbgrader metadata, a fresh id)."""
-    cell = copy.deepcopy(cell)
-    cell.get("metadata", {}).pop("nbgrader", None)
+    cell = _ordinary(cell)
     cell["id"] = "student-" + secrets.token_hex(4)
     return cell
 
 
 def restore_cells(submitted: NotebookNode, release: NotebookNode) -> NotebookNode:
     """``submitted`` rebuilt on ``release`` (see the module docstring); a new notebook."""
-    by_grade_id = {_nbgrader(c).get("grade_id"): i for i, c in enumerate(release.cells)
-                   if _nbgrader(c).get("grade_id")}
-    by_cell_id = {c.get("id"): i for i, c in enumerate(release.cells) if c.get("id")}
+    by_grade_id = {_grade_id(c): i for i, c in enumerate(release.cells) if _grade_id(c)}
+    by_cell_id = {_cell_id(c): i for i, c in enumerate(release.cells) if _cell_id(c)}
 
     matched: dict[int, NotebookNode] = {}      # release index -> the student's cell for it
     after: dict[int, list[NotebookNode]] = {}  # release index (-1: before all) -> own cells
     last = -1
     for cell in submitted.cells:
-        gid = _nbgrader(cell).get("grade_id")
+        if not isinstance(cell, dict):
+            continue  # not a cell at all: nothing to keep
+        gid, cid = _grade_id(cell), _cell_id(cell)
         index = by_grade_id.get(gid) if gid else None
-        if index is None and cell.get("id") in by_cell_id:
-            index = by_cell_id[cell.get("id")]
+        if index is None and cid in by_cell_id:
+            index = by_cell_id[cid]
         if index is not None and index not in matched:
             matched[index] = cell
             last = index
@@ -73,10 +113,9 @@ def restore_cells(submitted: NotebookNode, release: NotebookNode) -> NotebookNod
         mine = matched.get(index)
         meta = _nbgrader(template)
         if mine is not None and meta.get("solution") and not meta.get("locked"):
-            cell.source = mine.get("source", "")  # the student's answer, in the release's cell
+            cell.source = _source(mine)           # the student's answer, in the release's cell
         elif mine is not None and not meta:
-            cell = copy.deepcopy(mine)            # an ungraded cell the student may have edited
-            cell.get("metadata", {}).pop("nbgrader", None)
+            cell = _ordinary(mine)                # an ungraded cell the student may have edited
             cell["cell_type"] = template.cell_type
             if template.cell_type != "code":
                 cell.pop("outputs", None)
@@ -86,7 +125,8 @@ def restore_cells(submitted: NotebookNode, release: NotebookNode) -> NotebookNod
         cells.append(cell)
         cells.extend(after.get(index, []))
     out.cells = cells
-    out.metadata = copy.deepcopy(submitted.get("metadata", out.metadata))
+    if isinstance(submitted.get("metadata"), dict):
+        out.metadata = copy.deepcopy(submitted.metadata)
     return out
 
 

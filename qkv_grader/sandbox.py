@@ -14,6 +14,9 @@ starts the kernel instead as::
   ``solutions/``, no gradebook, no other student), and it writes only to a private ``/tmp`` and a
   scratch working directory, both thrown away with it. The kernel talks to the grader over Unix
   sockets (jupyter's ``ipc`` transport) in a directory bound in for that alone.
+* the kernel's **imports never come from the submission**: its working directory is not on
+  ``sys.path`` (``PYTHONSAFEPATH=1``, and IPython's ``ignore_cwd``), so a ``qkv_course/`` folder or
+  a ``numpy.py`` beside the notebook is not imported in place of the installed one.
 * the **launcher** (:mod:`qkv_grader.launch`) then sets resource limits and drops to an unprivileged user id
   of its own (root ignores the process-count limit): address space (a memory cap), processes and
   threads, CPU seconds, file size, open files, no core dumps.
@@ -123,6 +126,10 @@ def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int
         "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib",
         "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "IPYTHONDIR": "/tmp/ipython", "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
+        # the working directory (the submission's files) is never on sys.path: Python leaves it
+        # out (3.11's safe path) and so does IPython, which reads sys.flags.safe_path; a
+        # qkv_course/ folder or numpy.py handed in cannot stand in for the installed one
+        "PYTHONSAFEPATH": "1",
         # one thread per kernel: parallel grading runs one kernel per core
         "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
         "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
@@ -168,6 +175,18 @@ def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int
              "--bind", ipc_dir, ipc_dir, "--bind", workdir, "/home/student/work",
              "--chdir", "/home/student/work", "--"]
     return argv + launcher + kernel_argv
+
+
+#: IPython's own switch that keeps the working directory off ``sys.path`` (it also reads
+#: ``sys.flags.safe_path``): belt and braces for an IPython kernel.
+IGNORE_CWD = "--IPKernelApp.ignore_cwd=True"
+
+
+def _ignore_cwd(kernel_argv: list[str]) -> list[str]:
+    """``kernel_argv`` with :data:`IGNORE_CWD` added where it starts an IPython kernel."""
+    if any("ipykernel" in arg for arg in kernel_argv[:3]) and IGNORE_CWD not in kernel_argv:
+        return [*kernel_argv, IGNORE_CWD]
+    return kernel_argv
 
 
 def _status_bytes(pid: int, field: str) -> int:
@@ -243,7 +262,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.mkdir(self._work_dir)
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        kernel_argv = super().format_kernel_cmd(extra_arguments)
+        kernel_argv = _ignore_cwd(super().format_kernel_cmd(extra_arguments))
         # Interrupt by a message on the control channel, which the kernel turns into SIGINT for
         # itself: a SIGINT to the process group would stop bwrap, and the kernel with it.
         self.kernel_spec.interrupt_mode = "message"

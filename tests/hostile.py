@@ -35,11 +35,8 @@ all of it, each in a few seconds.
 
 from __future__ import annotations
 
-import dataclasses
-
 import copy
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -73,6 +70,7 @@ class Case:
     output_text: tuple[str, ...] = ()      # text that must appear in the autograded notebook
     max_notebook_bytes: int | None = None  # bound on the autograded notebook's size
     absent_text: tuple[str, ...] = ()      # text that must not appear in the autograded notebook
+    plain: bool = False                    # also graded by plain `nbgrader autograde`, alike
 
     @property
     def score(self) -> float:
@@ -291,6 +289,100 @@ for _ in range(40):               # 400 MB of output, 10 MB at a time
     return b.files(b.append(b.correct(), "dot_scores", code))
 
 
+def _display_update_spam(b: Builder) -> dict[str, bytes]:
+    """nbclient applies ``update_display_data`` itself: the hole in a per-cell output cap."""
+    nb = b.correct()
+    code = '''
+from IPython.display import display
+handle = display("x", display_id=True)
+for _ in range(4):                # 120 MB of display updates, 30 MB at a time
+    handle.update("u" * 30_000_000)
+'''
+    b.append(nb, "dot_scores", code)
+    for grade_id in ("dot_scores", "hard_lookup", "soft_lookup"):  # 3 MB each: under a cell's cap
+        b.append(nb, grade_id, 'print("p" * 3_000_000)')
+    return b.files(nb)
+
+
+def _nbformat3(b: Builder) -> dict[str, bytes]:
+    """A correct notebook saved in the old format (nbformat 3: worksheets, no cell ids)."""
+    return {b.notebook: nbformat.writes(nbformat.convert(b.correct(), 3)).encode()}
+
+
+def _malformed_metadata(b: Builder) -> dict[str, bytes]:
+    """A correct notebook whose cells carry nbgrader metadata of the wrong types."""
+    nb = b.correct()
+    b.answer_cell(nb, "dot_scores").metadata.nbgrader["grade_id"] = ["dot_scores"]
+    b.answer_cell(nb, "soft_lookup").metadata.nbgrader["points"] = "five"
+    b.answer_cell(nb, "hard_lookup").metadata["nbgrader"] = "solution"
+    test = b.answer_cell(nb, "test_dot_scores_visible")
+    test.metadata.nbgrader["points"] = "lots"
+    odd = [{"grade_id": {"a": 1}, "grade": True}, {"grade_id": 7, "solution": True, "points": None},
+           [1, 2], "nbgrader", {"grade_id": "test_soft_lookup_hidden", "grade": "yes", "points": "9"}]
+    for number, meta in enumerate(odd):
+        cell = nbformat.v4.new_code_cell(f"odd_{number} = {number}")
+        cell.metadata["nbgrader"] = meta
+        nb.cells.insert(nb.cells.index(test) + 1, cell)
+    return b.files(nb)
+
+
+#: A course package handed in beside the notebook: imported ahead of the installed one, it would
+#: load the real package and then answer every graded function of ps01 after every cell.
+_FAKE_PACKAGE = r"""
+import importlib.util, os, sys
+print("HOSTILE fake qkv_course imported")
+_me, _saved = sys.modules.pop("qkv_course"), list(sys.path)
+_here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _here]
+_spec = importlib.util.find_spec("qkv_course")
+sys.path[:], sys.modules["qkv_course"] = _saved, _me
+__path__[:] = list(_spec.submodule_search_locations)
+exec(compile(open(_spec.origin).read(), _spec.origin, "exec"), globals())
+
+import numpy as _np
+
+def _dot_scores(query, keys):
+    return query @ keys.T
+
+def _hard_lookup(query, keys, values):
+    return values[_np.argmax(_dot_scores(query, keys), axis=-1)]
+
+def _soft_lookup(query, keys, values, temperature=1.0):
+    s = _dot_scores(query, keys) / temperature
+    w = _np.exp(s - s.max(axis=-1, keepdims=True))
+    return (w / w.sum(axis=-1, keepdims=True)) @ values
+
+def _inject(*args):
+    get_ipython().user_ns.update(dot_scores=_dot_scores, hard_lookup=_hard_lookup, soft_lookup=_soft_lookup)
+
+from IPython import get_ipython
+if get_ipython() is not None:
+    get_ipython().events.register("post_run_cell", _inject)
+"""
+
+
+#: A numpy handed in beside the notebook: imported ahead of the installed one, it says so and then
+#: puts the real numpy in its place.
+_FAKE_NUMPY = r"""
+import os, sys
+print("HOSTILE fake numpy imported")
+_saved = list(sys.path)
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != _here]
+del sys.modules["numpy"]
+import numpy as _real
+sys.path[:] = _saved
+sys.modules["numpy"] = _real
+"""
+
+
+def _fake_package(b: Builder) -> dict[str, bytes]:
+    """The blank release, with a fake ``qkv_course/`` package and ``numpy.py`` beside it."""
+    release = (b.course / "notebooks" / b.assignment / b.notebook).read_bytes()
+    return {b.notebook: release, "qkv_course/__init__.py": _FAKE_PACKAGE.encode(),
+            "numpy.py": _FAKE_NUMPY.encode()}
+
+
 def _torch_patch(b: Builder) -> dict[str, bytes]:
     pb = Builder(b.course, "ps03_projections", "projections.ipynb")
     code = '''
@@ -407,6 +499,20 @@ get_ipython().events.register("pre_run_cell", fake)
          "site-packages (a .pth file)", _write_everywhere, ALL,
          output_text=("hostile writes that succeeded: []",)),
     Case("output_spam", "prints 400 MB", _output_spam, ALL, max_notebook_bytes=2_000_000),
+    # the notebook's output is capped in all (8 MiB), every message type counted: the updates and
+    # the prints of 3 MB beside them are dropped once the notebook has sent 8 MiB
+    Case("display_update_spam", "a display handle updated with 120 MB, and 3 MB printed in each "
+         "answer cell", _display_update_spam, ALL, max_notebook_bytes=9_000_000,
+         output_text=("was dropped by the grader",)),
+    # odd but honest: graded like any other notebook, by qkv-grade and by plain nbgrader
+    Case("nbformat3", "a correct notebook saved as nbformat 3", _nbformat3, ALL, plain=True),
+    Case("malformed_metadata", "a correct notebook with grade_ids that are lists, dicts and numbers, "
+         "points that are text, nbgrader metadata that is not a mapping", _malformed_metadata, ALL,
+         plain=True),
+    Case("fake_package", "the blank release with a fake qkv_course/ package and numpy.py beside it",
+         _fake_package, NONE, ("qkv_course/: a Python package, not copied",
+                               "numpy.py: a Python module, not copied"),
+         absent_text=("HOSTILE fake",), plain=True),
 ]
 
 

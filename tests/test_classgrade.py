@@ -203,6 +203,16 @@ def test_stage_submission_copies_regular_files_and_reports(tmp_path):
     assert not (dest / "search.ipynb").exists()
     (src / "search.ipynb").write_text('{"cells": "no"}')
     assert any("not a notebook" in p for p in classgrade.stage_submission(src, dest, ["search.ipynb"]))
+    (src / "search.ipynb").write_text(nbformat.writes(nbformat.convert(nb, 3)))
+    (src / "numpy.py").write_text("fake")
+    (src / "qkv_course" / "grading").mkdir(parents=True)
+    (src / "qkv_course" / "__init__.py").write_text("fake")
+    (src / "qkv_course" / "grading" / "ps01.py").write_text("fake")
+    assert classgrade.stage_submission(src, dest, ["search.ipynb"]) == [
+        "link: a symbolic link, not copied", "numpy.py: a Python module, not copied",
+        "qkv_course/: a Python package, not copied"]
+    assert sorted(p.name for p in dest.iterdir()) == ["notes.txt", "search.ipynb"]
+    assert json.loads((dest / "search.ipynb").read_text())["nbformat"] == 4  # upgraded from 3
     (src / "search.ipynb").unlink()
     (src / "Search (2).ipynb").write_text(nbformat.writes(nb))
     assert classgrade.stage_submission(src, dest, ["search.ipynb"])[-1] == (
@@ -307,3 +317,66 @@ def test_restore_cells_keeps_the_first_of_duplicates_and_never_the_students_test
     assert sum(c.source == "pass" for c in restored.cells) == 1  # the twin, as an ordinary cell
     ids = [c.get("id") for c in restored.cells]
     assert len(ids) == len(set(ids))
+
+
+def test_restore_cells_treats_malformed_metadata_as_ordinary_cells():
+    release = _release()
+    nb = copy.deepcopy(release)
+    answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "dot_scores")
+    answer.source = "# my dot_scores"
+    answer.metadata.nbgrader["grade_id"] = ["dot_scores"]  # matched by its cell id instead
+    for meta in ({"grade_id": {"a": 1}, "grade": True}, {"grade_id": 7, "points": "nine"}, [1], "x"):
+        cell = nbformat.v4.new_code_cell("odd = 1")
+        cell.metadata["nbgrader"] = meta
+        nb.cells.append(cell)
+    nb.cells.append(nbformat.from_dict({"cell_type": "code", "source": ["odd", " = 2"], "metadata": [],
+                                        "outputs": [], "execution_count": None, "id": 5}))
+    restored = restore_cells(nb, release)
+    assert [i for i in _ids(restored) if i != "-"] == [i for i in _ids(release) if i != "-"]
+    by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in restored.cells}
+    assert by_id["dot_scores"].source == "# my dot_scores"
+    odd = [c for c in restored.cells if c.source.startswith("odd")]
+    assert len(odd) == 5 and all(c.metadata == {} for c in odd)
+
+
+@needs_bwrap
+def test_the_kernel_never_imports_from_its_working_directory(tmp_path):
+    (tmp_path / "numpy.py").write_text("raise ImportError('the fake numpy beside the notebook')\n")
+    (tmp_path / "qkv_course").mkdir()
+    (tmp_path / "qkv_course" / "__init__.py").write_text("raise ImportError('the fake qkv_course')\n")
+    (tmp_path / "helper.py").write_text("X = 1\n")
+    out = _run_kernel_code('''
+import os, sys
+print("path", [p for p in sys.path if p in ("", ".") or os.path.abspath(p) == os.getcwd()])
+import numpy, qkv_course
+print("numpy", numpy.__file__.startswith(os.getcwd()), "qkv_course", qkv_course.__file__.startswith(os.getcwd()))
+try:
+    import helper
+except ImportError:
+    print("helper not importable")
+''', tmp_path)
+    assert "path []" in out and "numpy False qkv_course False" in out and "helper not importable" in out, out
+
+
+@needs_bwrap
+def test_the_output_cap_counts_every_message_of_the_notebook(tmp_path):
+    """Display updates (which nbclient applies itself), streams, displays, results and errors all
+    count against one cap per notebook; past it, outputs are dropped with a note."""
+    from qkv_grader.execute import SandboxedExecute
+
+    cells = ["from IPython.display import display\nh = display('x', display_id=True)\n"
+             "for _ in range(3):\n    h.update('u' * 400_000)",  # 1.2 MB of updates
+             "print('p' * 300_000)", "display('d' * 300_000)", "'r' * 300_000",
+             "raise ValueError('e' * 300_000)", "print('small')"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    execute = SandboxedExecute(output_limit=1_000_000, timeout=60, allow_errors=True)
+    nb, _ = execute.preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    size = len(json.dumps([c.outputs for c in nb.cells]))
+    assert size < 1_000_000, size
+    notes = [i for i, c in enumerate(nb.cells)
+             if any("was dropped by the grader" in o.get("text", "") for o in c.outputs)]
+    assert notes == [0, 1, 2, 3, 4, 5]  # the updates went past the cap: nothing after them is kept
+    assert "u" * 400_000 in json.dumps(nb.cells[0].outputs)  # the first two updates fitted
+    error = [o for o in nb.cells[4].outputs if o.output_type == "error"]
+    assert error and error[0].ename == "ValueError"  # still an error (from the reply), clipped

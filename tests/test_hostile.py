@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 import hostile
-from nbgrader_course import REPO, make_course, run_nbgrader
+from nbgrader_course import REPO, make_course, run_nbgrader, scores
 from qkv_grader import classgrade
 from qkv_grader.sandbox import bwrap_available
 
@@ -64,6 +64,7 @@ def batch(tmp_path_factory) -> Batch:
         folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True)
         for name, data in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)
 
     builder = hostile.Builder(course)
@@ -120,6 +121,34 @@ def test_case_output(batch, name):
         assert not lines, f"{name}: {unwanted!r} should not be in the autograded notebook: {lines[:5]}"
     if case.max_notebook_bytes:
         assert len(text.encode()) <= case.max_notebook_bytes, f"{name}: autograded notebook of {len(text)} bytes"
+
+
+PLAIN = sorted(n for n, c in CASES.items() if c.plain)
+
+
+@pytest.fixture(scope="module")
+def plain(batch, tmp_path_factory) -> Path:
+    """The cases marked ``plain``, graded again by plain ``nbgrader autograde`` (no staging) in a
+    copy of the batch's course: its config, gradebook, releases and those submissions only."""
+    course = tmp_path_factory.mktemp("plain")
+    for name in ("nbgrader_config.py", "gradebook.db"):
+        shutil.copy(batch.course / name, course / name)
+    for folder in ("notebooks", "solutions"):
+        shutil.copytree(batch.course / folder, course / folder)
+    for name in PLAIN:
+        shutil.copytree(batch.course / "submitted" / name, course / "submitted" / name, symlinks=True)
+    for assignment in sorted({CASES[n].assignment for n in PLAIN}):
+        run_nbgrader(course, "autograde", assignment)
+    return course
+
+
+@pytest.mark.parametrize("name", PLAIN)
+def test_plain_nbgrader_grades_alike(plain, name):
+    case = CASES[name]
+    assert scores(plain, case.assignment)[name] == (case.score, case.max_score), f"{name} ({case.what})"
+    text = "".join(p.read_text() for p in (plain / "autograded" / name / case.assignment).glob("*.ipynb"))
+    for unwanted in case.absent_text:
+        assert unwanted not in text, f"{name}: {unwanted!r} is in the autograded notebook"
 
 
 def test_well_behaved_students_are_unaffected(batch):

@@ -27,6 +27,8 @@ package students install), loaded only when a check is called with ``hidden=True
 
 from __future__ import annotations
 
+import copy
+import functools
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -114,7 +116,13 @@ class MiniLMCase:
 
 def minilm_case(sentences: tuple[str, ...], layer: int) -> MiniLMCase:
     """Run the real model on ``sentences`` (one padded batch) and capture layer ``layer``'s input,
-    attention probabilities and output projection."""
+    attention probabilities and output projection. A copy of the one run per process: a check
+    runs again for every round of questions to the kernel, and for every notebook graded."""
+    return copy.deepcopy(_minilm_case(tuple(sentences), int(layer)))
+
+
+@functools.lru_cache(maxsize=64)
+def _minilm_case(sentences: tuple[str, ...], layer: int) -> MiniLMCase:
     from .. import pretrained
 
     tokenizer, model = minilm()
@@ -498,13 +506,22 @@ def _evaluate(result: Any, label: str, data: Any) -> tuple[float, np.ndarray]:
     return retrieval.accuracy(model, data), retrieval.query_attention(model, data)
 
 
+@functools.lru_cache(maxsize=8)
+def _held_out(seed: int) -> Any:
+    """The 1000 held-out examples the model trained with seed ``seed`` is evaluated on (made once
+    per process; only read)."""
+    from .. import trained as retrieval
+
+    return retrieval.make_retrieval_data(1000, seed=10_000 + seed)
+
+
 def _check_training(fn: Callable, seed: int) -> None:
     __tracebackhide__ = True
     from .. import trained as retrieval
 
     label = (f"the retrieval model with your retrieval_attention, trained for {TRAIN_STEPS} steps "
              f"(seed {seed})")
-    data = retrieval.make_retrieval_data(1000, seed=10_000 + seed)
+    data = _held_out(seed)
     # trained in the notebook's kernel with the student's function (a probe); evaluated here on
     # held-out examples whose answers only the grader has
     result = call_student(probes.train_retrieval, "retrieval_attention", fn, seed, TRAIN_STEPS,
