@@ -23,7 +23,7 @@ import catalogue
 from nbgrader_course import REPO
 from qkv_course import emit
 from qkv_course.checks import FeedbackError
-from qkv_grader.assignments import ASSIGNMENTS, KERNEL_COMMON, kernel_view
+from qkv_grader.assignments import ASSIGNMENTS, KERNEL_COMMON, kernel_view, library_stubs
 from qkv_grader.remote import MAX_ROUNDS, ForgedResults, Oracle, Remote, Replay, Verdict
 
 OUTSIDE = sorted(name for name, a in ASSIGNMENTS.items() if a.outside)
@@ -260,6 +260,30 @@ def test_kernel_view_holds_no_reference_check_or_hidden_case(assignment):
         assert f"def {checks[function].__name__}(" not in text, f"{assignment}: the view holds a check"
     for marker in ("hidden=True", "REFERENCES", "_cases("):
         assert marker not in text, f"{assignment}: {marker!r} in the kernel's view"
+
+
+@pytest.mark.parametrize("assignment", OUTSIDE)
+def test_hidden_libraries_are_stubs_that_name_the_rule(assignment, tmp_path):
+    """The grader's own package, and scipy (a ready-made softmax and logsumexp) where the
+    assignment hides it, are mounted over by packages whose import fails saying why; problem
+    set 8 keeps scipy (transformers)."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    def location(name):
+        return str(Path(importlib.util.find_spec(name).submodule_search_locations[0]).resolve())
+
+    stubs = {installed: Path(stub) for stub, installed in library_stubs(assignment)}
+    hidden = {"qkv_grader": "qkv_grader, the course's grader, is not available in the grading kernel"}
+    if ASSIGNMENTS[assignment].hidden_libraries:
+        hidden["scipy"] = f"scipy is not available while {assignment} is graded"
+    assert set(stubs) == {location(name) for name in hidden}
+    for name, message in hidden.items():
+        (tmp_path / name).symlink_to(stubs[location(name)])  # what the kernel finds where it is installed
+        run = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=tmp_path,
+                             capture_output=True, text=True)
+        assert run.returncode != 0 and message in run.stderr, run.stderr[-500:]
 
 
 def test_stubs_say_what_is_missing_and_report_the_call():
