@@ -1,8 +1,8 @@
 """Benchmark: class-scale autograding, serial ``nbgrader autograde`` against ``qkv-grade``.
 
-Builds a synthetic class (tests/synthetic_class.py: per assignment, every third student hands in
-the reference solution, the others the untouched release, the mistakes catalogue's packed
-submissions and, for ps01, hostile ones that plain nbgrader survives too), grades it with plain
+Builds a practice class (qkv_grader.practice: per assignment, every third student hands in the
+reference solution, the others in turn the untouched release or the answers of one file of the
+mistakes catalogue, tests/submissions/<assignment>/*.py), grades it with plain
 serial ``nbgrader autograde <assignment>`` and with ``qkv-grade <assignment> --jobs J`` in
 copies of the same course, checks that every test cell got the same grade, and prints seconds
 per submitted notebook and the speed-up. Both run the course's nbgrader_config.py, so both use
@@ -27,17 +27,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from qkv_grader import practice
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))  # the synthetic class is built from the tests' catalogues
-
-import synthetic_class  # noqa: E402
-from nbgrader_course import assignments as all_assignments  # noqa: E402
-
+CATALOGUE = REPO / "tests" / "submissions"  # data files: the submission variants
 BIN = Path(sys.executable).parent
 
 
+def all_assignments() -> list[str]:
+    return sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())
+
+
 def cell_grades(course: Path, assignment: str) -> dict[str, dict[str, float]]:
-    return synthetic_class.cell_grades(f"sqlite:///{course / 'gradebook.db'}", assignment)
+    return practice.cell_grades(f"sqlite:///{course / 'gradebook.db'}", assignment)
 
 
 def timed(args: list[str], cwd: Path) -> float:
@@ -62,13 +64,14 @@ def main() -> None:
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="qkv-autograde-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    base = synthetic_class.course_with(work / "base", assignments)
+    base = practice.course_with(work / "base", assignments, REPO)
     notebooks = 0
     for assignment in assignments:
-        students = synthetic_class.submissions(base, assignment, args.students)
-        synthetic_class.submit(base, assignment, students)
+        variants = sorted((CATALOGUE / assignment).glob("*.py"))
+        students = practice.practice_submissions(base, assignment, args.students, variants)
+        practice.submit(base, assignment, students)
         notebooks += sum(len(files) for files in students.values())
-    print(f"synthetic class: {args.students} students x {len(assignments)} assignments = {notebooks} "
+    print(f"practice class: {args.students} students x {len(assignments)} assignments = {notebooks} "
           f"notebooks; {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}")
 
@@ -89,7 +92,7 @@ def main() -> None:
         same = all(cell_grades(course, a) == expected[a] for a in assignments)
         rows.append((f"qkv-grade --jobs {j}", j, seconds, same))
 
-    print(f"\n| command | jobs | seconds | s per notebook | speed-up vs serial | grades identical |")
+    print("\n| command | jobs | seconds | s per notebook | speed-up vs serial | grades identical |")
     print("|---|---|---|---|---|---|")
     for name, j, seconds, same in rows:
         print(f"| {name} | {j} | {seconds:.1f} | {seconds / notebooks:.2f} | {serial_s / seconds:.2f}x | "

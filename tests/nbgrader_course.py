@@ -7,18 +7,17 @@ assignment's ``solutions/`` folder, so the tests exercise the real configuration
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
+from qkv_grader.practice import parse_variant, run_nbgrader, strip_solution_markers, student_notebook
+
+__all__ = ["REPO", "assignments", "make_course", "run_nbgrader", "strip_solution_markers",
+           "parse_variant", "student_notebook", "scores", "feedback_text", "cell_results"]
 
 REPO = Path(__file__).resolve().parents[1]
-NBGRADER = [sys.executable, "-m", "nbgrader"]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -33,68 +32,6 @@ def make_course(root: Path, assignment: str) -> Path:
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     shutil.copytree(REPO / "solutions" / assignment, root / "solutions" / assignment)
     return root
-
-
-def run_nbgrader(course: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-    """Run ``nbgrader *args`` in ``course``; fail with its output if it exits non-zero."""
-    # nbgrader calls helper programs (alembic, the kernel) by name: find this environment's first.
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    proc = subprocess.run(NBGRADER + list(args), cwd=course, capture_output=True, text=True,
-                          timeout=timeout, env=env)
-    if proc.returncode != 0:
-        raise AssertionError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def strip_solution_markers(source: str) -> str:
-    """The solution code of a source cell, without the BEGIN/END SOLUTION lines."""
-    return "\n".join(line for line in source.splitlines() if "### BEGIN SOLUTION" not in line
-                     and "### END SOLUTION" not in line)
-
-
-def parse_variant(path: Path) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """Read a submission variant file.
-
-    Header lines ``# key: value`` (before the first cell) become the second dict (lists of
-    values per key); each ``# %% <grade_id>`` section gives the code of that answer cell.
-    """
-    header: dict[str, list[str]] = {}
-    cells: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in path.read_text().splitlines():
-        m = re.match(r"#\s*%%\s*(\S+)\s*$", line)
-        if m:
-            current = m.group(1)
-            cells[current] = []
-        elif current is not None:
-            cells[current].append(line)
-        else:
-            h = re.match(r"#\s*(\w+):\s*(.*)$", line)
-            if h:
-                header.setdefault(h.group(1), []).append(h.group(2).strip())
-    return {k: "\n".join(v).strip() + "\n" for k, v in cells.items()}, header
-
-
-def student_notebook(release: Path, source: Path, answers: dict[str, str]) -> nbformat.NotebookNode:
-    """The released notebook with every answer cell filled in.
-
-    Answer cells named in ``answers`` get that code; the others get the source notebook's
-    solution, so a variant that changes one function keeps the others correct.
-    """
-    nb = nbformat.read(release, as_version=4)
-    solutions = {
-        c.metadata["nbgrader"]["grade_id"]: strip_solution_markers(c.source)
-        for c in nbformat.read(source, as_version=4).cells
-        if c.metadata.get("nbgrader", {}).get("solution")
-    }
-    unknown = set(answers) - set(solutions)
-    if unknown:
-        raise ValueError(f"variant names answer cells that do not exist: {sorted(unknown)}")
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if cell.metadata.get("nbgrader", {}).get("solution"):
-            cell.source = answers.get(gid, solutions[gid])
-    return nb
 
 
 def scores(course: Path, assignment: str) -> dict[str, tuple[float, float]]:

@@ -8,14 +8,14 @@ ps01_search, some of the hostile catalogue's cases that plain nbgrader also surv
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import nbformat
 
 import hostile
 from catalogue import notebooks, pack, variants
-from nbgrader_course import REPO, make_course, run_nbgrader, student_notebook
+from nbgrader_course import REPO, student_notebook
+from qkv_grader import practice
 
 # hostile cases whose outcome does not depend on the sandbox, so serial and parallel agree
 SAFE_HOSTILE = ("always_equal", "patched_numpy", "showtraceback", "faked_outputs", "edited_tests",
@@ -24,13 +24,7 @@ SAFE_HOSTILE = ("always_equal", "patched_numpy", "showtraceback", "faked_outputs
 
 def course_with(root: Path, assignments: list[str], db_url: str | None = None) -> Path:
     """A course at ``root`` with ``assignments`` generated (released) into its gradebook."""
-    make_course(root, assignments[0])
-    for assignment in assignments[1:]:
-        shutil.copytree(REPO / "solutions" / assignment, root / "solutions" / assignment)
-    extra = [f"--CourseDirectory.db_url={db_url}"] if db_url else []
-    for assignment in assignments:
-        run_nbgrader(root, "generate_assignment", assignment, "--force", *extra)
-    return root
+    return practice.course_with(root, assignments, REPO, db_url)
 
 
 def submissions(course: Path, assignment: str, count: int) -> dict[str, dict[str, bytes]]:
@@ -62,18 +56,5 @@ def submissions(course: Path, assignment: str, count: int) -> dict[str, dict[str
     return out
 
 
-def cell_grades(db_url: str, assignment: str) -> dict[str, dict[str, float]]:
-    """Per student, the score of every graded cell (``<notebook>/<grade_id>``) in the gradebook."""
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url) as gb:
-        return {sub.student.id: {f"{nb.name}/{g.name}": float(g.score) for nb in sub.notebooks for g in nb.grades}
-                for sub in gb.assignment_submissions(assignment)}
-
-
-def submit(course: Path, assignment: str, students: dict[str, dict[str, bytes]]) -> None:
-    for student, files in students.items():
-        folder = course / "submitted" / student / assignment
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            (folder / name).write_bytes(data)
+cell_grades = practice.cell_grades
+submit = practice.submit

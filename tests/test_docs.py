@@ -55,3 +55,47 @@ def test_one_key_per_chapter_names_all_its_files():
         "__init__", "core", "diagnoses", "guard"}
     assert {p.stem for p in (REPO / "qkv_grader" / "hidden").glob("*.py")} - keys == {"__init__"}
     assert {p.name for p in (REPO / "solutions").iterdir()} == {f"ps{n}_{k}" for n, k in pages}
+
+
+def test_benchmarks_import_the_package_never_the_tests():
+    import ast
+
+    test_modules = {p.stem for p in (REPO / "tests").glob("*.py")}
+    for script in (REPO / "benchmarks").glob("*.py"):
+        tree = ast.parse(script.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [(node.module or "").split(".")[0]]
+            else:
+                continue
+            assert not set(names) & test_modules, f"{script.name} imports {names} from tests/"
+        for line in script.read_text(encoding="utf-8").splitlines():
+            assert not ("sys.path" in line and "tests" in line), f"{script.name} puts tests/ on sys.path"
+
+
+def test_practice_class_rotates_reference_release_and_variants(tmp_path):
+    import nbformat
+
+    from qkv_grader.practice import practice_submissions
+
+    import shutil
+
+    course = tmp_path / "course"
+    for folder in ("solutions", "notebooks"):
+        shutil.copytree(REPO / folder / "ps02_softmax", course / folder / "ps02_softmax")
+    variants = sorted((REPO / "tests" / "submissions" / "ps02_softmax").glob("mistake_*.py"))[:2]
+    students = practice_submissions(course, "ps02_softmax", 7, variants)
+    assert list(students) == ["s000-correct", "s001-blank", f"s002-{variants[0].stem}",
+                              "s003-correct", f"s004-{variants[1].stem}", "s005-blank", "s006-correct"]
+    solution = (REPO / "solutions" / "ps02_softmax" / "softmax.ipynb").read_bytes()
+    assert students["s000-correct"]["softmax.ipynb"] == solution
+    filled = nbformat.reads(students[f"s002-{variants[0].stem}"]["softmax.ipynb"].decode(), as_version=4)
+    from qkv_grader.practice import parse_variant
+
+    answers, _ = parse_variant(variants[0])
+    for cell in filled.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            assert cell.source == answers[grade_id]
