@@ -117,6 +117,13 @@ def test_page_offers_its_source_for_download(html, page):
         assert path.exists(), href
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_shows_the_licences(html, page):
+    footer = " ".join(soup(html, page).get_text(" ").split())
+    assert "MIT licence" in footer and "CC BY 4.0" in footer, f"{page}: the footer does not show the licences"
+    assert (REPO / "LICENSE").read_text().count("CC BY 4.0") >= 2
+
+
 CHAPTERS = [p for p in PAGES if re.fullmatch(r"book/\d\d_\w+", p)]
 
 
