@@ -4,6 +4,7 @@
     nbgrader autograde ps01_search                     # submitted/<student>/ps01_search/
     nbgrader generate_feedback ps01_search             # -> feedback/
     nbgrader export                                    # -> grades.csv
+    nbgrader zip_collect ps01_search                   # downloaded/ps01_search/archive/ (an LMS export) -> submitted/
 
 See book/instructor_guide.md for the whole workflow.
 """
@@ -19,6 +20,18 @@ c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 # Data files an assignment folder may hold travel with its notebooks.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".DS_Store"]
+
+# zip_collect: an LMS's download of submissions, put in downloaded/<assignment>/archive/ (zips are
+# extracted to downloaded/<assignment>/extracted/), lands in submitted/<student>/<assignment>/.
+# The pattern reads Canvas's "Download submissions" names, matched against each file's full path:
+#   doejane_12345_67890_softmax.ipynb        <sortable name>_<user id>_<attachment id>_<file>
+#   doejane_LATE_12345_67890_softmax.ipynb   after the due date (the name carries no time)
+#   doejane_12345_67890_softmax-1.ipynb      a resubmission, Canvas's "-1" dropped
+# The student's id is the sortable name ("doejane"). Moodle and other LMSs: see "Collecting from
+# an LMS" in book/instructor_guide.md. Files other than notebooks are skipped.
+c.FileNameCollectorPlugin.named_regexp = (
+    r".*[/\\](?P<student_id>[^/\\_]+)_(?:LATE_)?\d+_\d+_(?P<file_id>[^/\\]+?)(?:-\d+)?\.ipynb$")
+c.FileNameCollectorPlugin.valid_ext = [".ipynb"]
 
 # What students see in place of a solution.
 c.ClearSolutions.code_stub = {
