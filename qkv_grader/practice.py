@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 __all__ = ["course_with", "run_nbgrader", "strip_solution_markers", "parse_variant",
-           "student_notebook", "practice_submissions", "submit", "cell_grades"]
+           "student_notebook", "practice_submissions", "rotation", "submit", "cell_grades"]
 
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
@@ -125,10 +125,17 @@ def practice_submissions(course: Path, assignment: str, count: int,
         ("blank", {n: release[n].read_bytes() for n in names}),
     ]
     pool += [(Path(path).stem, answered(Path(path))) for path in variants]
+    return rotation(pool, count)
+
+
+def rotation(pool: list[tuple[str, dict[str, bytes]]], count: int) -> dict[str, dict[str, bytes]]:
+    """``count`` students ``s000-<kind>``, ... from ``pool`` (kind, files): every third one
+    hands in the first entry (the reference: a class has many right answers), the others the
+    rest in turn."""
     out: dict[str, dict[str, bytes]] = {}
     others = pool[1:]
     for k in range(count):
-        kind, files = pool[0] if k % 3 == 0 else others[(k - k // 3 - 1) % len(others)]
+        kind, files = pool[0] if k % 3 == 0 or not others else others[(k - k // 3 - 1) % len(others)]
         out[f"s{k:03d}-{kind}"] = files
     return out
 
