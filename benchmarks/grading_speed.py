@@ -1,0 +1,69 @@
+"""Benchmark: seconds per notebook to grade correct answers, per assignment.
+
+For each assignment, a practice course (qkv_grader.practice) where N students hand in the
+reference solution; graded with plain serial ``nbgrader autograde`` and, in a copy of the same
+course, with ``qkv-grade --jobs 2``. Prints a table of seconds per notebook. Run it on two
+checkouts (each with its own environment) to compare them:
+
+    .venv/bin/python benchmarks/grading_speed.py --students 10
+    .venv/bin/python benchmarks/grading_speed.py --students 4 --assignments ps03_projections
+
+Not a test: it prints what it measured on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from qkv_grader import practice
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def timed(args: list[str], cwd: Path) -> float:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    start = time.perf_counter()
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, default=10, help="students per assignment (default 10)")
+    parser.add_argument("--assignments", default=",".join(sorted(p.name for p in (REPO / "solutions").iterdir())),
+                        help="comma-separated (default: all)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="qkv-speed-"))
+    print("| assignment | serial nbgrader (s/notebook) | qkv-grade --jobs 2 (s/notebook) |")
+    print("|---|---|---|")
+    total = {"serial": 0.0, "jobs2": 0.0, "notebooks": 0}
+    for assignment in [a for a in args.assignments.split(",") if a]:
+        course = practice.course_with(work / assignment / "serial", [assignment], REPO)
+        reference = {p.name: p.read_bytes() for p in (course / "solutions" / assignment).glob("*.ipynb")}
+        practice.submit(course, assignment, {f"s{k:03d}": reference for k in range(args.students)})
+        parallel = work / assignment / "parallel"
+        shutil.copytree(course, parallel)
+        serial_s = timed([str(BIN / "nbgrader"), "autograde", assignment], course)
+        jobs_s = timed([str(BIN / "qkv-grade"), assignment, "--jobs", "2", "--quiet"], parallel)
+        n = args.students * len(reference)
+        total["serial"] += serial_s
+        total["jobs2"] += jobs_s
+        total["notebooks"] += n
+        print(f"| {assignment} | {serial_s / n:.2f} | {jobs_s / n:.2f} |", flush=True)
+    print(f"| all | {total['serial'] / total['notebooks']:.2f} | {total['jobs2'] / total['notebooks']:.2f} |")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
