@@ -41,7 +41,7 @@ import numpy as np
 
 from .tripwire import Tripwire
 
-__all__ = ["MIME", "Outcome", "answer", "pack", "unpack", "encode", "decode", "run_call", "Opaque",
+__all__ = ["MIME", "Outcome", "answer", "pack", "unpack", "encode", "decode", "run_call", "Opaque", "Keeper",
            "NUMPY_RULE", "describe", "peak_memory"]
 
 #: The MIME type of the display_data message that carries a test cell's results.
@@ -70,11 +70,12 @@ class Outcome:
 class Opaque:
     """Stands, on the grader's side, for an object that is not plain data (a generator, a
     student's class or layer, ...). Its type's name is the original type's name. Where the
-    kernel kept the object (a *handle*, :data:`HANDLES`), ``handle`` is its number there, and
-    the grader can call it or pass it to a probe (:mod:`qkv_course.probes`) in a later call;
-    ``is_module`` and ``is_class`` say whether it is a ``torch.nn.Module`` or a class."""
+    kernel kept the object (a *handle*, :data:`HANDLES`), ``handle`` is its name there (see
+    :class:`Keeper`), and the grader can call it or pass it to a probe (:mod:`qkv_course.probes`)
+    in a later call; ``is_module`` and ``is_class`` say whether it is a ``torch.nn.Module`` or a
+    class."""
 
-    handle: int | None = None
+    handle: str | None = None
     is_module = False
     is_class = False
 
@@ -97,24 +98,36 @@ def _opaque(name: str, handle: Any = None, module: bool = False, is_class: bool 
     if cls is None:
         cls = _opaque_types[name] = type(name, (Opaque,), {})
     obj = cls()
-    if type(handle) is int:
+    if type(handle) is str and 0 < len(handle) <= 200:
         obj.handle, obj.is_module, obj.is_class = handle, bool(module), bool(is_class)
     return obj
 
 
-#: Objects the kernel keeps for the grader (see :class:`Opaque`), by number.
-HANDLES: dict[int, Any] = {}
+#: Objects the kernel keeps for the grader (see :class:`Opaque`), by name (:class:`Keeper`).
+HANDLES: dict[str, Any] = {}
 
 
-def _keep(value: Any) -> dict:
-    if len(HANDLES) >= MAX_ITEMS:
-        return {"object": type(value).__name__}
-    number = len(HANDLES) + 1
-    HANDLES[number] = value
-    torch = sys.modules.get("torch")
-    module = torch is not None and isinstance(value, torch.nn.Module)
-    return {"object": type(value).__name__, "handle": number, "module": bool(module),
-            "class": isinstance(value, type)}
+class Keeper:
+    """Keeps the objects of one call's result that are not plain data, in ``store``, under the
+    names ``<call id>.0``, ``<call id>.1``, ... in the order :func:`encode` meets them.
+
+    Named by the call that made them, not by a counter of the kernel's, so that the grader can
+    name an object before the kernel has made it: a request can carry both the call that builds
+    a student's layer and the calls on the layer (see :mod:`qkv_grader.remote`)."""
+
+    def __init__(self, call: str, store: dict[str, Any]) -> None:
+        self.call, self.store, self.count = str(call)[:100], store, 0
+
+    def __call__(self, value: Any) -> dict:
+        name = f"{self.call}.{self.count}"
+        self.count += 1
+        if len(self.store) >= MAX_ITEMS and name not in self.store:
+            return {"object": type(value).__name__}
+        self.store[name] = value
+        torch = sys.modules.get("torch")
+        module = torch is not None and isinstance(value, torch.nn.Module)
+        return {"object": type(value).__name__, "handle": name, "module": bool(module),
+                "class": isinstance(value, type)}
 
 
 # --------------------------------------------------------------------------- plain data
@@ -133,13 +146,15 @@ def _plain_array(x: np.ndarray) -> np.ndarray:
     return plain
 
 
-def encode(value: Any, arrays: list[np.ndarray], depth: int = 0, keep: bool = False) -> Any:
+def encode(value: Any, arrays: list[np.ndarray], depth: int = 0,
+           keep: Callable[[Any], dict] | None = None) -> Any:
     """A JSON-able tree for ``value``; its arrays are appended to ``arrays``.
 
     ndarrays (subclasses as their plain data), numpy scalars, torch tensors and parameters,
     ``torch.nn.Linear`` layers, tuples, lists, string-keyed dicts, None, bool, int, float,
     complex and short strings travel as themselves; anything else as the name of its type and,
-    with ``keep`` (the kernel's results), a handle to it (:class:`Opaque`). The grader's stand-ins
+    with ``keep`` (a :class:`Keeper`, for the kernel's results), a handle to it (:class:`Opaque`).
+    The grader's stand-ins
     for notebook objects travel as references to them."""
     if isinstance(value, Opaque) or type(value).__module__ == "qkv_grader.remote":
         ref = value.__qkv_ref__
@@ -188,7 +203,7 @@ def encode(value: Any, arrays: list[np.ndarray], depth: int = 0, keep: bool = Fa
                                 for i in range(size)]}
     if type(value) is dict and all(type(k) is str for k in value) and len(value) <= MAX_ITEMS:
         return {"dict": {k: encode(v, arrays, depth + 1, keep) for k, v in value.items()}}
-    return _keep(value) if keep else {"object": type(value).__name__}
+    return keep(value) if keep is not None else {"object": type(value).__name__}
 
 
 def decode(tree: Any, arrays: Mapping[str, np.ndarray], depth: int = 0,
@@ -545,7 +560,7 @@ def respond(request: bytes, namespace: Mapping[str, Any]) -> bytes:
             if value is _MISSING:
                 raise _Failed(f"{key} is not defined: run the cell that defines it (and keep its name).")
             return value
-        if key not in HANDLES:
+        if type(key) is not str or key not in HANDLES:
             raise _Failed("the grader asked for an object this notebook no longer has")
         return HANDLES[key]
 
@@ -564,13 +579,13 @@ def respond(request: bytes, namespace: Mapping[str, Any]) -> bytes:
         if outcome.error is not None:
             results.append({"id": call["id"], "error": outcome.error})
         else:
-            results.append({"id": call["id"], "value": encode(outcome.value, out, keep=True),
+            results.append({"id": call["id"], "value": encode(outcome.value, out, keep=Keeper(call["id"], HANDLES)),
                             "peak": outcome.peak})
     return pack({"nonce": spec["nonce"], "results": results, "callables": callables(namespace)}, out)
 
 
 def _target(target: Any, refs: Callable[[str, Any], Any]) -> Any:
-    """What a call calls: a notebook global (its name), a kept object ({"handle": n}) or one of
+    """What a call calls: a notebook global (its name), a kept object ({"handle": name}) or one of
     the course's probes ({"probe": name}, :mod:`qkv_course.probes`)."""
     if isinstance(target, str):
         return refs("notebook", target)

@@ -5,11 +5,18 @@ student's function through :func:`qkv_course.checks.core.call_student`. While a 
 graded it runs in the grader's process, on a :class:`Remote` that stands for the student's
 function, inside a :class:`Replay`: each call the check makes is looked up among the
 outcomes the kernel reported (:mod:`qkv_course.emit`). A call the kernel has not answered yet is
-collected for the next request and answered, for now, by the reference (or stops the check);
-the grader sends those calls to the kernel and runs the check again, until a run of the check
-used only the kernel's answers. That run's result is the test's result. So the check's cases,
-its expected values, its diagnoses and the reference stay in the grader's process; the kernel
-only ever sees inputs.
+collected for the next request and answered, for now, by a guess (or stops the check); the
+grader sends those calls to the kernel and runs the check again, until a run of the check used
+only the kernel's answers. That run's result is the test's result. So the check's cases, its
+expected values, its diagnoses and the reference stay in the grader's process; the kernel only
+ever sees inputs.
+
+The guess is what a correct notebook answers: the reference run in the grader's process, on
+the calls' inputs (:meth:`Replay.outcome`). A layer the reference builds is kept here under
+the name the kernel will give the student's layer (:class:`qkv_course.emit.Keeper`), so that
+the calls on it are guessed too, and one request carries a whole passing check: building the
+layer, loading weights, calling it, probing it. A guess never decides anything: a wrong guess
+only costs another request (the calls the check makes after the kernel's first different answer).
 
 :class:`Oracle` serves the *trusted helpers* of a request (see :mod:`qkv_course.emit`) over a
 Unix socket, for the test cell being run only.
@@ -24,13 +31,14 @@ import json
 import os
 import socket
 import struct
+import sys
 import threading
 import typing as t
 
 import numpy as np
 
 from qkv_course.checks.core import REPLAY as _active, remote_calls
-from qkv_course.emit import Opaque, Outcome, decode, encode, pack, unpack
+from qkv_course.emit import Keeper, Opaque, Outcome, decode, encode, pack, unpack
 
 __all__ = ["Remote", "Replay", "NeedCalls", "Oracle", "Verdict", "remote_calls", "ForgedResults"]
 
@@ -38,6 +46,10 @@ __all__ = ["Remote", "Replay", "NeedCalls", "Oracle", "Verdict", "remote_calls",
 MAX_ROUNDS = 64
 #: The largest call of a trusted helper the oracle reads.
 ORACLE_BYTES = 64 * 1024**2
+
+
+class _NoGuess(Exception):
+    """The grader cannot guess the answer of a call (see :meth:`Replay._guess`)."""
 
 
 class NeedCalls(BaseException):
@@ -87,7 +99,7 @@ class Call:
     """One call the grader wants the kernel to make."""
 
     key: str
-    target: t.Any  # a notebook global's name, {"handle": n} or {"probe": name}
+    target: t.Any  # a notebook global's name, {"handle": name} or {"probe": name}
     name: str
     args: tuple
     kwargs: dict
@@ -96,6 +108,10 @@ class Call:
     rule: str
     helpers: dict  # helper name -> the grader's callable that computes it
     measure: bool = False
+
+
+def _named(arrays: list[np.ndarray]) -> dict[str, np.ndarray]:
+    return {f"a{i}": a for i, a in enumerate(arrays)}
 
 
 def _digest(value: t.Any) -> bytes:
@@ -118,20 +134,48 @@ class Verdict:
     unconfirmed: bool = False
 
 
+def student_like(reference: type) -> type:
+    """A torch layer class that computes what ``reference`` computes and is built the same way
+    (its sub-layers made in the same order, so with the same numbers under the same seed), but
+    derives from ``torch.nn.Module`` alone, as a student's class does: the reference's own class
+    would fail the check that a layer is not the course's."""
+    import torch
+
+    def __init__(self: torch.nn.Module, *args: t.Any, **kwargs: t.Any) -> None:
+        torch.nn.Module.__init__(self)
+        inner = reference(*args, **kwargs)
+        for key, child in inner.named_children():
+            self.add_module(key, child)
+        for key, value in vars(inner).items():
+            if not key.startswith("_"):
+                setattr(self, key, value)
+
+    methods = {k: v for k, v in vars(reference).items() if not k.startswith("__")}
+    return type(reference.__name__, (torch.nn.Module,),
+                {**methods, "__init__": __init__, "__module__": "__main__"})
+
+
 class Replay:
     """Runs a check on the grader's side against the kernel's answers (module docstring).
 
-    ``reference``: the grader's own version of the function, used to answer calls speculatively
-    so that one request can carry every call of a passing check; None to ask call by call."""
+    ``reference``: the grader's own version of the function (or layer class), used to guess
+    answers so that one request can carry every call of a passing check; None to ask each call
+    the grader cannot guess on its own."""
 
     def __init__(self, function: str, reference: t.Callable | None = None,
                  names: t.Iterable[str] = ()) -> None:
         self.function = function
+        torch = sys.modules.get("torch")
+        if isinstance(reference, type) and torch is not None and issubclass(reference, torch.nn.Module):
+            reference = student_like(reference)
         self.reference = reference
         self.names = set(names)
         self.answers: dict[str, Outcome] = {}
         self.pending: dict[str, Call] = {}
         self._seen: dict[bytes, int] = {}
+        #: the objects guesses made (layers of the reference), by the name the kernel gives
+        #: the student's (qkv_course.emit.Keeper)
+        self._objects: dict[str, t.Any] = {}
 
     # -- inside the check -------------------------------------------------------------------
 
@@ -158,12 +202,41 @@ class Replay:
             return self.answers[key]
         self.pending.setdefault(key, Call(key, target, name, tuple(args), dict(kwargs),
                                           dict(forbidden or {}), label, rule, helpers, measure))
-        if self.reference is not None and target == self.function:
-            try:
-                return Outcome(value=self.reference(*args, **kwargs), peak=0 if measure else None)
-            except Exception as exc:
-                return Outcome(error=f"raised {type(exc).__name__}: {exc}")
-        raise NeedCalls(key)
+        try:
+            return self._guess(key, target, args, kwargs, measure)
+        except _NoGuess:
+            raise NeedCalls(key) from None
+
+    def _guess(self, key: str, target: t.Any, args: tuple, kwargs: dict, measure: bool) -> Outcome:
+        """What a correct notebook answers to the call ``key`` (the module docstring): the call
+        made here on the reference and the objects earlier guesses made, its result passed
+        through the same plain data as the kernel's. Raises :class:`_NoGuess` where the call
+        needs something of the notebook's the grader has no reference for."""
+        from qkv_course import probes
+
+        def resolve(kind: str, ref: t.Any) -> t.Any:
+            if kind == "notebook" and ref == self.function and self.reference is not None:
+                return self.reference
+            if kind == "handle" and ref in self._objects:
+                return self._objects[ref]
+            raise _NoGuess(ref)
+
+        if isinstance(target, str):
+            fn = resolve("notebook", target)
+        elif "handle" in target:
+            fn = resolve("handle", target["handle"])
+        else:
+            fn = getattr(probes, target["probe"])
+        arrays: list[np.ndarray] = []
+        inputs = encode([list(args), dict(kwargs)], arrays)  # copies, as the kernel's inputs are
+        args, kwargs = decode(inputs, _named(arrays), refs=resolve)
+        try:
+            value = fn(*args, **kwargs)
+        except Exception as exc:
+            return Outcome(error=f"raised {type(exc).__name__}: {exc}")
+        arrays = []
+        tree = encode(value, arrays, keep=Keeper(key, self._objects))
+        return Outcome(value=decode(tree, _named(arrays)), peak=0 if measure else None)
 
     # -- around the check -------------------------------------------------------------------
 

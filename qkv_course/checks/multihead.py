@@ -869,14 +869,13 @@ CHECKS = {
     'multi_head_attention': check_multi_head_attention,
     'MultiHeadAttention': check_multihead_layer,
 }
-#: The reference of each graded function: it answers a check's calls for a first guess at
-#: what the grader will ask the kernel (qkv_grader.remote), never for a grade. The layer
-#: has none: its calls go to the kernel one by one.
+#: The reference of each graded item: it answers a check's calls for a first guess at what the
+#: grader will ask the kernel (qkv_grader.remote), never for a grade.
 REFERENCES = {
     'split_heads': multihead.split_heads,
     'merge_heads': multihead.merge_heads,
     'multi_head_attention': multihead.multi_head_attention,
-    'MultiHeadAttention': None,
+    'MultiHeadAttention': _ReferenceLayer,
 }
 
 

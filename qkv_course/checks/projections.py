@@ -37,6 +37,7 @@ from torch import nn
 
 from .. import probes, projections
 from ..emit import Opaque
+from ..nn import QKVProjection as _ReferenceLayer
 from .core import (remote_calls, FeedbackError, call_student, check_close, check_module_class, fail, hidden_cases,
                    matches, to_array)
 from ..tripwire import shortcuts
@@ -826,12 +827,12 @@ CHECKS = {
     "project_qkv": check_project_qkv,
     "QKVProjection": check_qkv_projection,
 }
-#: The reference of each graded function: it answers a check's calls for a first guess at
-#: what the grader will ask the kernel (qkv_grader.remote), never for a grade.
-#: QKVProjection has none: any three learned maps are right, and its calls go to the layer's
-#: handle in the kernel one at a time.
+#: The reference of each graded item: it answers a check's calls for a first guess at what the
+#: grader will ask the kernel (qkv_grader.remote), never for a grade. Any three learned maps are
+#: a right QKVProjection; the course's layer is only the likeliest.
 REFERENCES = {
     "project_qkv": projections.project_qkv,
+    "QKVProjection": _ReferenceLayer,
 }
 
 
