@@ -5,7 +5,8 @@ reference solution, the others in turn the untouched release or the answers of o
 mistakes catalogue, tests/submissions/<assignment>/*.py), grades it with plain
 serial ``nbgrader autograde <assignment>`` and with ``qkv-grade <assignment> --jobs J`` in
 copies of the same course, checks that every test cell got the same grade, and prints seconds
-per submitted notebook and the speed-up. Both run the course's nbgrader_config.py, so both use
+per submitted notebook, the speed-up and qkv-grade's serial fraction (seconds under the
+gradebook lock / seconds grading, summed over students, from its report). Both run the course's nbgrader_config.py, so both use
 the sandboxed kernels and the same limits.
 
     .venv/bin/python benchmarks/autograde.py                      # 40 students x every assignment
@@ -18,6 +19,7 @@ Not a test: it prints what it measured on this machine.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -85,18 +87,21 @@ def main() -> None:
     serial = fresh("serial")
     serial_s = sum(timed([str(BIN / "nbgrader"), "autograde", a], serial) for a in assignments)
     expected = {a: cell_grades(serial, a) for a in assignments}
-    rows = [("nbgrader autograde (serial)", 1, serial_s, True)]
+    rows = [("nbgrader autograde (serial)", 1, serial_s, None, True)]
     for j in jobs:
         course = fresh(f"parallel-{j}")
         seconds = sum(timed([str(BIN / "qkv-grade"), a, "--jobs", str(j), "--quiet"], course) for a in assignments)
         same = all(cell_grades(course, a) == expected[a] for a in assignments)
-        rows.append((f"qkv-grade --jobs {j}", j, seconds, same))
+        reports = [json.loads((course / ".qkv-grade" / a / "report.json").read_text()) for a in assignments]
+        graded = [r for report in reports for r in report if r["seconds"] > 0]
+        fraction = sum(r["locked"] for r in graded) / max(sum(r["seconds"] for r in graded), 1e-9)
+        rows.append((f"qkv-grade --jobs {j}", j, seconds, fraction, same))
 
-    print("\n| command | jobs | seconds | s per notebook | speed-up vs serial | grades identical |")
-    print("|---|---|---|---|---|---|")
-    for name, j, seconds, same in rows:
+    print("\n| command | jobs | seconds | s per notebook | speed-up vs serial | serial fraction | grades identical |")
+    print("|---|---|---|---|---|---|---|")
+    for name, j, seconds, fraction, same in rows:
         print(f"| {name} | {j} | {seconds:.1f} | {seconds / notebooks:.2f} | {serial_s / seconds:.2f}x | "
-              f"{'yes' if same else 'NO'} |")
+              f"{'-' if fraction is None else f'{fraction:.1%}'} | {'yes' if same else 'NO'} |")
     if not all(same for *_, same in rows):
         raise SystemExit("grades differ between serial and parallel grading")
     if not args.keep:

@@ -10,11 +10,12 @@ student with a folder ``submitted/<student>/<assignment>/`` (or those named), it
 own ``Autograde`` step, so grades, the gradebook, formgrader, feedback and export are nbgrader's.
 What it adds:
 
-* **parallel kernels**: ``--jobs`` worker processes each grade one student at a time. Each worker
-  holds a lock on the gradebook while nbgrader reads and writes it and lets go while the notebook
-  runs (:class:`qkv_grader.execute.GradebookLock`), so the kernels run side by side and
-  the gradebook, SQLite included, has one writer at a time. ``--db-url`` points nbgrader at
-  another gradebook, e.g. PostgreSQL shared by several graders or machines.
+* **parallel grading**: ``--jobs`` worker processes each grade one student at a time, or, with
+  ``--scheduler tcp://host:8786``, the workers of a Dask cluster (:mod:`qkv_grader.workers`).
+  A worker holds the gradebook lock only while nbgrader has the gradebook open, so notebooks
+  run, are sanitised and get their feedback side by side and the gradebook, SQLite included, has
+  one writer at a time. ``--db-url`` points nbgrader at another gradebook, e.g. PostgreSQL shared
+  by several graders or machines (a Dask cluster across machines needs one).
 * **limits and a sandbox** for every kernel (``--cell-timeout``, ``--notebook-timeout``,
   ``--memory``, ``--processes``; see :mod:`qkv_grader.execute`).
 * **submissions are never touched**: each one is first copied to a staging folder
@@ -38,19 +39,19 @@ import argparse
 import concurrent.futures as futures
 from concurrent.futures.process import BrokenProcessPool
 import dataclasses
-import fcntl
+import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import sys
-import time
 import typing as t
 from pathlib import Path
 
 from tqdm import tqdm
 
-__all__ = ["Outcome", "grade_class", "main", "problems_in", "stage_submission"]
+from . import workers
+
+__all__ = ["Outcome", "grade_class", "main", "problems_in", "serial_fraction", "stage_submission"]
 
 STATE_DIR = ".qkv-grade"
 
@@ -65,6 +66,8 @@ class Outcome:
     max_score: float | None = None
     problems: list[str] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
+    #: of those, the seconds nbgrader held the gradebook lock (qkv_grader.workers)
+    locked: float = 0.0
 
     def as_dict(self) -> dict[str, t.Any]:
         return dataclasses.asdict(self)
@@ -181,72 +184,17 @@ def problems_in(autograded: Path) -> list[str]:
     return found
 
 
-# -- the workers ----------------------------------------------------------------------------------
+# -- the workers: see qkv_grader.workers ----------------------------------------------------------
 
-_worker: dict[str, t.Any] = {}
-
-
-def _load_config(root: Path, overrides: dict[str, dict[str, t.Any]]) -> t.Any:
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    config = Config()
-    if (root / "nbgrader_config.py").exists():
-        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
-    config.merge(Config(overrides))
-    return config
-
-
-def _init_worker(root: str, overrides: dict[str, dict[str, t.Any]], lock_path: str, log_dir: str) -> None:
-    os.chdir(root)
-    # the kernels' own chatter goes to a log, not the instructor's terminal
-    log = open(os.path.join(log_dir, f"worker-{os.getpid()}.log"), "a")
-    os.dup2(log.fileno(), 1)
-    os.dup2(log.fileno(), 2)
-    from nbgrader.apps import NbGraderAPI
-
-    from .execute import GradebookLock
-
-    lock_file = open(lock_path, "a")
-    _worker["lock"] = GradebookLock(lambda: fcntl.flock(lock_file, fcntl.LOCK_EX),
-                                    lambda: fcntl.flock(lock_file, fcntl.LOCK_UN))
-    _worker["api"] = NbGraderAPI(config=_load_config(Path(root), overrides))
-    _worker["log_dir"] = log_dir
-
-
-def _grade_in_worker(assignment: str, student: str, force: bool, feedback: bool) -> tuple[bool, float]:
-    """Autograde (and give feedback to) one student in this worker; (success, seconds)."""
-    start = time.monotonic()
-    api = _worker["api"]
-    with _worker["lock"].held():
-        result = api.autograde(assignment, student, force=force, create=True)
-        log = result.get("log", "") + (result.get("error") or "")
-        ok = bool(result.get("success"))
-        if ok and feedback:
-            fb = api.generate_feedback(assignment, student, force=True)
-            log += fb.get("log", "") + (fb.get("error") or "")
-            ok = bool(fb.get("success"))
-    Path(_worker["log_dir"], f"{student}.log").write_text(log)
-    return ok, time.monotonic() - start
-
-
-# -- the command ----------------------------------------------------------------------------------
-
-def _run_pool(students: list[str], assignment: str, feedback: bool, jobs: int, initargs: tuple
-              ) -> t.Iterator[tuple[str, tuple[bool, float] | BaseException]]:
-    """Grade ``students`` in a pool of ``jobs`` worker processes; yields (student, result or error)
-    as each finishes."""
-    if not students:
-        return
-    context = multiprocessing.get_context("spawn")
-    with futures.ProcessPoolExecutor(max_workers=min(jobs, len(students)), mp_context=context,
-                                     initializer=_init_worker, initargs=initargs) as pool:
-        started = {pool.submit(_grade_in_worker, assignment, s, True, feedback): s for s in students}
-        for future in futures.as_completed(started):
-            try:
-                yield started[future], future.result()
-            except Exception as error:
-                yield started[future], error
+def _run(executor: futures.Executor, jobs: list[workers.Job]
+         ) -> t.Iterator[tuple[str, workers.Graded | BaseException]]:
+    """Run ``jobs`` on ``executor``; yields (student, result or error) as each finishes."""
+    started = {executor.submit(workers.grade, job): job.student for job in jobs}
+    for future in futures.as_completed(started):
+        try:
+            yield started[future], future.result()
+        except Exception as error:
+            yield started[future], error
 
 
 def _gradebook_rows(db_url: str, assignment: str) -> dict[str, tuple[float, float]]:
@@ -300,21 +248,32 @@ def summary_table(outcomes: list[Outcome], width: int = 160) -> str:
     return out.getvalue().rstrip("\n")
 
 
+def serial_fraction(outcomes: t.Iterable[Outcome]) -> float:
+    """The share of grading time spent under the gradebook lock, which no second worker can
+    overlap: with a fraction f, n workers are at most 1 / (f + (1 - f) / n) times faster."""
+    done = [o for o in outcomes if o.seconds > 0]
+    total = sum(o.seconds for o in done)
+    return sum(o.locked for o in done) / total if total else 0.0
+
+
 def grade_class(root: Path, assignment: str, *, students: list[str] | None = None,
                 jobs: int | None = None, force: bool = False, feedback: bool = False,
                 export: Path | None = None, db_url: str | None = None,
                 cell_timeout: int | None = None, notebook_timeout: int | None = None,
                 memory_gib: float | None = None, processes: int | None = None,
-                progress: bool = True, config: dict[str, dict[str, t.Any]] | None = None) -> list[Outcome]:
+                progress: bool = True, config: dict[str, dict[str, t.Any]] | None = None,
+                scheduler: str | None = None) -> list[Outcome]:
     """Autograde ``assignment`` for every submitted student (or ``students``) of the course at
     ``root``; returns one :class:`Outcome` per student, in name order. ``config``: more nbgrader
-    configuration, by class (``{"SandboxedKernelManager": {"uid_base": 1200000}}``)."""
+    configuration, by class (``{"SandboxedKernelManager": {"uid_base": 1200000}}``).
+    ``scheduler``: the address of a Dask scheduler whose workers grade (``jobs`` is then theirs
+    to decide); else ``jobs`` worker processes here (:mod:`qkv_grader.workers`)."""
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
 
     root = root.resolve()
     overrides: dict[str, dict[str, t.Any]] = {}
-    coursedir = CourseDirectory(config=_load_config(root, {"CourseDirectory": {"root": str(root)}}))
+    coursedir = CourseDirectory(config=workers.load_config(root, {"CourseDirectory": {"root": str(root)}}))
     state = root / STATE_DIR / assignment
     staging = state / "submitted"
     log_dir = state / "logs"
@@ -363,16 +322,21 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
 
     bar = tqdm(total=len(todo), unit="student", desc=assignment, file=sys.stderr) if progress and todo else None
     jobs = max(1, jobs or os.cpu_count() or 1)
-    lock_path = str(root / STATE_DIR / "gradebook.lock")
-    initargs = (str(root), overrides, lock_path, str(log_dir))
+    if scheduler:
+        lock = ("dask", f"qkv-gradebook-{hashlib.sha256(db.encode()).hexdigest()[:16]}")
+    else:
+        lock = ("file", str(root / STATE_DIR / "gradebook.lock"))
 
-    def finish(student: str, result: tuple[bool, float] | BaseException) -> None:
+    def job(student: str) -> workers.Job:
+        return workers.Job(str(root), overrides, assignment, student, feedback, str(log_dir), lock)
+
+    def finish(student: str, result: workers.Graded | BaseException) -> None:
         outcome = outcomes[student]
         if isinstance(result, BaseException):  # the student is reported, never lost
             ok = False
             outcome.problems.append(f"grading failed: {result.__class__.__name__}: {result}")
         else:
-            ok, outcome.seconds = result
+            ok, outcome.seconds, outcome.locked = result.ok, result.seconds, result.locked
         if not ok:
             outcome.status = "failed"
             outcome.problems.append(f"nbgrader reported an error: see {log_dir / (student + '.log')}")
@@ -381,18 +345,22 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
             bar.set_postfix_str(student, refresh=False)
             bar.update()
 
-    # A worker process that dies (not a kernel: the grader itself) breaks the whole pool; the
-    # students it had not finished are graded again once, in a fresh pool.
+    # A local worker process that dies (not a kernel: the grader itself) breaks the whole pool;
+    # the students it had not finished are graded again once, in a fresh pool. (A Dask cluster
+    # reschedules the tasks of a worker that died on its own.)
     for attempt in (1, 2):
-        broken = []
-        for student, result in _run_pool(todo, assignment, feedback, jobs, initargs):
-            if isinstance(result, BrokenProcessPool) and attempt == 1:
-                broken.append(student)
-            else:
-                finish(student, result)
-        todo = broken
         if not todo:
             break
+        broken = []
+        executor = (workers.dask_cluster(scheduler) if scheduler
+                    else workers.local_pool(min(jobs, len(todo)), str(log_dir)))
+        with executor:
+            for student, result in _run(executor, [job(s) for s in todo]):
+                if isinstance(result, BrokenProcessPool) and attempt == 1:
+                    broken.append(student)
+                else:
+                    finish(student, result)
+        todo = broken
 
     if bar:
         bar.close()
@@ -441,6 +409,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("assignment", help="assignment name, e.g. ps01_search")
     parser.add_argument("--students", help="comma-separated student ids (default: every submission)")
     parser.add_argument("--jobs", "-j", type=int, default=None, help="parallel kernels (default: cores)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="grade on the workers of this Dask "
+                        "scheduler, e.g. tcp://10.0.0.5:8786 (needs the grader extra's distributed; "
+                        "the course root at the same path on every worker)")
     parser.add_argument("--force", action="store_true", help="regrade students already graded")
     parser.add_argument("--feedback", action="store_true", help="then run nbgrader's feedback step")
     parser.add_argument("--export", type=Path, metavar="CSV", help="then export grades to this CSV")
@@ -464,8 +435,12 @@ def main(argv: list[str] | None = None) -> int:
                            force=args.force, feedback=args.feedback, export=args.export,
                            db_url=args.db_url, cell_timeout=args.cell_timeout,
                            notebook_timeout=args.notebook_timeout, memory_gib=args.memory,
-                           processes=args.processes, progress=not args.quiet)
+                           processes=args.processes, progress=not args.quiet, scheduler=args.scheduler)
     print(summary_table(outcomes))
+    seconds = sum(o.seconds for o in outcomes)
+    if seconds > 0:
+        print(f"\nunder the gradebook lock: {sum(o.locked for o in outcomes):.1f} s of {seconds:.1f} s "
+              f"grading ({serial_fraction(outcomes):.1%}, the serial fraction)")
     graded = sum(o.status == "graded" for o in outcomes)
     failed = [o.student for o in outcomes if o.status == "failed"]
     print(f"\n{graded} graded, {sum(o.status == 'skipped' for o in outcomes)} skipped, "

@@ -56,7 +56,7 @@ from .catalog import function_of
 from .remote import MAX_ROUNDS, ForgedResults, Oracle, Replay, Verdict
 from .sandbox import SandboxedKernelManager
 
-__all__ = ["SandboxedExecute", "GradebookLock", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK",
+__all__ = ["SandboxedExecute", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK",
            "Problem", "problems", "METADATA",
            "OUTPUT_MESSAGES"]
 
@@ -97,42 +97,6 @@ _CONFIRM = "__import__('qkv_course.checks.guard', fromlist=['confirm']).confirm(
 ERROR_CLIP = 4000
 #: The kernel messages that carry output: each counts against the notebook's output cap.
 OUTPUT_MESSAGES = frozenset({"stream", "display_data", "update_display_data", "execute_result", "error"})
-
-
-class GradebookLock:
-    """The lock that serialises gradebook access between ``qkv-grade``'s workers.
-
-    A worker holds it while nbgrader reads and writes the gradebook for a submission, and
-    :class:`SandboxedExecute` lets it go while the notebook runs, so that kernels run in parallel
-    and the gradebook sees one writer at a time. Plain ``nbgrader autograde`` has none."""
-
-    current: "GradebookLock | None" = None
-
-    def __init__(self, acquire: t.Callable[[], None], release: t.Callable[[], None]) -> None:
-        self._acquire, self._release = acquire, release
-
-    @contextlib.contextmanager
-    def held(self) -> t.Iterator[None]:
-        self._acquire()
-        previous, GradebookLock.current = GradebookLock.current, self
-        try:
-            yield
-        finally:
-            GradebookLock.current = previous
-            self._release()
-
-    @classmethod
-    @contextlib.contextmanager
-    def released(cls) -> t.Iterator[None]:
-        lock = cls.current
-        if lock is None:
-            yield
-            return
-        lock._release()
-        try:
-            yield
-        finally:
-            lock._acquire()
 
 
 def _is_test_cell(cell: NotebookNode) -> bool:
@@ -251,10 +215,9 @@ class SandboxedExecute(Execute):
             watchdog = threading.Timer(self.notebook_timeout, self._out_of_time)
             watchdog.daemon = True
         try:
-            with GradebookLock.released():
-                if watchdog:
-                    watchdog.start()
-                ExecutePreprocessor.preprocess(self, nb, resources)
+            if watchdog:
+                watchdog.start()
+            ExecutePreprocessor.preprocess(self, nb, resources)
         except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError) as error:
             kind, reason = self._stop_reason or self._death_message(error)
             self.log.warning("Grading stopped at cell %d: %s", self._index, reason)

@@ -1,0 +1,227 @@
+"""Where ``qkv-grade`` grades its students: :func:`grade`, which autogrades one student in
+whatever process runs it, and the executors that run it side by side, a local process pool
+(:func:`local_pool`) or a Dask cluster (:func:`dask_cluster`, ``qkv-grade --scheduler``).
+
+**One writer at a time, and only while it writes.** nbgrader opens the gradebook
+(``nbgrader.api.Gradebook``) wherever it reads or writes it: when it records the student and
+the submission, when it puts the instructor's test cells back, when it saves the grades and
+late penalties, and when feedback reads the scores. :func:`serialise_gradebook` makes every
+such session in a worker process hold the gradebook lock (:class:`GradebookLock`) from the
+moment it opens to the moment it closes, and nothing else does: running the notebook,
+sanitising and restoring cells and rendering feedback run unlocked, side by side. The lock is a
+file lock (``filelock``) among the processes of one machine, and a ``distributed.Lock`` among
+the workers of a Dask cluster. nbgrader has no hook for this, hence the wrapper around
+``Gradebook``'s own ``__init__`` and ``close``, installed once per worker process.
+
+Each student's time under the lock is measured (:attr:`Graded.locked`), so the serial fraction
+of a run, which bounds its speed-up, is a number in the report.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import dataclasses
+import os
+import threading
+import time
+import typing as t
+from pathlib import Path
+
+__all__ = ["Job", "Graded", "GradebookLock", "serialise_gradebook", "grade", "local_pool",
+           "dask_cluster"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Job:
+    """One student to grade: what a worker needs, as plain data (it travels to other machines)."""
+
+    root: str                       # the course root, the same path on every worker
+    overrides: dict                 # nbgrader configuration on top of the course's nbgrader_config.py
+    assignment: str
+    student: str
+    feedback: bool
+    log_dir: str
+    lock: tuple[str, str]           # ("file", path) or ("dask", name): see GradebookLock
+
+
+@dataclasses.dataclass(frozen=True)
+class Graded:
+    """What grading one student did: nbgrader's success, seconds in all and seconds under the
+    gradebook lock."""
+
+    ok: bool
+    seconds: float
+    locked: float
+
+
+class GradebookLock:
+    """A re-entrant lock around gradebook sessions that counts the seconds it was held. ``inner``:
+    anything with ``acquire()`` and ``release()`` that excludes other processes."""
+
+    def __init__(self, inner: t.Any) -> None:
+        self._inner = inner
+        self._depth = 0
+        self._since = 0.0
+        self._guard = threading.Lock()
+        self.held = 0.0
+
+    def acquire(self) -> None:
+        with self._guard:
+            if self._depth == 0:
+                self._inner.acquire()
+                self._since = time.perf_counter()
+            self._depth += 1
+
+    def release(self) -> None:
+        with self._guard:
+            self._depth -= 1
+            if self._depth == 0:
+                self.held += time.perf_counter() - self._since
+                self._inner.release()
+
+
+def _make_lock(spec: tuple[str, str]) -> GradebookLock:
+    kind, where = spec
+    if kind == "file":
+        from filelock import FileLock
+
+        return GradebookLock(FileLock(where))
+    if kind == "dask":
+        from distributed import Lock
+
+        return GradebookLock(Lock(where))
+    raise ValueError(f"unknown kind of gradebook lock {kind!r}")
+
+
+#: The lock this process's gradebook sessions hold (set by serialise_gradebook).
+_current: dict[str, GradebookLock] = {}
+
+
+def serialise_gradebook(lock: GradebookLock) -> None:
+    """Make every ``nbgrader.api.Gradebook`` this process opens hold ``lock`` until it is closed
+    (the module docstring). Installed once; a later call changes the lock."""
+    from nbgrader.api import Gradebook
+
+    _current["lock"] = lock
+    if getattr(Gradebook, "_qkv_serialised", False):
+        return
+    opened, closed = Gradebook.__init__, Gradebook.close
+
+    def __init__(self: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
+        held = _current["lock"]
+        held.acquire()
+        try:
+            opened(self, *args, **kwargs)
+        except BaseException:
+            held.release()
+            raise
+        self._qkv_lock = held
+
+    def close(self: t.Any) -> None:
+        held = self.__dict__.pop("_qkv_lock", None)
+        try:
+            closed(self)
+        finally:
+            if held is not None:
+                held.release()
+
+    Gradebook.__init__, Gradebook.close = __init__, close
+    Gradebook._qkv_serialised = True
+
+
+def load_config(root: Path, overrides: dict[str, dict[str, t.Any]]) -> t.Any:
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = Config()
+    if (root / "nbgrader_config.py").exists():
+        config.merge(PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config())
+    config.merge(Config(overrides))
+    return config
+
+
+#: Per worker process: nbgrader's API for a course and the gradebook lock, made once.
+_apis: dict[tuple, t.Any] = {}
+_locks: dict[tuple[str, str], GradebookLock] = {}
+
+
+def _api(job: Job) -> t.Any:
+    import json
+
+    from nbgrader.apps import NbGraderAPI
+
+    key = (job.root, json.dumps(job.overrides, sort_keys=True, default=str))
+    if key not in _apis:
+        os.chdir(job.root)
+        _apis[key] = NbGraderAPI(config=load_config(Path(job.root), job.overrides))
+    return _apis[key]
+
+
+def grade(job: Job) -> Graded:
+    """Autograde (and give feedback to) one student, here; nbgrader's log goes to
+    ``<log_dir>/<student>.log``."""
+    start = time.monotonic()
+    if job.lock not in _locks:
+        _locks[job.lock] = _make_lock(job.lock)
+    lock = _locks[job.lock]
+    serialise_gradebook(lock)
+    held = lock.held
+    api = _api(job)
+    result = api.autograde(job.assignment, job.student, force=True, create=True)
+    log = result.get("log", "") + (result.get("error") or "")
+    ok = bool(result.get("success"))
+    if ok and job.feedback:
+        fb = api.generate_feedback(job.assignment, job.student, force=True)
+        log += fb.get("log", "") + (fb.get("error") or "")
+        ok = bool(fb.get("success"))
+    Path(job.log_dir, f"{job.student}.log").write_text(log)
+    return Graded(ok, time.monotonic() - start, lock.held - held)
+
+
+# -- executors --------------------------------------------------------------------------------------
+
+def _quiet_worker(log_dir: str) -> None:
+    """A local worker's own output (the kernels' chatter) goes to a log, not the terminal."""
+    log = open(os.path.join(log_dir, f"worker-{os.getpid()}.log"), "a")
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+
+
+def local_pool(jobs: int, log_dir: str) -> futures.Executor:
+    """``jobs`` worker processes on this machine (started fresh, not forked)."""
+    import multiprocessing
+
+    return futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_quiet_worker, initargs=(log_dir,))
+
+
+class _DaskExecutor(futures.Executor):
+    """A ``concurrent.futures.Executor`` on a Dask cluster: each job one task, run on any worker,
+    never twice (a job is not pure: it writes the gradebook and the student's folders)."""
+
+    def __init__(self, address: str) -> None:
+        from distributed import Client
+
+        self.client = Client(address, set_as_default=False)
+
+    def submit(self, fn: t.Callable, /, *args: t.Any, **kwargs: t.Any) -> futures.Future:
+        done: futures.Future = futures.Future()
+        task = self.client.submit(fn, *args, pure=False, retries=0, **kwargs)
+
+        def finished(task: t.Any) -> None:
+            try:
+                done.set_result(task.result())
+            except BaseException as error:
+                done.set_exception(error)
+
+        task.add_done_callback(finished)
+        return done
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.client.close()
+
+
+def dask_cluster(address: str) -> futures.Executor:
+    """An executor on the Dask scheduler at ``address`` (``tcp://host:8786``). Its workers need
+    this package with its grader extra, bubblewrap, and the course root at the same path."""
+    return _DaskExecutor(address)
