@@ -7,7 +7,8 @@ whatever process runs it, and the executors that run it side by side, a local pr
 the submission, when it puts the instructor's test cells back, when it saves the grades and
 late penalties, and when feedback reads the scores. :func:`serialise_gradebook` makes every
 such session in a worker process hold the gradebook lock (:class:`GradebookLock`) from the
-moment it opens to the moment it closes, and nothing else does: running the notebook,
+moment it is open (connecting and reading the schema are not locked) to the moment its
+database session ends, and nothing else does: running the notebook,
 sanitising and restoring cells and rendering feedback run unlocked, side by side. The lock is a
 file lock (``filelock``) among the processes of one machine, and a ``distributed.Lock`` among
 the workers of a Dask cluster. nbgrader has no hook for this, hence the wrapper around
@@ -98,8 +99,8 @@ _current: dict[str, GradebookLock] = {}
 
 
 def serialise_gradebook(lock: GradebookLock) -> None:
-    """Make every ``nbgrader.api.Gradebook`` this process opens hold ``lock`` until it is closed
-    (the module docstring). Installed once; a later call changes the lock."""
+    """Make every ``nbgrader.api.Gradebook`` this process opens hold ``lock`` while its database
+    session lasts (the module docstring). Installed once; a later call changes the lock."""
     from nbgrader.api import Gradebook
 
     _current["lock"] = lock
@@ -108,22 +109,21 @@ def serialise_gradebook(lock: GradebookLock) -> None:
     opened, closed = Gradebook.__init__, Gradebook.close
 
     def __init__(self: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
+        # Opening only reads the schema (the gradebook exists: qkv-grade writes every student's
+        # row before any worker starts), and no transaction stays open after it: unlocked.
+        opened(self, *args, **kwargs)
         held = _current["lock"]
         held.acquire()
-        try:
-            opened(self, *args, **kwargs)
-        except BaseException:
-            held.release()
-            raise
         self._qkv_lock = held
 
     def close(self: t.Any) -> None:
         held = self.__dict__.pop("_qkv_lock", None)
         try:
-            closed(self)
+            self.db.remove()  # the session's end; what close does after it touches no data
         finally:
             if held is not None:
                 held.release()
+        closed(self)
 
     Gradebook.__init__, Gradebook.close = __init__, close
     Gradebook._qkv_serialised = True
