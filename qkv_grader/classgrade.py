@@ -27,7 +27,9 @@ What it adds:
 * a **progress bar** with an ETA, and a **summary**: per student the score and any timeout,
   crash, memory error, ungradable file or test that did not run as written.
 * ``--feedback`` runs nbgrader's feedback step for the graded students, ``--export FILE``
-  nbgrader's CSV export. Running it again grades only new submissions; ``--force`` regrades.
+  nbgrader's CSV export. Running it again grades only the students not graded yet (a student
+  counts as graded once nbgrader has written their grades: an interrupted run loses no one) and
+  submissions changed since; ``--force`` regrades everyone.
 
 Exit status: 0 when every student was graded (however badly), 1 when grading itself failed for
 some student (see the log under ``.qkv-grade/<assignment>/logs``), 2 for a usage error.
@@ -43,7 +45,9 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import sys
+import time
 import typing as t
 from pathlib import Path
 
@@ -184,6 +188,42 @@ def problems_in(autograded: Path) -> list[str]:
     return found
 
 
+# -- completion, recorded as data ------------------------------------------------------------------
+# A student counts as graded when nbgrader finished their notebooks and wrote the grades: then,
+# and only then, .qkv-grade/<assignment>/graded/<student>.json records the submission it graded
+# (a digest of its files). A run that was killed, a worker that died, a grading that failed or a
+# submission changed since leave no record that matches, and the next run grades them again.
+
+def submission_digest(folder: Path) -> str:
+    """A digest of the files under ``folder`` (names and contents; '' when there is no folder)."""
+    if not folder.is_dir():
+        return ""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        h.update(str(path.relative_to(folder)).encode() + b"\0")
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                h.update(block)
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _completed(record: Path) -> str | None:
+    """The digest of the submission ``record`` says was graded, or None."""
+    try:
+        data = json.loads(record.read_text())
+    except (OSError, ValueError):
+        return None
+    return data.get("submission") if isinstance(data, dict) else None
+
+
+def _complete(record: Path, digest: str) -> None:
+    """Record, atomically, that the submission with ``digest`` was graded."""
+    partial = record.with_suffix(".partial")
+    partial.write_text(json.dumps({"submission": digest, "graded_at": time.time()}))
+    os.replace(partial, record)
+
+
 # -- the workers: see qkv_grader.workers ----------------------------------------------------------
 
 def _run(executor: futures.Executor, jobs: list[workers.Job]
@@ -305,20 +345,26 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
         for student in wanted:
             gb.update_or_create_student(student)
     todo = []
+    done_dir = state / "graded"
+    done_dir.mkdir(exist_ok=True)
+    digests = {}
     for student in wanted:
         source = submitted_root / student / assignment
         if not source.is_dir():
             outcomes[student].problems.append("no submission")
-        if not force and (root / "autograded" / student / assignment).is_dir():
+        digests[student] = submission_digest(source)
+        if not force and _completed(done_dir / f"{student}.json") == digests[student]:
             outcomes[student].status = "skipped"
             outcomes[student].problems.append("already graded (--force regrades)")
             continue
+        (done_dir / f"{student}.json").unlink(missing_ok=True)
         dest = staging / student / assignment
         outcomes[student].problems += stage_submission(source, dest, expected)
         if any((dest / name).is_file() for name in expected):
             todo.append(student)
         else:  # nothing nbgrader could open: record the submission with every test at 0
             _record_zero(db, assignment, student)
+            _complete(done_dir / f"{student}.json", digests[student])
 
     bar = tqdm(total=len(todo), unit="student", desc=assignment, file=sys.stderr) if progress and todo else None
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -337,7 +383,9 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
             outcome.problems.append(f"grading failed: {result.__class__.__name__}: {result}")
         else:
             ok, outcome.seconds, outcome.locked = result.ok, result.seconds, result.locked
-        if not ok:
+        if ok:
+            _complete(done_dir / f"{student}.json", digests[student])
+        else:
             outcome.status = "failed"
             outcome.problems.append(f"nbgrader reported an error: see {log_dir / (student + '.log')}")
         outcome.problems += problems_in(root / "autograded" / student / assignment)
@@ -354,12 +402,18 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
         broken = []
         executor = (workers.dask_cluster(scheduler) if scheduler
                     else workers.local_pool(min(jobs, len(todo)), str(log_dir)))
-        with executor:
+        try:
             for student, result in _run(executor, [job(s) for s in todo]):
                 if isinstance(result, BrokenProcessPool) and attempt == 1:
                     broken.append(student)
                 else:
                     finish(student, result)
+        except BaseException:  # Ctrl-C, SIGTERM: nothing left running (graded students are recorded)
+            executor.stop()
+            if bar:
+                bar.close()
+            raise
+        executor.shutdown()
         todo = broken
 
     if bar:
@@ -388,8 +442,17 @@ def _export(root: Path, overrides: dict[str, dict[str, t.Any]], path: Path) -> N
         raise RuntimeError(f"nbgrader export failed:\n{proc.stdout}{proc.stderr}")
 
 
+def _interrupt_on(*signals: int) -> None:
+    """Stop on these signals as on Ctrl-C: the workers, their kernels and scratch directories go."""
+    def interrupt(signum: int, frame: t.Any) -> t.NoReturn:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    for number in signals:
+        signal.signal(number, interrupt)
+
+
 #: qkv-grade's exit statuses.
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -404,7 +467,8 @@ def main(argv: list[str] | None = None) -> int:
         "(nbgrader underneath). Run from the course root.",
         epilog=f"exit status: {EXIT_OK} every student was graded (or skipped as graded already); "
         f"{EXIT_FAILED} grading failed for at least one student (the report names them); "
-        f"{EXIT_USAGE} bad arguments or no course here, nothing graded.")
+        f"{EXIT_USAGE} bad arguments or no course here, nothing graded; {EXIT_INTERRUPTED} interrupted "
+        "(Ctrl-C, SIGTERM): what was graded is recorded, the next run grades the rest.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {installed}")
     parser.add_argument("assignment", help="assignment name, e.g. ps01_search")
     parser.add_argument("--students", help="comma-separated student ids (default: every submission)")
@@ -431,11 +495,18 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.course / "nbgrader_config.py").exists() and not (args.course / "gradebook.db").exists():
         parser.error(f"{args.course.resolve()} has no nbgrader_config.py: run qkv-grade from the course root")
     students = [s.strip() for s in args.students.split(",") if s.strip()] if args.students else None
-    outcomes = grade_class(args.course, args.assignment, students=students, jobs=args.jobs,
-                           force=args.force, feedback=args.feedback, export=args.export,
-                           db_url=args.db_url, cell_timeout=args.cell_timeout,
-                           notebook_timeout=args.notebook_timeout, memory_gib=args.memory,
-                           processes=args.processes, progress=not args.quiet, scheduler=args.scheduler)
+    _interrupt_on(signal.SIGTERM, signal.SIGHUP)
+    try:
+        outcomes = grade_class(args.course, args.assignment, students=students, jobs=args.jobs,
+                               force=args.force, feedback=args.feedback, export=args.export,
+                               db_url=args.db_url, cell_timeout=args.cell_timeout,
+                               notebook_timeout=args.notebook_timeout, memory_gib=args.memory,
+                               processes=args.processes, progress=not args.quiet,
+                               scheduler=args.scheduler)
+    except KeyboardInterrupt:
+        print("qkv-grade: interrupted; the students graded so far are recorded, and running the same "
+              "command again grades the others", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(summary_table(outcomes))
     seconds = sum(o.seconds for o in outcomes)
     if seconds > 0:

@@ -51,7 +51,22 @@ def main(argv: list[str]) -> None:
         running = sum(1 for name in os.listdir("/proc") if name.isdigit())
         _limit(resource.RLIMIT_NPROC, processes + running)
     os.environ.setdefault("USER", "student")
+    _die_with_parent()
     os.execv(command[0], command)
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL when the grader that started this kernel dies (prctl PR_SET_PDEATHSIG, set
+    after the change of user id, which clears it), so that no kernel outlives its grader even
+    without bubblewrap's --die-with-parent."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
 
 
 if __name__ == "__main__":

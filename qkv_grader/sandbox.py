@@ -196,6 +196,34 @@ def _status_bytes(pid: int, field: str) -> int:
     return int(fields[field].split()[0]) * 1024
 
 
+#: A kernel's scratch directory in the temporary directory: ``qkv-kernel-<grader's pid>-<random>``.
+SCRATCH_PREFIX = "qkv-kernel-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_scratch(pids: t.Iterable[int] | None = None) -> list[str]:
+    """Remove kernels' scratch directories left by graders that are gone (killed before their
+    clean-up ran), or those of ``pids``, whose kernels are gone. Returns what it removed."""
+    removed, wanted = [], None if pids is None else set(pids)
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        owner = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if not owner.isdigit():
+            continue
+        if (int(owner) in wanted) if wanted is not None else not _alive(int(owner)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(str(path))
+    return removed
+
+
 @functools.lru_cache(maxsize=None)
 def _warn_once(log: t.Any, why_not: str) -> None:
     log.warning("Grading kernels run WITHOUT the sandbox (limits only): %s", why_not)
@@ -223,7 +251,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs: t.Any) -> None:
         super().__init__(**kwargs)
-        self._sandbox_dir = tempfile.mkdtemp(prefix="qkv-kernel-")
+        sweep_scratch()
+        self._sandbox_dir = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
         os.chmod(self._sandbox_dir, 0o711)
         self._ipc_dir = os.path.join(self._sandbox_dir, "ipc")
         self._work_dir = os.path.join(self._sandbox_dir, "work")

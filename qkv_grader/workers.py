@@ -28,7 +28,7 @@ import time
 import typing as t
 from pathlib import Path
 
-__all__ = ["Job", "Graded", "GradebookLock", "serialise_gradebook", "grade", "local_pool",
+__all__ = ["Job", "Graded", "GradebookLock", "serialise_gradebook", "grade", "LocalPool", "local_pool",
            "dask_cluster"]
 
 
@@ -180,19 +180,88 @@ def grade(job: Job) -> Graded:
 
 # -- executors --------------------------------------------------------------------------------------
 
-def _quiet_worker(log_dir: str) -> None:
-    """A local worker's own output (the kernels' chatter) goes to a log, not the terminal."""
+def _stop_worker(signum: int, frame: t.Any) -> t.NoReturn:
+    """A local worker told to stop (SIGTERM, also sent when qkv-grade dies): kill the kernels it
+    started, remove their scratch directories, exit at once, whatever goes wrong on the way.
+    (A signal handler: it may interrupt an import, so it imports nothing itself.)"""
+    try:
+        children = _psutil.Process().children(recursive=True)
+        for child in children:
+            try:
+                child.kill()
+            except _psutil.Error:
+                pass
+        _psutil.wait_procs(children, timeout=5)
+        _sweep_scratch([os.getpid()])
+    finally:
+        os._exit(128 + signum)
+
+
+_psutil: t.Any = None
+_sweep_scratch: t.Any = None
+
+
+def _init_local_worker(log_dir: str, parent: int) -> None:
+    """A local worker: its own output (the kernels' chatter) goes to a log, not the terminal;
+    Ctrl-C is qkv-grade's to handle; it stops when told (SIGTERM) and when qkv-grade dies."""
+    import signal
+
+    import psutil
+
+    from .sandbox import sweep_scratch
+
+    global _psutil, _sweep_scratch
+    _psutil, _sweep_scratch = psutil, sweep_scratch
     log = open(os.path.join(log_dir, f"worker-{os.getpid()}.log"), "a")
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
+    if hasattr(signal, "pthread_kill") and os.uname().sysname == "Linux":
+        # Linux's prctl(PR_SET_PDEATHSIG): SIGTERM when the parent dies, even by SIGKILL (no library
+        # wraps this one call)
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    if os.getppid() != parent:  # qkv-grade died before the line above
+        _stop_worker(signal.SIGTERM, None)
 
 
-def local_pool(jobs: int, log_dir: str) -> futures.Executor:
-    """``jobs`` worker processes on this machine (started fresh, not forked)."""
-    import multiprocessing
+class LocalPool(futures.ProcessPoolExecutor):
+    """``jobs`` worker processes on this machine (started fresh, not forked), which can be
+    stopped at once (:meth:`stop`)."""
 
-    return futures.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_quiet_worker, initargs=(log_dir,))
+    def __init__(self, jobs: int, log_dir: str) -> None:
+        import multiprocessing
+
+        super().__init__(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                         initializer=_init_local_worker, initargs=(log_dir, os.getpid()))
+
+    def stop(self) -> None:
+        """Stop now (qkv-grade interrupted): cancel what has not started, tell every worker to stop
+        (each kills its kernels and removes their scratch directories), wait for them."""
+        import signal
+
+        from .sandbox import sweep_scratch
+
+        # ProcessPoolExecutor keeps its processes in _processes; Python 3.14's terminate_workers()
+        # is the public form of this
+        processes = list((getattr(self, "_processes", None) or {}).values())
+        self.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            if process.is_alive():
+                os.kill(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.join(timeout=15)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+        sweep_scratch([p.pid for p in processes if p.pid])
+
+
+def local_pool(jobs: int, log_dir: str) -> LocalPool:
+    """``jobs`` worker processes on this machine (:class:`LocalPool`)."""
+    return LocalPool(jobs, log_dir)
 
 
 class _DaskExecutor(futures.Executor):
@@ -218,6 +287,10 @@ class _DaskExecutor(futures.Executor):
         return done
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self.client.close()
+
+    def stop(self) -> None:
+        """Stop now: the cluster's workers drop this client's tasks when it goes."""
         self.client.close()
 
 
