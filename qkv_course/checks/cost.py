@@ -27,10 +27,14 @@ import numpy as np
 
 from .. import cost
 from ..softmax import masked_softmax, softmax
-from .diagnoses import Attention, check_bool_mask, output_diagnoses, weight_diagnoses
-from .core import (FeedbackError, call_student, call_student_measured, check_close, fail, hidden_cases,
-                   matches, to_array)
-from ..tripwire import shortcuts
+from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, FeedbackError,
+                   call_student, call_student_measured, check_close, fail, hidden_cases, matches, reference,
+                   to_array)
+from .diagnoses import errors
+from .diagnoses.case import Attention
+from .diagnoses.masks import check_bool_mask, empty_rows_nan, swapped
+from .diagnoses.pair import output_diagnoses, weight_diagnoses
+from .diagnoses.softmax import overflow_hint
 from .guard import guarded, seal
 
 __all__ = [
@@ -43,25 +47,17 @@ __all__ = [
 ]
 
 
-def _reference(module: str, *names: str) -> dict[str, str]:
-    return {f"qkv_course.{module}.{n}": f"qkv_course.{module}.{n}" for n in names}
-
-
 _EXACT = {
-    **_reference("cost", "chunked_attention", "naive_attention", "linear_attention",
-                 "RunningSoftmax.__init__", "RunningSoftmax.update", "RunningSoftmax.result"),
-    **_reference("attention", "attention_scores", "scaled_dot_product_attention", "self_attention",
-                 "cross_attention"),
-    **_reference("softmax", "softmax", "masked_softmax", "log_softmax", "logsumexp"),
-    **shortcuts("torch.softmax", "scipy.special.softmax", "torch.logsumexp", "scipy.special.logsumexp",
-                "torch.nn.functional.scaled_dot_product_attention", "torch.nn.MultiheadAttention"),
+    **reference("cost", "chunked_attention", "naive_attention", "linear_attention",
+                "RunningSoftmax.__init__", "RunningSoftmax.update", "RunningSoftmax.result"),
+    **COURSE_ATTENTION, **COURSE_SOFTMAX, **LIBRARY_SOFTMAX, **LIBRARY_ATTENTION,
 }
 
 #: What each graded function may not call (internal name -> name shown to the student).
 FORBIDDEN: dict[str, dict[str, str]] = {
-    "attention_flops": _reference("cost", "attention_flops"),
-    "attention_memory_bytes": _reference("cost", "attention_memory_bytes"),
-    "local_window_mask": _reference("cost", "local_window_mask"),
+    "attention_flops": reference("cost", "attention_flops"),
+    "attention_memory_bytes": reference("cost", "attention_memory_bytes"),
+    "local_window_mask": reference("cost", "local_window_mask"),
     "chunked_attention": _EXACT,
 }
 
@@ -282,9 +278,8 @@ def check_local_window_mask(local_window_mask: Callable, hidden: bool = False) -
             ((j - i >= 0) & (j - i <= window),
              "It only looks forward (keys i .. i + window). A local window looks both ways: query i "
              "sees keys i - window .. i + window."),
-            (abs(i - j) > window,
-             "True and False are swapped: True must mark the keys a query MAY attend to, those within "
-             "the window."),
+            (abs(i - j) > window, swapped("the keys outside the window", ": True marks the keys within "
+                                                                         "the window")),
         ]
         returned = call_student(local_window_mask, "local_window_mask", n, window,
                                 forbidden=FORBIDDEN["local_window_mask"], label=label)
@@ -394,8 +389,8 @@ def _online(case: _Chunked, *, rescale_l: bool = True, rescale_acc: bool = True,
 @np.errstate(all="ignore")
 def _chunked_diagnoses(case: _Chunked) -> _Diagnoses:
     """(wrong output, message) for the mistakes of a chunked / online softmax; the mistakes of any
-    attention (scaling, masks, axes) come from :mod:`.diagnoses`."""
-    Q, K, V, c, mask = case.Q, case.K, case.V, case.chunk_size, case.mask
+    attention (scaling, masks, axes) come from :mod:`.diagnoses.pair`."""
+    K, V, c, mask = case.K, case.V, case.chunk_size, case.mask
     n_k = K.shape[-2]
     s = _scaled(case)
     allowed = None if mask is None else np.broadcast_to(mask, s.shape)
@@ -482,39 +477,28 @@ def _nonfinite(case: _Chunked, expected: np.ndarray) -> _Diagnoses:
     if empty.any():
         found.append((
             lambda a: a.shape == expected.shape and bool(rows(a).any()) and not (rows(a) & ~empty).any(),
-            "It has NaN in the rows of queries whose mask row is all False: their running sum l stays "
-            "0, and 0/0 is NaN. A query with nothing to attend to should get a zero output row: "
-            "divide only where l > 0."))
+            "It has " + empty_rows_nan(": their running sum l stays 0, and 0/0 is NaN.",
+                                       "A query with nothing to attend to should get a zero output "
+                                       "row: divide only where l > 0.")))
     if big > 700:
         found.append((
             lambda a: a.shape == expected.shape,
-            f"The scores in this case are large (up to {big:.3g} after the division by sqrt(d_k)) and "
-            "np.exp overflows above about 709: subtract the running maximum before exponentiating, "
-            "and rescale the running sums when it grows."))
+            overflow_hint(big, fix="subtract the running maximum before exponentiating, and rescale "
+                                   "the running sums when it grows.")))
     return found
 
 
-def _reraise_with_hint(err: FeedbackError, case: _Chunked) -> None:
-    __tracebackhide__ = True
-    message = str(err)
-    hints = []
-    batch = case.Q.shape[:-2]
-    if batch and any(s in message for s in ("matmul", "broadcast", "aligned", "mismatch", "subscripts")):
-        hints.append(f"This case has leading batch axes {batch}: K.T reverses every axis, so swap only "
-                     "the last two (np.swapaxes(K, -1, -2)), and slice chunks with K[..., start:stop, :].")
-    if case.mask is not None and any(s in message for s in ("boolean index", "too many indices",
-                                                            "index out of range", "tuple index")):
-        hints.append(f"The mask has shape {np.shape(case.mask)}: it broadcasts against the scores "
-                     "(..., n_q, n_k) and may have fewer axes or axes of length 1. Broadcast it to "
-                     "(..., n_k) along its last axis before slicing chunks (np.broadcast_to gives a view, "
-                     "without copying), and combine it with np.where rather than indexing.")
-    if "truth value of an array" in message:
-        hints.append("To ask whether a mask was given, test `if mask is not None:`.")
-    if "required positional argument" in message and "'mask'" in message:
-        hints.append("The tests also call the function without a mask: give it the default mask=None.")
-    if hints and message.startswith("calling "):
-        raise FeedbackError(f"{message}\n{' '.join(hints)}") from (err.__context__ or err)
-    raise err
+def _raised_hints(err: FeedbackError, case: _Chunked) -> list[str]:
+    """Advice for an exception chunked_attention raised: batch axes, the mask's shape, a mask
+    used as a truth value or missing its default."""
+    raised = err.raised
+    scores = case.Q.shape[:-1] + (case.K.shape[-2],)
+    return [errors.batch_matmul(raised, case.Q.shape[:-2], "Slice chunks with K[..., start:stop, :].",
+                                signs=errors.MATMUL + ("broadcast", "mismatch")),
+            errors.mask_as_index(raised, None if case.mask is None else np.shape(case.mask), scores,
+                                 "Broadcast it to (..., n_k) along its last axis before slicing chunks "
+                                 "(np.broadcast_to gives a view, without copying)."),
+            errors.mask_truth_value(raised), errors.mask_default(raised)]
 
 
 def _check_memory(label: str, peak: int, case: _Chunked) -> None:
@@ -563,7 +547,7 @@ def check_chunked_attention(chunked_attention: Callable, hidden: bool = False) -
                           forbidden=FORBIDDEN["chunked_attention"], label=label, **kwargs)
             returned, peak = result if case.measure_memory else (result, 0)
         except FeedbackError as err:
-            _reraise_with_hint(err, case)
+            errors.add_hints(err, *_raised_hints(err, case))
         if isinstance(returned, tuple):
             fail(f"{label} returned a tuple of {len(returned)} items; it should return only the output "
                  "array (..., n_q, d_v). Chunked attention never forms the full weights, so it cannot "

@@ -36,9 +36,10 @@ import numpy as np
 
 from .. import probes
 from ..minilm import minilm
-from .diagnoses import split_pair
-from .core import call_student, check_close, fail, hidden_cases, matches
-from ..tripwire import shortcuts
+from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, call_student,
+                   check_close, fail, hidden_cases, matches, reference)
+from .diagnoses.pair import split_pair
+from .diagnoses.softmax import overflow_hint
 from .guard import guarded, seal
 
 __all__ = ["check_retrieval_attention", "check_minilm_self_attention", "minilm", "minilm_case",
@@ -46,10 +47,6 @@ __all__ = ["check_retrieval_attention", "check_minilm_self_attention", "minilm",
 
 #: Agreement asked of the reproduction (absolute, on probabilities and on the output).
 TOL = 1e-5
-
-
-def _reference(module: str, *names: str) -> dict[str, str]:
-    return {f"qkv_course.{module}.{n}": f"qkv_course.{module}.{n}" for n in names}
 
 
 _BERT = "transformers.models.bert.modeling_bert"
@@ -65,16 +62,13 @@ _TRANSFORMERS = {
         "transformers' sdpa_attention_forward",
 }
 _COURSE = {
-    **_reference("attention", "attention_scores", "scaled_dot_product_attention", "self_attention",
-                 "cross_attention"),
-    **_reference("multihead", "split_heads", "merge_heads", "multi_head_attention", "head_mask"),
-    **_reference("softmax", "softmax", "masked_softmax", "log_softmax", "logsumexp"),
-    **_reference("projections", "project_qkv"),
-    "qkv_course.nn.MultiHeadAttention.forward": "qkv_course.nn.MultiHeadAttention",
+    **COURSE_ATTENTION,
+    **reference("multihead", "split_heads", "merge_heads", "multi_head_attention", "head_mask"),
+    **COURSE_SOFTMAX,
+    **reference("projections", "project_qkv"),
+    **reference("nn", "MultiHeadAttention.forward", shown="qkv_course.nn.MultiHeadAttention"),
 }
-_LIBRARY = shortcuts("torch.softmax", "scipy.special.softmax", "torch.logsumexp",
-                     "scipy.special.logsumexp", "torch.nn.functional.scaled_dot_product_attention",
-                     "torch.nn.MultiheadAttention")
+_LIBRARY = {**LIBRARY_SOFTMAX, **LIBRARY_ATTENTION}
 
 #: What each graded item may not call (internal name -> name shown to the student).
 FORBIDDEN: dict[str, dict[str, str]] = {
@@ -367,8 +361,8 @@ _TORCH_RULE = ("from torch operations (the nn.Linear layers, @, torch.exp, .amax
                "library attention and softmax functions and the course's reference code are not "
                "allowed here")
 _TOY_FORBIDDEN = {**_COURSE, **_LIBRARY,
-                  **{f"qkv_course.nn.MultiHeadAttention.{n}": "qkv_course.nn.MultiHeadAttention"
-                     for n in ("forward", "split_heads", "merge_heads")}}
+                  **reference("nn", "MultiHeadAttention.forward", "MultiHeadAttention.split_heads",
+                              "MultiHeadAttention.merge_heads", shown="qkv_course.nn.MultiHeadAttention")}
 FORBIDDEN["retrieval_attention"] = _TOY_FORBIDDEN
 
 
@@ -471,9 +465,7 @@ def _check_toy_call(fn: Callable, shape: tuple[int, ...], scale: float, seed: in
                           forbidden=FORBIDDEN["retrieval_attention"], label=label, rule=_TORCH_RULE)
     output, weights = _pair(result, label, _Shapes(exp_out.shape, exp_w.shape))
     top = float(np.abs(Xn).max())
-    hint = ("" if scale < 10 else
-            "The inputs in this case are large: in float32 torch.exp overflows above about 88, so "
-            "subtract each query's largest score before exponentiating.")
+    hint = "" if scale < 10 else overflow_hint(None, float32=True)
     atol = 1e-5 * max(1.0, float(np.abs(exp_out).max()), top)
     check_close(weights, exp_w, f"{label} (its 2nd item, the weights)", rtol=1e-4, atol=1e-5,
                 diagnoses=w_diag, finite_hint=hint,
