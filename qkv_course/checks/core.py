@@ -41,6 +41,7 @@ __all__ = [
     "hidden_cases",
     "call_student_measured",
     "to_array",
+    "nothing_returned",
     "check_shape",
     "check_finite",
     "matches",
@@ -207,6 +208,11 @@ def _plain_numbers(x: Any, depth: int = 0) -> bool:
     return type(x) in (int, float, bool) or isinstance(x, np.number)
 
 
+def nothing_returned(label: str) -> str:
+    """``label`` returned None: the likely cause is a missing return statement."""
+    return f"{label} returned None: did you forget the `return` statement?"
+
+
 def to_array(result: Any, name: str) -> np.ndarray:
     """Convert a student's result into a trusted plain ``float64`` ndarray.
 
@@ -216,7 +222,7 @@ def to_array(result: Any, name: str) -> np.ndarray:
     """
     __tracebackhide__ = True
     if result is None:
-        fail(f"{name} returned None: did you forget the `return` statement?")
+        fail(nothing_returned(name))
     torch = sys.modules.get("torch")
     if torch is not None and type(result) in (torch.Tensor, torch.nn.Parameter):
         result = result.detach().cpu().numpy()

@@ -109,6 +109,7 @@ def _grade_number(fn: Callable, name: str, args: dict[str, Any], kwargs: dict[st
 
 # --------------------------------------------------------------------------- attention_flops
 
+_ONLY_PRODUCTS = "by this course's definition only the two matrix products are counted."
 _FLOPS_DEFINITION = ("count 2 FLOPs per multiply-add, for both matrix products: the scores Q K^T "
                      "(n_q x n_k dot products of length d_k) and the output weights @ V (n_q x d_v dot "
                      "products of length n_k). The softmax is not counted.")
@@ -145,19 +146,16 @@ def check_attention_flops(attention_flops: Callable, hidden: bool = False) -> No
             (4 * pairs * d_v,
              f"It uses d_v for both products. Here d_k = {d_k} and d_v = {d_v} differ: the scores Q K^T "
              "are dot products of length d_k, costing 2 n_q n_k d_k."),
-            (2 * n_q * n_q * (d_k + d_v),
-             f"It uses n_q x n_q score entries; the scores have one entry per (query, key) pair, "
-             f"n_q x n_k (here n_q = {n_q}, n_k = {n_k}: in cross-attention they differ)."),
-            (2 * n_k * n_k * (d_k + d_v),
-             f"It uses n_k x n_k score entries; the scores have one entry per (query, key) pair, "
-             f"n_q x n_k (here n_q = {n_q}, n_k = {n_k}: in cross-attention they differ)."),
+            *[(2 * n * n * (d_k + d_v),
+               f"It uses {name} x {name} score entries; the scores have one entry per (query, key) "
+               f"pair, n_q x n_k (here n_q = {n_q}, n_k = {n_k}: in cross-attention they differ).")
+              for n, name in ((n_q, "n_q"), (n_k, "n_k"))],
             (pairs, "It is the number of score entries, n_q x n_k: each entry costs a dot product of "
                     "length d_k to compute, and the weights are then multiplied by V."),
             (2 * pairs * d_k * d_v, "It multiplies d_k by d_v: the two products are done one after "
                                     "the other, so their costs add up."),
             (2 * pairs * (d_k + d_v) + pairs,
-             "It adds one operation per score (the division by sqrt(d_k) or the softmax): by this "
-             "course's definition only the two matrix products are counted."),
+             f"It adds one operation per score (the division by sqrt(d_k) or the softmax): {_ONLY_PRODUCTS}"),
         ]
         # The "exact" count of a dot product of length d: d multiplications, d - 1 additions.
         exact = [pairs * (2 * d_k - 1) + n_q * d_v * (2 * n_k - 1),
@@ -167,8 +165,8 @@ def check_attention_flops(attention_flops: Callable, hidden: bool = False) -> No
                           "2 FLOPs per multiply-add: 2d per dot product, without the - 1.")
                       for v in sorted(set(exact))]
         diagnoses += [(expected + c * pairs,
-                       "It seems to include the softmax's operations: by this course's definition only "
-                       "the two matrix products are counted.") for c in (2, 3, 4, 5, 6)]
+                       f"It seems to include the softmax's operations: {_ONLY_PRODUCTS}")
+                      for c in (2, 3, 4, 5, 6)]
         _grade_number(attention_flops, "attention_flops", {"n_q": n_q, "n_k": n_k, "d_k": d_k, "d_v": d_v},
                       {}, expected, diagnoses, _FLOPS_DEFINITION, hidden)
 
@@ -207,10 +205,9 @@ def _check_memory_case(attention_memory_bytes: Callable, args: dict[str, int], k
                       "itemsize argument (float64 numbers take 8 bytes, float16 2)."),
         (entries, "It is the number of entries, n_q x n_k: multiply by itemsize, the bytes each "
                   "number takes."),
-        (n_q * n_q * size, f"It uses n_q x n_q entries; the matrix has one row per query and one "
-                           f"column per key, n_q x n_k (here {n_q} x {n_k})."),
-        (n_k * n_k * size, f"It uses n_k x n_k entries; the matrix has one row per query and one "
-                           f"column per key, n_q x n_k (here {n_q} x {n_k})."),
+        *[(n * n * size, f"It uses {name} x {name} entries; the matrix has one row per query and one "
+                         f"column per key, n_q x n_k (here {n_q} x {n_k}).")
+          for n, name in ((n_q, "n_q"), (n_k, "n_k"))],
         (2 * expected, "It counts two matrices (scores and weights, say): the definition is the bytes "
                        "of one (n_q, n_k) matrix." + (
                            # with itemsize 4, "float64 always" gives the same number
@@ -408,14 +405,11 @@ def _chunked_diagnoses(case: _Chunked) -> _Diagnoses:
              "exponentials are taken relative to the maximum seen so far, m; when a later chunk raises "
              "it to m', the earlier sums l and acc are still relative to the old m: multiply both by "
              "exp(m - m') before adding the new chunk."),
-            (_online(case, rescale_acc=False),
-             "The running sum l was rescaled when the maximum changed, but the weighted sum of values "
-             "(acc) was not: both are relative to the running maximum, so both need the factor "
-             "exp(m - m')."),
-            (_online(case, rescale_l=False),
-             "The weighted sum of values (acc) was rescaled when the maximum changed, but the running "
-             "sum l was not: both are relative to the running maximum, so both need the factor "
-             "exp(m - m')."),
+            *[(_online(case, rescale_l=not l_missing, rescale_acc=l_missing),
+               f"The {done} was rescaled when the maximum changed, but the {missing} was not: both "
+               "are relative to the running maximum, so both need the factor exp(m - m').")
+              for l_missing, done, missing in ((False, "running sum l", "weighted sum of values (acc)"),
+                                               (True, "weighted sum of values (acc)", "running sum l"))],
             (_online(case, keep="last"),
              "Only the last chunk of keys counts: the running sums seem to be replaced by each new "
              "chunk's sums instead of being added to (after rescaling)."),

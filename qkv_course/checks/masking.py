@@ -110,6 +110,8 @@ def check_padding_mask(padding_mask: Callable, hidden: bool = False) -> None:
         label = f"padding_mask(lengths={case.lengths!r}, max_len={M})"
         full = lengths == M
         sliced = expected * ~full[:, None]
+        transposed = ("Its rows are positions and its columns are sequences: return one row per "
+                      "sequence, shape (batch, max_len).")
         diagnoses = [
             (1 - expected, swapped("the padding", ": True marks the real tokens and False the padding")),
             ((pos <= lengths[:, None]).astype(float)[:, :M] if (lengths < M).any() else None,
@@ -119,12 +121,9 @@ def check_padding_mask(padding_mask: Callable, hidden: bool = False) -> None:
              "Each sequence has one True too few: a sequence of length L has L real tokens, at "
              "positions 0 .. L-1."),
             (lambda a, e=expected: a.shape == e.shape[::-1] and a.shape != e.shape
-             and matches(a, e.T),
-             "Its rows are positions and its columns are sequences: return one row per sequence, "
-             "shape (batch, max_len)."),
+             and matches(a, e.T), transposed),
             (expected.T if expected.shape[0] == M and not matches(expected.T, expected) else None,
-             "Its rows are positions and its columns are sequences: return one row per sequence, "
-             "shape (batch, max_len)."),
+             transposed),
             (expected[:, ::-1] if not matches(expected[:, ::-1], expected) else None,
              "The True entries are at the end of each row (left padding). In this course the real "
              "tokens come first and the padding is added at the end."),

@@ -53,8 +53,9 @@ from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_
 from .diagnoses import errors, masks
 from .diagnoses.case import RTOL, Attention, Diagnoses
 from .diagnoses.pair import check_array, raised_hints, split_pair, weight_diagnoses
+from .diagnoses.layers import changed_in_place, no_gradient
 from .diagnoses.scaling import by_sqrt_d_model
-from .diagnoses.shapes import batch_axes, swapped_pair
+from .diagnoses.shapes import batch_axes, per_token, swapped_pair
 from .diagnoses.softmax import over_heads, overflow_hint
 from .guard import guarded, seal
 
@@ -488,8 +489,7 @@ def check_multi_head_attention(multi_head_attention: Callable, hidden: bool = Fa
         check_array(output, heads.output, f"{label} (its 1st item, the output)", out_diag,
                     empty=None if att.empty is None else att.empty[..., 0, :],
                     empty_fix=masks.empty_fix(heads=True), atol=1e-6 * scale, finite_hint=finite_hint,
-                    shape_hint=f"The output has one row of d_model features per token, like X: "
-                               f"{heads.output.shape}.")
+                    shape_hint=per_token(heads.output.shape))
 
 
 # =========================================================================== the torch layer
@@ -711,12 +711,10 @@ def _check_layer_call(layer: Any, params: dict, d_model: int, num_heads: int, x_
     facts = _facts(_layer_call(probes.mha_call_facts, layer, list(_LINEARS), torch.from_numpy(X32.copy()),
                                *rest, label=label), label)
     if facts.get("x_changed") is not False:
-        fail(f"{label} modified X in place; compute new tensors instead.")
+        fail(changed_in_place(label))
     output, weights = _layer_pair(result, label, heads.output.shape, w_shape, per_head)
     if not output.requires_grad:
-        fail(f"{label}: the output does not depend on any learnable parameter (it has no gradient), so "
-             "the layer cannot be trained. Look for what cuts the link: torch.no_grad(), .detach() or "
-             ".data, a detour through numpy, or torch.tensor(...) around a result.")
+        fail(no_gradient(f"{label}: the output", "the layer cannot be trained"))
     out_np, w_np = to_array(output, label), to_array(weights, label)
     top = float(np.abs(att.scaled).max(initial=0.0))
     finite_hint = overflow_hint(top, scaled_by="sqrt(d_head)", float32=True) if top > 80 else ""
@@ -727,8 +725,7 @@ def _check_layer_call(layer: Any, params: dict, d_model: int, num_heads: int, x_
     check_array(out_np, heads.output, f"{label} (its 1st item, the output)", heads.output_mistakes(),
                 empty=None,
                 atol=2e-5 * max(1.0, float(np.abs(heads.output).max())), finite_hint=finite_hint,
-                shape_hint=f"The output has one row of d_model features per token, like X: "
-                           f"{heads.output.shape}.")
+                shape_hint=per_token(heads.output.shape))
     if facts.get("grad_error") is not None:
         error = str(facts["grad_error"]).rstrip(".")
         fail(f"{label}: computing the gradients of forward's result (output and weights) for W_q, W_k, "

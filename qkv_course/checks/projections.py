@@ -39,9 +39,10 @@ from .. import probes, projections
 from ..emit import Opaque
 from ..nn import QKVProjection as _ReferenceLayer
 from .core import (remote_calls, FeedbackError, call_student, check_close, check_module_class, fail, hidden_cases,
-                   matches, reference, to_array)
+                   matches, nothing_returned, reference, to_array)
 from ..tripwire import shortcuts
 from .diagnoses import errors
+from .diagnoses.layers import changed_in_place, no_gradient
 from .diagnoses.precision import float32 as _float32, in_float32
 from .diagnoses.shapes import unbatched_only
 from .guard import guarded, seal
@@ -129,7 +130,7 @@ def _three_arrays(returned: Any, label: str, expected: Sequence[np.ndarray]) -> 
              "three arrays (Q, K, V).")
     if not isinstance(returned, (tuple, list)):
         if returned is None:
-            fail(f"{label} returned None: did you forget the `return` statement?")
+            fail(nothing_returned(label))
         fail(f"{label} returned a {type(returned).__name__}; it should return a tuple of three "
              "arrays (Q, K, V).")
     if len(returned) != 3:
@@ -398,7 +399,7 @@ def _forward(layer: Any, X: torch.Tensor, d_model: int, d_k: int, d_v: int,
     if better is not None:
         fail(better)
     if not torch.equal(X, before):  # in-process only; outside, _learnable_gradients asks
-        fail(f"{label} modified X in place; compute new tensors instead.")
+        fail(changed_in_place(label))
     n = X.shape[-2]
     lead = tuple(X.shape[:-1])
     if type(result) in (torch.Tensor, nn.Parameter):
@@ -613,11 +614,7 @@ def _check_learnable(facts: _Facts, outs: list[torch.Tensor], label: str) -> Non
              "frozen and never learned.")
     for i, t in enumerate(outs):
         if not t.requires_grad:
-            cut = (" Look for what cuts the link between the output and the parameters: "
-                   "torch.no_grad(), .detach() or .data, a detour through numpy, or "
-                   "torch.tensor(...) around a result.")
-            fail(f"{label}: {'QKV'[i]} does not depend on any learnable parameter (it has no "
-                 f"gradient), so its matrix cannot be learned.{plain_note or cut}")
+            fail(no_gradient(f"{label}: {'QKV'[i]}", "its matrix cannot be learned", plain_note))
 
 
 def _check_all_used(layer: Any, X: torch.Tensor, outs: list[torch.Tensor], label: str) -> None:
@@ -627,7 +624,7 @@ def _check_all_used(layer: Any, X: torch.Tensor, outs: list[torch.Tensor], label
     weights = [[torch.randn(t.shape, generator=R) for t in outs]]
     info = _gradients(layer, X, weights, label)
     if info.input_changed:
-        fail(f"{label} modified X in place; compute new tensors instead.")
+        fail(changed_in_place(label))
     unused = [k for k, g in zip(info.names, info.grads[0]) if g is None]
     if unused:
         fail(f"{label}: parameter(s) {', '.join(unused)} get no gradient: forward never uses "
@@ -665,10 +662,12 @@ def _check_deterministic(layer: Any, X: torch.Tensor, outs: list[torch.Tensor], 
                      if dropout else
                      "Something changes from one call to the next: e.g. nn.Linear or torch.randn "
                      "called inside forward (new matrices every time), or forward changing the "
-                     "layer's parameters. Create the layers or parameters once, in __init__, and "
-                     "only use them in forward.")
+                     "layer's parameters. " + _CREATE_ONCE)
             fail(f"{label}: calling forward twice on the same X gave two different "
                  f"{'QKV'[i]}. {cause}")
+
+
+_CREATE_ONCE = "Create the layers or parameters once, in __init__, and only use them in forward."
 
 
 def _outputs(value: Any, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray] | None:
@@ -730,8 +729,7 @@ def _check_training_step(layer: Any, X: torch.Tensor, maps: list, label: str, se
         tol = 1e-4 * (1 + abs(W).max() + abs(b).max())
         if abs(W - W0).max() > tol or abs(b - b0).max() > tol:
             fail(f"{label}: the layer computed other Q, K or V for the same inputs during a training "
-                 "step than before it. Create the layers or parameters once, in __init__, and only "
-                 "use them in forward.")
+                 "step than before it. " + _CREATE_ONCE)
     x = _numpy(X).reshape(tokens, d_model)
     for i, role in enumerate("QKV"):
         g = _numpy(G[i]).reshape(tokens, -1)

@@ -180,13 +180,11 @@ def check_hard_lookup(hard_lookup: Callable, hidden: bool = False) -> None:
             (v[last_best],
              "When several keys tie for the best score, return the value of the first of them "
              "(np.argmax does this); yours returns a later one."),
-            (tied_sum,
-             "When several keys tie for the best score, yours adds up their values (as a 0/1 "
-             "weight on every best key would): return the value of the first of them only "
-             "(np.argmax picks it)."),
-            (tied_sum / is_best.sum(axis=-1, keepdims=True),
-             "When several keys tie for the best score, yours averages their values: return the "
-             "value of the first of them only (np.argmax picks it)."),
+            *[(wrong, f"When several keys tie for the best score, yours {does}: return the value of the "
+                      "first of them only (np.argmax picks it).")
+              for wrong, does in (
+                  (tied_sum, "adds up their values (as a 0/1 weight on every best key would)"),
+                  (tied_sum / is_best.sum(axis=-1, keepdims=True), "averages their values"))],
             (search.soft_lookup(q, k, v),
              "It blends several values: a hard lookup returns exactly one value row, unchanged."),
         ]

@@ -223,6 +223,9 @@ _EPSILON_MESSAGE = (
     "contributes exp(0) = 1, so the sum is at least 1 and never 0.")
 
 
+_EXACT_ZERO = "A masked position needs a score whose exponential is exactly 0."
+
+
 def _rng(seed: int) -> np.random.Generator:
     return np.random.default_rng(1000 + seed)
 
@@ -474,14 +477,12 @@ def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None
             (ref.softmax(zeroed, axis=axis),
              "Masked positions still get weight: it looks like their scores were set to 0 (for "
              "example by multiplying the scores by the mask). But 0 is an ordinary score, and "
-             "exp(0 - max) takes its share of the sum like any other. A masked position needs a "
-             "score whose exponential is exactly 0."),
+             "exp(0 - max) takes its share of the sum like any other. " + _EXACT_ZERO),
             (ref.softmax(zeroed, axis=axis) * m,
              "Masked positions are 0, but the allowed weights are too small: it looks like the "
              "masked scores were set to 0 (for example by multiplying the scores by the mask) "
              "before the softmax, so each still took a share exp(0 - max) of the sum, and "
-             "zeroing them afterwards does not give it back. A masked position needs a score "
-             "whose exponential is exactly 0."),
+             "zeroing them afterwards does not give it back. " + _EXACT_ZERO),
             (ref.softmax(s + m, axis=axis),
              "It looks like the mask was added to the scores: True counts as 1 and False as 0, "
              "so that shifts some scores by 1 and blocks nothing. Masked positions must get "
@@ -493,13 +494,12 @@ def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None
                 and abs(a.sum() - 1) < 1e-6)))
         if empty.any():
             diagnoses += [
-                (np.where(empty_full, 1.0 / n, expected),
-                 "Slices in which every position is masked got equal weights 1/n (what a large "
-                 "negative fill value such as -1e9 gives): such a slice has nothing to attend to, "
-                 "so it should be all zeros."),
-                (np.where(empty_full, plain, expected),
-                 "Slices in which every position is masked got the plain softmax of their scores: "
-                 "such a slice has nothing to attend to, so it should be all zeros."),
+                (np.where(empty_full, wrong, expected),
+                 f"Slices in which every position is masked got {what}: such a slice has nothing to "
+                 "attend to, so it should be all zeros.")
+                for wrong, what in ((1.0 / n, "equal weights 1/n (what a large negative fill value "
+                                              "such as -1e9 gives)"),
+                                    (plain, "the plain softmax of their scores"))
             ]
         if axis % s.ndim != s.ndim - 1:
             diagnoses.append(_wrong_axis(axis, ref.masked_softmax(s, m, axis=-1)))

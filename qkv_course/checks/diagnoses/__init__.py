@@ -14,6 +14,8 @@ names the mistake.
 * :mod:`.shapes`: batch and head axes (K.T on batched arrays, code written for one number of
   axes), results of the wrong form or shape.
 * :mod:`.precision`: results computed in float32.
+* :mod:`.layers`: torch layers and functions that must train: outputs cut off from the
+  parameters' gradients, the input changed in place.
 * :mod:`.errors`: hints added to an exception the student's code raised (broadcasting and shape
   errors, dtype errors, batch axes, a mask used as an index or as a truth value, ...), each a
   test on the exception (:class:`~qkv_course.checks.core.Raised`) and its advice, parameterised

@@ -23,10 +23,9 @@ def wrong_scales(att: Attention, extra: Sequence[tuple[float, str]] = ()) -> Dia
         (float(d_k), f"The scores were divided by d_k = {d_k}; divide by its square root, sqrt(d_k)."),
         (np.sqrt(d_v), f"The scores were divided by sqrt(d_v), with d_v = {d_v} the size of the "
                        "values; the scale comes from the size of the queries and keys, d_k."),
-        (np.sqrt(n_k), f"The scores were divided by the square root of the number of keys "
-                       f"(n_k = {n_k}); the scale comes from the size of each query and key, d_k."),
-        (np.sqrt(n_q), f"The scores were divided by the square root of the number of queries "
-                       f"(n_q = {n_q}); the scale comes from the size of each query and key, d_k."),
+        *[(np.sqrt(n), f"The scores were divided by the square root of the number of {what} "
+                       f"({name} = {n}); the scale comes from the size of each query and key, d_k.")
+          for n, what, name in ((n_k, "keys", "n_k"), (n_q, "queries", "n_q"))],
         (1 / np.sqrt(d_k), "The scores were multiplied by sqrt(d_k); divide them by it instead."),
         *extra,
     ]

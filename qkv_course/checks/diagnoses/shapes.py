@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["kt_fix", "KT_FIX", "KT_HINT", "EINSUM", "batch_axes",
-           "unbatched_only", "only_broadcasts", "swapped_pair"]
+           "unbatched_only", "only_broadcasts", "swapped_pair", "per_token"]
 
 
 def kt_fix(axes: str = "n_k and d_k", each: str = "batch element", that: str = "element") -> str:
@@ -53,3 +53,9 @@ def swapped_pair(label: str, like: str = "") -> str:
     layer that returns them so (e.g. ", as nn.MultiheadAttention does")."""
     return (f"{label} returned (weights, output), in that order: return the output first and the "
             f"weights second, (output, weights){like}.")
+
+
+def per_token(shape: tuple[int, ...], like: str = "X") -> str:
+    """The expected output's ``shape``: one row of d_model features per token, like the input
+    ``like``."""
+    return f"The output has one row of d_model features per token, like {like}: {shape}."
