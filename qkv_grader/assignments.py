@@ -6,8 +6,8 @@ check in the chapter's module :attr:`Assignment.key` names (see :mod:`qkv_grader
 sandbox mounts, in place of the course package, a *view* of it (:func:`kernel_view`) holding
 only what the notebook imports for its own use: :data:`KERNEL_COMMON` plus the assignment's
 :attr:`Assignment.kernel_modules`. No reference implementation, hidden case or check is in it:
-every other module there, ``qkv_course.checks`` and its modules included, is a stub that
-imports (so the notebook's imports cell runs) and whose functions, when called, raise an error
+every other module there, ``qkv_course.checks`` and its modules (its subpackage ``diagnoses``
+too) included, is a stub that imports (so the notebook's imports cell runs) and whose functions, when called, raise an error
 saying the course's own code is not available while a notebook is graded.
 """
 
@@ -132,15 +132,15 @@ def kernel_view(name: str) -> str:
         shutil.copy2(package / f"{module}.py", view / f"{module}.py")
     if (package / "data").is_dir():
         shutil.copytree(package / "data", view / "data")
-    # every other module of the package, and of its checks package, is a stub (_STUB): it
-    # imports, and calling anything in it says why it is not there
+    # every other module of the package, and of its checks package (subpackages included), is a
+    # stub (_STUB): it imports, and calling anything in it says why it is not there
     for path in package.glob("*.py"):
         if not (view / path.name).exists():
             (view / path.name).write_text(_STUB)
-    checks = view / "checks"
-    checks.mkdir()
-    for path in (package / "checks").glob("*.py"):
-        (checks / path.name).write_text(_STUB)
+    for path in (package / "checks").rglob("*.py"):
+        stub = view / path.relative_to(package)
+        stub.parent.mkdir(parents=True, exist_ok=True)
+        stub.write_text(_STUB)
     for path in root.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)
     root.chmod(0o755)

@@ -11,7 +11,9 @@ import pytest
 
 from qkv_course import attention
 from qkv_course.checks import FeedbackError
-from qkv_course.checks import diagnoses, attention as checks
+from qkv_course.checks import attention as checks
+from qkv_course.checks.diagnoses import pair, softmax as softmax_diagnoses
+from qkv_course.checks.diagnoses.case import Attention
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -261,7 +263,7 @@ def test_hidden_cases_cover_1d_masks_and_large_scores_under_a_mask():
     cases = checks._sdpa_cases(hidden=True)
     assert any(c.mask is not None and c.mask.ndim == 1 for c in cases)
     underflowing = [c for c in cases if c.mask is not None
-                    and diagnoses._underflowing_max(diagnoses.Attention(*c.arrays, c.mask))
+                    and softmax_diagnoses.underflowing_max(Attention(*c.arrays, c.mask))
                     is not None]
     assert underflowing, "no hidden case where a maximum taken over blocked keys underflows"
 
@@ -334,10 +336,10 @@ def test_sum_without_keepdims_is_named_whether_numpy_raises_or_not():
         checks.check_scaled_dot_product_attention(no_keepdims)
     rng = np.random.default_rng(3)
     Q, K, V = rng.normal(size=(4, 3)), rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
-    att = diagnoses.Attention(Q, K, V)                        # n_q == n_k: numpy divides silently
+    att = Attention(Q, K, V)                        # n_q == n_k: numpy divides silently
     with pytest.raises(FeedbackError, match="Each row was divided by the wrong total"):
-        diagnoses.grade_pair(no_keepdims, "sdpa", {"Q": Q, "K": K, "V": V}, att, forbidden={},
-                                    weight_diagnoses=diagnoses.weight_diagnoses(att),
+        pair.grade_pair(no_keepdims, "sdpa", {"Q": Q, "K": K, "V": V}, att, forbidden={},
+                                    weight_diagnoses=pair.weight_diagnoses(att),
                                     weights_hint="", output_hint="")
 
 
@@ -389,13 +391,13 @@ def test_shared_checks_handle_head_axes_and_broadcast_masks():
     Q, K, V = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(2, 3, 6, 5)), rng.normal(size=(2, 3, 6, 2))
     mask = np.ones((2, 1, 1, 6), bool)
     mask[1, ..., 4:] = False
-    att = diagnoses.Attention(Q, K, V, mask)
+    att = Attention(Q, K, V, mask)
     assert att.weights.shape == (2, 3, 4, 6) and att.batch == (2, 3)
     options = dict(forbidden={}, weights_hint="", output_hint="")
 
     def grade(fn):
-        diagnoses.grade_pair(fn, "mha", {"Q": Q, "K": K, "V": V}, att,
-                                    weight_diagnoses=diagnoses.weight_diagnoses(att), **options)
+        pair.grade_pair(fn, "mha", {"Q": Q, "K": K, "V": V}, att,
+                                    weight_diagnoses=pair.weight_diagnoses(att), **options)
 
     grade(correct_sdpa)
     grade(correct_einsum)

@@ -51,7 +51,9 @@ def test_one_key_per_chapter_names_all_its_files():
             assert f"`{path}`" in readme, f"README's chapter table does not show {path}"
     # nothing chapter-like outside the scheme
     keys = {key for _, key in pages}
-    assert {p.stem for p in (REPO / "qkv_course" / "checks").glob("*.py")} - keys == {
+    checks = REPO / "qkv_course" / "checks"
+    packages = {p.name for p in checks.iterdir() if (p / "__init__.py").exists()}
+    assert ({p.stem for p in checks.glob("*.py")} | packages) - keys == {
         "__init__", "core", "diagnoses", "guard"}
     assert {p.stem for p in (REPO / "qkv_grader" / "hidden").glob("*.py")} - keys == {"__init__"}
     assert {p.name for p in (REPO / "solutions").iterdir()} == {f"ps{n}_{k}" for n, k in pages}

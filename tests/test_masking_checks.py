@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from qkv_course import attention, masking
-from qkv_course.checks import diagnoses, masking as checks
+from qkv_course.checks import masking as checks
+from qkv_course.checks.diagnoses.case import Attention
+from qkv_course.checks.diagnoses.softmax import underflowing_max
 from qkv_course.checks.core import FeedbackError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -146,9 +148,9 @@ def test_messages_do_not_print_hidden_arrays():
 def test_hidden_cross_cases_cover_1d_masks_and_a_blocked_best_key():
     cases = checks._cross_cases(hidden=True)
     assert any(c.mask is not None and c.mask.ndim == 1 for c in cases)
-    atts = [diagnoses.Attention(c.X_q @ c.W[0], c.X_kv @ c.W[1], c.X_kv @ c.W[2], c.mask)
+    atts = [Attention(c.X_q @ c.W[0], c.X_kv @ c.W[1], c.X_kv @ c.W[2], c.mask)
             for c in cases if c.mask is not None]
-    assert any(diagnoses._underflowing_max(a) is not None for a in atts)
+    assert any(underflowing_max(a) is not None for a in atts)
 
 
 def test_cross_attention_float32_and_masked_arrays_pass():

@@ -12,6 +12,7 @@ from torch import nn
 
 from qkv_course import multihead
 from qkv_course.checks import FeedbackError, multihead as checks
+from qkv_course.checks.core import Raised
 from qkv_course.nn import MultiHeadAttention as ReferenceLayer
 
 
@@ -359,8 +360,8 @@ def test_mask_without_a_heads_axis_silent_and_raising():
     assert case.mask.shape == (3, 1, 5) and case.num_heads == 2
     heads = checks.Heads(case.X, case.X @ case.W[0], case.X @ case.W[1], case.X @ case.W[2], case.W[3], 0.0,
                        case.num_heads, case.mask)
-    error = "operands could not be broadcast together with shapes (3,1,5) (3,2,5,5)"
-    hint = checks._mha_error_hint(heads, error)
+    error = Raised("ValueError", "operands could not be broadcast together with shapes (3,1,5) (3,2,5,5)")
+    hint = heads.raised_hint(error)
     assert "Give the mask an axis of length 1 for the heads" in hint
 
 
@@ -420,7 +421,7 @@ def test_torch_tensors_and_float32_are_accepted():
     ({"no_W_o": True}, "before the output projection", False),
     ({"per_head_weights": True}, "averaged over the heads, (..., n, n)", False),
     ({"swapped": True}, "returned (weights, output)", False),
-    ({"double": True}, "no .double()", False),
+    ({"double": True}, "without .double()", False),
     ({"no_heads_axis": True}, "without an axis for the heads", True),
 ])
 def test_layer_mistakes(options, message, hidden):

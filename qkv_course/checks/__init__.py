@@ -1,7 +1,8 @@
 """The checks behind the assignments' tests: the student's side of grading.
 
 * :mod:`.core`: generic checks that produce targeted feedback, and how checks call student code.
-* :mod:`.diagnoses`: the diagnoses of mistakes shared by several assignments (attention, masks).
+* :mod:`.diagnoses`: the diagnoses of mistakes, each written once, by concept (softmax, masks,
+  scaling, shapes, precision, raised errors), and the grading of attention's (output, weights).
 * :mod:`.guard`: what the checks record and put back of numpy and torch around student code.
 * one module per chapter, named by its key (``search``, ``softmax``, ...), with the checks its
   assignment's tests call. Visible tests run them in the student's kernel; while a notebook is

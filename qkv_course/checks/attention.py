@@ -8,7 +8,7 @@ on the first problem. Expected results come from :mod:`qkv_course.attention`,
 computed before the student's code runs; the student's code may not call it.
 
 Both graded functions return a pair ``(output, weights)``, graded by
-:mod:`.attention_checks`: the pair first (a tuple of two, in that order), then the
+:mod:`.diagnoses.pair`: the pair first (a tuple of two, in that order), then the
 weights (where almost every mistake shows), then the output.
 """
 
@@ -22,33 +22,24 @@ import numpy as np
 from .. import attention
 from ..masking import causal_mask
 from ..projections import init_projections
-from .diagnoses import Attention, grade_pair, grade_projected_pair, weight_diagnoses
-from .core import hidden_cases, trusted_helpers
-from ..tripwire import shortcuts
+from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, hidden_cases,
+                   reference, trusted_helpers)
+from .diagnoses.case import Attention
+from .diagnoses.pair import grade_pair, grade_projected_pair, weight_diagnoses
 from .guard import guarded, seal
 
 __all__ = ["check_scaled_dot_product_attention", "check_self_attention", "FORBIDDEN"]
 
 
-def _reference(module: str, *names: str) -> dict[str, str]:
-    return {f"qkv_course.{module}.{n}": f"qkv_course.{module}.{n}" for n in names}
-
-
-_LIBRARY = shortcuts("torch.softmax", "scipy.special.softmax", "torch.logsumexp", "scipy.special.logsumexp",
-                     "torch.nn.functional.scaled_dot_product_attention", "torch.nn.MultiheadAttention")
+_LIBRARY = {**LIBRARY_SOFTMAX, **LIBRARY_ATTENTION}
 
 #: What each graded function may not call (internal name -> name shown to the student).
 #: scaled_dot_product_attention must compute its own softmax. self_attention may use the
 #: reference scaled_dot_product_attention (and so what that calls): the attention step is
 #: graded in scaled_dot_product_attention, and a student should not lose the same points twice.
 FORBIDDEN: dict[str, dict[str, str]] = {
-    "scaled_dot_product_attention": {
-        **_reference("attention", "attention_scores", "scaled_dot_product_attention",
-                     "self_attention", "cross_attention"),
-        **_reference("softmax", "softmax", "masked_softmax", "logsumexp", "log_softmax"),
-        **_LIBRARY,
-    },
-    "self_attention": {**_reference("attention", "self_attention", "cross_attention"), **_LIBRARY},
+    "scaled_dot_product_attention": {**COURSE_ATTENTION, **COURSE_SOFTMAX, **_LIBRARY},
+    "self_attention": {**reference("attention", "self_attention", "cross_attention"), **_LIBRARY},
 }
 
 

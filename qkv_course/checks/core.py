@@ -12,21 +12,28 @@ never the student's objects' own ``__eq__`` or ``__array__``).
 
 from __future__ import annotations
 
-import contextvars
-
 import contextlib
+import contextvars
 import numbers
 import sys
+from dataclasses import dataclass
 from typing import Any, Callable, ContextManager, Iterator, Mapping, NoReturn, Sequence
 
 import numpy as np
 
 from ..emit import NUMPY_RULE, describe, run_call
 from ..emit import _plain_array as _plain
+from ..tripwire import shortcuts
 from . import guard
 
 __all__ = [
     "FeedbackError",
+    "Raised",
+    "reference",
+    "COURSE_SOFTMAX",
+    "COURSE_ATTENTION",
+    "LIBRARY_SOFTMAX",
+    "LIBRARY_ATTENTION",
     "NUMPY_RULE",
     "fail",
     "describe",
@@ -34,6 +41,7 @@ __all__ = [
     "hidden_cases",
     "call_student_measured",
     "to_array",
+    "nothing_returned",
     "check_shape",
     "check_finite",
     "matches",
@@ -49,8 +57,56 @@ _ndarray = np.ndarray
 _float64 = np.float64
 
 
+@dataclass(frozen=True)
+class Raised:
+    """An exception that the student's code raised: its type's name (``"ValueError"``) and its
+    message (``"operands could not be broadcast together ..."``)."""
+
+    kind: str
+    text: str
+
+
 class FeedbackError(AssertionError):
-    """A failed check. Its message is written for the student."""
+    """A failed check. Its message is written for the student. ``raised``: where the failure is
+    an exception the student's code raised, that exception (the checks add hints by it, see
+    :mod:`.diagnoses.errors`); None for every other failure."""
+
+    def __init__(self, message: str = "", raised: Raised | None = None) -> None:
+        super().__init__(message)
+        self.raised = raised
+
+
+def _raised(error: str) -> Raised | None:
+    """The exception reported by an error of :func:`qkv_course.emit.run_call` that says the
+    student's code raised one (``"calling <call> raised <Type>: <message>"``, emit's wording, read
+    here only), else None."""
+    if not error.startswith("calling "):
+        return None
+    _, found, rest = error.partition(" raised ")
+    if not found:
+        return None
+    kind, _, text = rest.partition(": ")
+    return Raised(kind.split(" ")[0], text)
+
+
+def reference(module: str, *names: str, shown: str | None = None) -> dict[str, str]:
+    """Forbidden-call entries (internal name -> name shown to the student) for the course's own
+    ``qkv_course.<module>.<name>`` of each of ``names`` (``"Class.method"`` for a method), shown
+    as themselves or all as ``shown``."""
+    return {f"qkv_course.{module}.{n}": shown or f"qkv_course.{module}.{n}" for n in names}
+
+
+#: The course's softmax family (chapter 2): what every later exercise computes for itself.
+COURSE_SOFTMAX = reference("softmax", "softmax", "masked_softmax", "log_softmax", "logsumexp")
+#: The course's attention functions (chapter 4).
+COURSE_ATTENTION = reference("attention", "attention_scores", "scaled_dot_product_attention",
+                             "self_attention", "cross_attention")
+#: Libraries' ready-made softmax and log-sum-exp.
+LIBRARY_SOFTMAX = shortcuts("torch.softmax", "scipy.special.softmax", "torch.logsumexp",
+                            "scipy.special.logsumexp")
+#: Libraries' ready-made attention.
+LIBRARY_ATTENTION = shortcuts("torch.nn.functional.scaled_dot_product_attention",
+                              "torch.nn.MultiheadAttention")
 
 
 #: The grader's replay of a check (:class:`qkv_grader.remote.Replay`) while it decides a test
@@ -140,7 +196,7 @@ def _outcome(fn: Any, name: str, args: tuple, kwargs: dict, forbidden: Mapping[s
         outcome = run_call(fn, name, args, kwargs, forbidden=forbidden, label=label, rule=rule,
                            after=lambda: guard.report(guard.restore()), measure=measure)
     if outcome.error is not None:
-        fail(outcome.error)
+        raise FeedbackError(outcome.error, raised=_raised(outcome.error))
     return outcome
 
 
@@ -152,6 +208,11 @@ def _plain_numbers(x: Any, depth: int = 0) -> bool:
     return type(x) in (int, float, bool) or isinstance(x, np.number)
 
 
+def nothing_returned(label: str) -> str:
+    """``label`` returned None: the likely cause is a missing return statement."""
+    return f"{label} returned None: did you forget the `return` statement?"
+
+
 def to_array(result: Any, name: str) -> np.ndarray:
     """Convert a student's result into a trusted plain ``float64`` ndarray.
 
@@ -161,7 +222,7 @@ def to_array(result: Any, name: str) -> np.ndarray:
     """
     __tracebackhide__ = True
     if result is None:
-        fail(f"{name} returned None: did you forget the `return` statement?")
+        fail(nothing_returned(name))
     torch = sys.modules.get("torch")
     if torch is not None and type(result) in (torch.Tensor, torch.nn.Parameter):
         result = result.detach().cpu().numpy()

@@ -27,10 +27,14 @@ import numpy as np
 
 from .. import cost
 from ..softmax import masked_softmax, softmax
-from .diagnoses import Attention, check_bool_mask, output_diagnoses, weight_diagnoses
-from .core import (FeedbackError, call_student, call_student_measured, check_close, fail, hidden_cases,
-                   matches, to_array)
-from ..tripwire import shortcuts
+from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, FeedbackError,
+                   call_student, call_student_measured, check_close, fail, hidden_cases, matches, reference,
+                   to_array)
+from .diagnoses import errors
+from .diagnoses.case import Attention
+from .diagnoses.masks import check_bool_mask, empty_rows_nan, swapped
+from .diagnoses.pair import output_diagnoses, weight_diagnoses
+from .diagnoses.softmax import overflow_hint
 from .guard import guarded, seal
 
 __all__ = [
@@ -43,25 +47,17 @@ __all__ = [
 ]
 
 
-def _reference(module: str, *names: str) -> dict[str, str]:
-    return {f"qkv_course.{module}.{n}": f"qkv_course.{module}.{n}" for n in names}
-
-
 _EXACT = {
-    **_reference("cost", "chunked_attention", "naive_attention", "linear_attention",
-                 "RunningSoftmax.__init__", "RunningSoftmax.update", "RunningSoftmax.result"),
-    **_reference("attention", "attention_scores", "scaled_dot_product_attention", "self_attention",
-                 "cross_attention"),
-    **_reference("softmax", "softmax", "masked_softmax", "log_softmax", "logsumexp"),
-    **shortcuts("torch.softmax", "scipy.special.softmax", "torch.logsumexp", "scipy.special.logsumexp",
-                "torch.nn.functional.scaled_dot_product_attention", "torch.nn.MultiheadAttention"),
+    **reference("cost", "chunked_attention", "naive_attention", "linear_attention",
+                "RunningSoftmax.__init__", "RunningSoftmax.update", "RunningSoftmax.result"),
+    **COURSE_ATTENTION, **COURSE_SOFTMAX, **LIBRARY_SOFTMAX, **LIBRARY_ATTENTION,
 }
 
 #: What each graded function may not call (internal name -> name shown to the student).
 FORBIDDEN: dict[str, dict[str, str]] = {
-    "attention_flops": _reference("cost", "attention_flops"),
-    "attention_memory_bytes": _reference("cost", "attention_memory_bytes"),
-    "local_window_mask": _reference("cost", "local_window_mask"),
+    "attention_flops": reference("cost", "attention_flops"),
+    "attention_memory_bytes": reference("cost", "attention_memory_bytes"),
+    "local_window_mask": reference("cost", "local_window_mask"),
     "chunked_attention": _EXACT,
 }
 
@@ -113,6 +109,7 @@ def _grade_number(fn: Callable, name: str, args: dict[str, Any], kwargs: dict[st
 
 # --------------------------------------------------------------------------- attention_flops
 
+_ONLY_PRODUCTS = "by this course's definition only the two matrix products are counted."
 _FLOPS_DEFINITION = ("count 2 FLOPs per multiply-add, for both matrix products: the scores Q K^T "
                      "(n_q x n_k dot products of length d_k) and the output weights @ V (n_q x d_v dot "
                      "products of length n_k). The softmax is not counted.")
@@ -149,19 +146,16 @@ def check_attention_flops(attention_flops: Callable, hidden: bool = False) -> No
             (4 * pairs * d_v,
              f"It uses d_v for both products. Here d_k = {d_k} and d_v = {d_v} differ: the scores Q K^T "
              "are dot products of length d_k, costing 2 n_q n_k d_k."),
-            (2 * n_q * n_q * (d_k + d_v),
-             f"It uses n_q x n_q score entries; the scores have one entry per (query, key) pair, "
-             f"n_q x n_k (here n_q = {n_q}, n_k = {n_k}: in cross-attention they differ)."),
-            (2 * n_k * n_k * (d_k + d_v),
-             f"It uses n_k x n_k score entries; the scores have one entry per (query, key) pair, "
-             f"n_q x n_k (here n_q = {n_q}, n_k = {n_k}: in cross-attention they differ)."),
+            *[(2 * n * n * (d_k + d_v),
+               f"It uses {name} x {name} score entries; the scores have one entry per (query, key) "
+               f"pair, n_q x n_k (here n_q = {n_q}, n_k = {n_k}: in cross-attention they differ).")
+              for n, name in ((n_q, "n_q"), (n_k, "n_k"))],
             (pairs, "It is the number of score entries, n_q x n_k: each entry costs a dot product of "
                     "length d_k to compute, and the weights are then multiplied by V."),
             (2 * pairs * d_k * d_v, "It multiplies d_k by d_v: the two products are done one after "
                                     "the other, so their costs add up."),
             (2 * pairs * (d_k + d_v) + pairs,
-             "It adds one operation per score (the division by sqrt(d_k) or the softmax): by this "
-             "course's definition only the two matrix products are counted."),
+             f"It adds one operation per score (the division by sqrt(d_k) or the softmax): {_ONLY_PRODUCTS}"),
         ]
         # The "exact" count of a dot product of length d: d multiplications, d - 1 additions.
         exact = [pairs * (2 * d_k - 1) + n_q * d_v * (2 * n_k - 1),
@@ -171,8 +165,8 @@ def check_attention_flops(attention_flops: Callable, hidden: bool = False) -> No
                           "2 FLOPs per multiply-add: 2d per dot product, without the - 1.")
                       for v in sorted(set(exact))]
         diagnoses += [(expected + c * pairs,
-                       "It seems to include the softmax's operations: by this course's definition only "
-                       "the two matrix products are counted.") for c in (2, 3, 4, 5, 6)]
+                       f"It seems to include the softmax's operations: {_ONLY_PRODUCTS}")
+                      for c in (2, 3, 4, 5, 6)]
         _grade_number(attention_flops, "attention_flops", {"n_q": n_q, "n_k": n_k, "d_k": d_k, "d_v": d_v},
                       {}, expected, diagnoses, _FLOPS_DEFINITION, hidden)
 
@@ -211,10 +205,9 @@ def _check_memory_case(attention_memory_bytes: Callable, args: dict[str, int], k
                       "itemsize argument (float64 numbers take 8 bytes, float16 2)."),
         (entries, "It is the number of entries, n_q x n_k: multiply by itemsize, the bytes each "
                   "number takes."),
-        (n_q * n_q * size, f"It uses n_q x n_q entries; the matrix has one row per query and one "
-                           f"column per key, n_q x n_k (here {n_q} x {n_k})."),
-        (n_k * n_k * size, f"It uses n_k x n_k entries; the matrix has one row per query and one "
-                           f"column per key, n_q x n_k (here {n_q} x {n_k})."),
+        *[(n * n * size, f"It uses {name} x {name} entries; the matrix has one row per query and one "
+                         f"column per key, n_q x n_k (here {n_q} x {n_k}).")
+          for n, name in ((n_q, "n_q"), (n_k, "n_k"))],
         (2 * expected, "It counts two matrices (scores and weights, say): the definition is the bytes "
                        "of one (n_q, n_k) matrix." + (
                            # with itemsize 4, "float64 always" gives the same number
@@ -282,9 +275,8 @@ def check_local_window_mask(local_window_mask: Callable, hidden: bool = False) -
             ((j - i >= 0) & (j - i <= window),
              "It only looks forward (keys i .. i + window). A local window looks both ways: query i "
              "sees keys i - window .. i + window."),
-            (abs(i - j) > window,
-             "True and False are swapped: True must mark the keys a query MAY attend to, those within "
-             "the window."),
+            (abs(i - j) > window, swapped("the keys outside the window", ": True marks the keys within "
+                                                                         "the window")),
         ]
         returned = call_student(local_window_mask, "local_window_mask", n, window,
                                 forbidden=FORBIDDEN["local_window_mask"], label=label)
@@ -394,8 +386,8 @@ def _online(case: _Chunked, *, rescale_l: bool = True, rescale_acc: bool = True,
 @np.errstate(all="ignore")
 def _chunked_diagnoses(case: _Chunked) -> _Diagnoses:
     """(wrong output, message) for the mistakes of a chunked / online softmax; the mistakes of any
-    attention (scaling, masks, axes) come from :mod:`.diagnoses`."""
-    Q, K, V, c, mask = case.Q, case.K, case.V, case.chunk_size, case.mask
+    attention (scaling, masks, axes) come from :mod:`.diagnoses.pair`."""
+    K, V, c, mask = case.K, case.V, case.chunk_size, case.mask
     n_k = K.shape[-2]
     s = _scaled(case)
     allowed = None if mask is None else np.broadcast_to(mask, s.shape)
@@ -413,14 +405,11 @@ def _chunked_diagnoses(case: _Chunked) -> _Diagnoses:
              "exponentials are taken relative to the maximum seen so far, m; when a later chunk raises "
              "it to m', the earlier sums l and acc are still relative to the old m: multiply both by "
              "exp(m - m') before adding the new chunk."),
-            (_online(case, rescale_acc=False),
-             "The running sum l was rescaled when the maximum changed, but the weighted sum of values "
-             "(acc) was not: both are relative to the running maximum, so both need the factor "
-             "exp(m - m')."),
-            (_online(case, rescale_l=False),
-             "The weighted sum of values (acc) was rescaled when the maximum changed, but the running "
-             "sum l was not: both are relative to the running maximum, so both need the factor "
-             "exp(m - m')."),
+            *[(_online(case, rescale_l=not l_missing, rescale_acc=l_missing),
+               f"The {done} was rescaled when the maximum changed, but the {missing} was not: both "
+               "are relative to the running maximum, so both need the factor exp(m - m').")
+              for l_missing, done, missing in ((False, "running sum l", "weighted sum of values (acc)"),
+                                               (True, "weighted sum of values (acc)", "running sum l"))],
             (_online(case, keep="last"),
              "Only the last chunk of keys counts: the running sums seem to be replaced by each new "
              "chunk's sums instead of being added to (after rescaling)."),
@@ -482,39 +471,28 @@ def _nonfinite(case: _Chunked, expected: np.ndarray) -> _Diagnoses:
     if empty.any():
         found.append((
             lambda a: a.shape == expected.shape and bool(rows(a).any()) and not (rows(a) & ~empty).any(),
-            "It has NaN in the rows of queries whose mask row is all False: their running sum l stays "
-            "0, and 0/0 is NaN. A query with nothing to attend to should get a zero output row: "
-            "divide only where l > 0."))
+            "It has " + empty_rows_nan(": their running sum l stays 0, and 0/0 is NaN.",
+                                       "A query with nothing to attend to should get a zero output "
+                                       "row: divide only where l > 0.")))
     if big > 700:
         found.append((
             lambda a: a.shape == expected.shape,
-            f"The scores in this case are large (up to {big:.3g} after the division by sqrt(d_k)) and "
-            "np.exp overflows above about 709: subtract the running maximum before exponentiating, "
-            "and rescale the running sums when it grows."))
+            overflow_hint(big, fix="subtract the running maximum before exponentiating, and rescale "
+                                   "the running sums when it grows.")))
     return found
 
 
-def _reraise_with_hint(err: FeedbackError, case: _Chunked) -> None:
-    __tracebackhide__ = True
-    message = str(err)
-    hints = []
-    batch = case.Q.shape[:-2]
-    if batch and any(s in message for s in ("matmul", "broadcast", "aligned", "mismatch", "subscripts")):
-        hints.append(f"This case has leading batch axes {batch}: K.T reverses every axis, so swap only "
-                     "the last two (np.swapaxes(K, -1, -2)), and slice chunks with K[..., start:stop, :].")
-    if case.mask is not None and any(s in message for s in ("boolean index", "too many indices",
-                                                            "index out of range", "tuple index")):
-        hints.append(f"The mask has shape {np.shape(case.mask)}: it broadcasts against the scores "
-                     "(..., n_q, n_k) and may have fewer axes or axes of length 1. Broadcast it to "
-                     "(..., n_k) along its last axis before slicing chunks (np.broadcast_to gives a view, "
-                     "without copying), and combine it with np.where rather than indexing.")
-    if "truth value of an array" in message:
-        hints.append("To ask whether a mask was given, test `if mask is not None:`.")
-    if "required positional argument" in message and "'mask'" in message:
-        hints.append("The tests also call the function without a mask: give it the default mask=None.")
-    if hints and message.startswith("calling "):
-        raise FeedbackError(f"{message}\n{' '.join(hints)}") from (err.__context__ or err)
-    raise err
+def _raised_hints(err: FeedbackError, case: _Chunked) -> list[str]:
+    """Advice for an exception chunked_attention raised: batch axes, the mask's shape, a mask
+    used as a truth value or missing its default."""
+    raised = err.raised
+    scores = case.Q.shape[:-1] + (case.K.shape[-2],)
+    return [errors.batch_matmul(raised, case.Q.shape[:-2], "Slice chunks with K[..., start:stop, :].",
+                                signs=errors.MATMUL + ("broadcast", "mismatch")),
+            errors.mask_as_index(raised, None if case.mask is None else np.shape(case.mask), scores,
+                                 "Broadcast it to (..., n_k) along its last axis before slicing chunks "
+                                 "(np.broadcast_to gives a view, without copying)."),
+            errors.mask_truth_value(raised), errors.mask_default(raised)]
 
 
 def _check_memory(label: str, peak: int, case: _Chunked) -> None:
@@ -563,7 +541,7 @@ def check_chunked_attention(chunked_attention: Callable, hidden: bool = False) -
                           forbidden=FORBIDDEN["chunked_attention"], label=label, **kwargs)
             returned, peak = result if case.measure_memory else (result, 0)
         except FeedbackError as err:
-            _reraise_with_hint(err, case)
+            errors.add_hints(err, *_raised_hints(err, case))
         if isinstance(returned, tuple):
             fail(f"{label} returned a tuple of {len(returned)} items; it should return only the output "
                  "array (..., n_q, d_v). Chunked attention never forms the full weights, so it cannot "

@@ -8,7 +8,7 @@ on the first problem. The hidden cases live in :mod:`qkv_grader.hidden.masking`
 ``hidden=True``. Expected results come from :mod:`qkv_course.masking` and
 :mod:`qkv_course.attention`, computed before the student's code runs; the
 student's code may not call them. cross_attention's pair ``(output, weights)``
-is graded by :mod:`.diagnoses`, like ps04's attention functions.
+is graded by :mod:`.diagnoses.pair`, like ps04's attention functions.
 
 Masks are boolean, True = may attend. A mask with the right True/False pattern
 but another dtype (0/1 integers or floats) gets its own message: the values are
@@ -24,26 +24,18 @@ import numpy as np
 
 from .. import masking
 from ..attention import cross_attention as _cross_reference
-from .diagnoses import Diagnoses, check_bool_mask, grade_projected_pair
-from .core import FeedbackError, call_student, hidden_cases, matches
-from ..tripwire import shortcuts
+from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, FeedbackError, LIBRARY_ATTENTION, LIBRARY_SOFTMAX,
+                   call_student, hidden_cases, matches, reference)
+from .diagnoses import errors
+from .diagnoses.case import Diagnoses
+from .diagnoses.masks import check_bool_mask, swapped
+from .diagnoses.pair import grade_projected_pair
 from .guard import guarded, seal
 
 __all__ = ["check_causal_mask", "check_padding_mask", "check_cross_attention", "FORBIDDEN"]
 
 
-def _reference(module: str, *names: str) -> dict[str, str]:
-    return {f"qkv_course.{module}.{n}": f"qkv_course.{module}.{n}" for n in names}
-
-
-_MASKS = _reference("masking", "causal_mask", "padding_mask", "key_padding_mask", "combine_masks")
-_ATTENTION = _reference("attention", "cross_attention", "self_attention",
-                        "scaled_dot_product_attention", "attention_scores")
-_SOFTMAXES = {**_reference("softmax", "softmax", "masked_softmax", "log_softmax", "logsumexp"),
-              **shortcuts("torch.softmax", "scipy.special.softmax", "torch.logsumexp",
-                          "scipy.special.logsumexp")}
-_TORCH_ATTENTION = shortcuts("torch.nn.functional.scaled_dot_product_attention",
-                             "torch.nn.MultiheadAttention")
+_MASKS = reference("masking", "causal_mask", "padding_mask", "key_padding_mask", "combine_masks")
 
 #: What each graded function may not call (internal name -> name shown to the student).
 #: cross_attention may use qkv_course.projections.project_qkv (problem set 3's building block)
@@ -51,18 +43,8 @@ _TORCH_ATTENTION = shortcuts("torch.nn.functional.scaled_dot_product_attention",
 FORBIDDEN: dict[str, dict[str, str]] = {
     "causal_mask": dict(_MASKS),
     "padding_mask": dict(_MASKS),
-    "cross_attention": {**_ATTENTION, **_SOFTMAXES, **_TORCH_ATTENTION},
+    "cross_attention": {**COURSE_ATTENTION, **COURSE_SOFTMAX, **LIBRARY_SOFTMAX, **LIBRARY_ATTENTION},
 }
-
-
-def _reraise_with_hint(exc: FeedbackError, hint: str) -> None:
-    """If ``exc`` reports an exception raised by the student's code, add ``hint`` to it."""
-    __tracebackhide__ = True
-    message = str(exc)
-    if hint and " raised " in message.split(". ")[0]:
-        sep = " " if message.endswith(".") else ". "
-        raise FeedbackError(f"{message}{sep}{hint}") from (exc.__context__ or exc)
-    raise exc
 
 
 # --------------------------------------------------------------------------- causal_mask
@@ -87,9 +69,7 @@ def check_causal_mask(causal_mask: Callable, hidden: bool = False) -> None:
             (expected - eye,
              "The diagonal is False, so no token may attend to itself. A token may always see its own "
              "position: True where key position <= query position, including equality."),
-            (1 - expected,
-             "True and False are swapped: it marks the future positions, the ones to block. In this "
-             "course a mask says where a query MAY attend (True = allowed)."),
+            (1 - expected, swapped("the future positions, the ones to block")),
             (np.ones((n, n)),
              "Every entry is True, which is no mask at all (bidirectional attention): query i must not "
              "see keys after position i."),
@@ -130,10 +110,10 @@ def check_padding_mask(padding_mask: Callable, hidden: bool = False) -> None:
         label = f"padding_mask(lengths={case.lengths!r}, max_len={M})"
         full = lengths == M
         sliced = expected * ~full[:, None]
+        transposed = ("Its rows are positions and its columns are sequences: return one row per "
+                      "sequence, shape (batch, max_len).")
         diagnoses = [
-            (1 - expected,
-             "True and False are swapped: it marks the padding. The mask says where a query may "
-             "attend, so True marks the real tokens and False the padding."),
+            (1 - expected, swapped("the padding", ": True marks the real tokens and False the padding")),
             ((pos <= lengths[:, None]).astype(float)[:, :M] if (lengths < M).any() else None,
              "Each sequence has one True too many. A sequence of length L has real tokens at positions "
              "0 .. L-1 (counting from 0), so position L is already padding."),
@@ -141,12 +121,9 @@ def check_padding_mask(padding_mask: Callable, hidden: bool = False) -> None:
              "Each sequence has one True too few: a sequence of length L has L real tokens, at "
              "positions 0 .. L-1."),
             (lambda a, e=expected: a.shape == e.shape[::-1] and a.shape != e.shape
-             and matches(a, e.T),
-             "Its rows are positions and its columns are sequences: return one row per sequence, "
-             "shape (batch, max_len)."),
+             and matches(a, e.T), transposed),
             (expected.T if expected.shape[0] == M and not matches(expected.T, expected) else None,
-             "Its rows are positions and its columns are sequences: return one row per sequence, "
-             "shape (batch, max_len)."),
+             transposed),
             (expected[:, ::-1] if not matches(expected[:, ::-1], expected) else None,
              "The True entries are at the end of each row (left padding). In this course the real "
              "tokens come first and the padding is added at the end."),
@@ -162,10 +139,7 @@ def check_padding_mask(padding_mask: Callable, hidden: bool = False) -> None:
             returned = call_student(padding_mask, "padding_mask", case.lengths, M,
                                     forbidden=FORBIDDEN["padding_mask"], label=label)
         except FeedbackError as exc:
-            hint = ("Note that lengths may be a Python list or tuple, which has no .shape and cannot be "
-                    "indexed with [:, None]: turn it into a numpy array first."
-                    if not isinstance(case.lengths, np.ndarray) else "")
-            _reraise_with_hint(exc, hint)
+            errors.add_hints(exc, errors.plain_sequence(exc.raised, case.lengths, "lengths"), new_line=False)
         check_bool_mask(returned, expected, label, diagnoses,
                         shape_hint="The mask has one row per sequence and one column per position: "
                                    "shape (batch, max_len) = (len(lengths), max_len).")

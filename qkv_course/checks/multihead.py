@@ -6,7 +6,7 @@ Four graded items:
   :func:`~.core.check_call`; split_heads must also raise ``ValueError`` when d_model is not a
   multiple of num_heads.
 * ``multi_head_attention(X, W_q, W_k, W_v, W_o, num_heads, mask=None)``, whose pair
-  ``(output, weights)`` is graded with the building blocks of :mod:`.attention_checks` (the
+  ``(output, weights)`` is graded with the building blocks of :mod:`.diagnoses.pair` (the
   weights first, per head, then the output). It may call the student's own split_heads and
   merge_heads: while it is graded, correct ones stand in for them (``core.trusted_helpers``), so a mistake
   there costs points once.
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 import numpy as np
 import torch
@@ -47,32 +47,29 @@ from .. import multihead, probes
 from ..emit import Opaque
 from ..masking import causal_mask, key_padding_mask, padding_mask
 from ..nn import MultiHeadAttention as _ReferenceLayer
-from .diagnoses import (RTOL, Attention, Diagnoses, check_array, check_blocked_zero, error_hint,
-                               split_pair, weight_diagnoses)
-from .core import (FeedbackError, call_student, check_call, check_module_class, fail, hidden_cases,
-                   matches, qualified_name, to_array, trusted_helpers)
-from ..tripwire import shortcuts
+from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, FeedbackError,
+                   Raised, call_student, check_call, check_module_class, fail, hidden_cases, matches,
+                   qualified_name, reference, to_array, trusted_helpers)
+from .diagnoses import errors, masks
+from .diagnoses.case import RTOL, Attention, Diagnoses
+from .diagnoses.pair import check_array, raised_hints, split_pair, weight_diagnoses
+from .diagnoses.layers import changed_in_place, no_gradient
+from .diagnoses.scaling import by_sqrt_d_model
+from .diagnoses.shapes import batch_axes, per_token, swapped_pair
+from .diagnoses.softmax import over_heads, overflow_hint
 from .guard import guarded, seal
 
 __all__ = ["check_split_heads", "check_merge_heads", "check_multi_head_attention",
            "check_multihead_layer", "FORBIDDEN"]
 
 
-def _reference(module: str, *names: str) -> dict[str, str]:
-    return {f"qkv_course.{module}.{n}": f"qkv_course.{module}.{n}" for n in names}
-
-
-_HEADS = _reference("multihead", "split_heads", "merge_heads", "head_size")
-_MHA = _reference("multihead", "multi_head_attention", "head_mask", "parameter_count")
-_ATTENTION = _reference("attention", "attention_scores", "scaled_dot_product_attention",
-                        "self_attention", "cross_attention")
-_SOFTMAX = _reference("softmax", "softmax", "masked_softmax", "log_softmax", "logsumexp")
-_LIBRARY = shortcuts("torch.softmax", "scipy.special.softmax", "torch.logsumexp", "scipy.special.logsumexp",
-                     "torch.nn.functional.scaled_dot_product_attention", "torch.nn.MultiheadAttention")
-_LAYER = {f"qkv_course.nn.{n}": "qkv_course.nn.MultiHeadAttention" for n in (
-    "MultiHeadAttention.__init__", "MultiHeadAttention.forward", "MultiHeadAttention.split_heads",
-    "MultiHeadAttention.merge_heads", "MultiHeadAttention.load_numpy")}
-_LAYER["qkv_course.nn.copy_from_torch"] = "qkv_course.nn.copy_from_torch"
+_HEADS = reference("multihead", "split_heads", "merge_heads", "head_size")
+_MHA = reference("multihead", "multi_head_attention", "head_mask", "parameter_count")
+_ATTENTION = {**COURSE_ATTENTION, **COURSE_SOFTMAX, **LIBRARY_SOFTMAX, **LIBRARY_ATTENTION}
+_LAYER = {**reference("nn", "MultiHeadAttention.__init__", "MultiHeadAttention.forward",
+                      "MultiHeadAttention.split_heads", "MultiHeadAttention.merge_heads",
+                      "MultiHeadAttention.load_numpy", shown="qkv_course.nn.MultiHeadAttention"),
+          **reference("nn", "copy_from_torch")}
 
 #: What each graded item may not call (internal name -> name shown to the student).
 #: multi_head_attention may use the reference split_heads and merge_heads (graded in their own
@@ -80,17 +77,13 @@ _LAYER["qkv_course.nn.copy_from_torch"] = "qkv_course.nn.copy_from_torch"
 FORBIDDEN: dict[str, dict[str, str]] = {
     "split_heads": {**_HEADS, **_MHA},
     "merge_heads": {**_HEADS, **_MHA},
-    "multi_head_attention": {**_MHA, **_ATTENTION, **_SOFTMAX, **_LIBRARY},
-    "MultiHeadAttention": {**_HEADS, **_MHA, **_ATTENTION, **_SOFTMAX, **_LIBRARY, **_LAYER},
+    "multi_head_attention": {**_MHA, **_ATTENTION},
+    "MultiHeadAttention": {**_HEADS, **_MHA, **_ATTENTION, **_LAYER},
 }
 
 #: The forbidden-call rule for the torch exercise.
 _TORCH_RULE = ("from torch operations (nn.Linear, @, torch.exp, .amax, .sum, ...), so library "
                "attention and softmax functions and the course's reference code are not allowed here")
-
-
-def _batch_axes(k: int) -> str:
-    return f"{k} leading batch {'axis' if k == 1 else 'axes'}"
 
 
 # =========================================================================== the classic mistakes
@@ -186,23 +179,6 @@ def _split_hint(X: np.ndarray, h: int) -> str:
             f"(..., num_heads, n, d_model // num_heads) = {tuple(batch) + (h, n, d // h)}.")
 
 
-def _batch_hint(err: FeedbackError, X: np.ndarray, core: int, axes: str) -> None:
-    """Re-raise ``err`` (an exception in the student's code) with a note on batch axes when ``X``
-    has leading axes in front of its ``core`` ones, named by ``axes``."""
-    __tracebackhide__ = True
-    message = str(err)
-    k = X.ndim - core
-    if k <= 0 or not message.startswith("calling "):
-        raise err
-    raise FeedbackError(
-        f"{message}\nThis case has {_batch_axes(k)} in front of {axes}: X has shape "
-        f"{X.shape}. Write the function for any number of leading axes: read the sizes you need "
-        "from the end of X.shape (X.shape[-1], X.shape[-2], ...), keep the leading axes as they are "
-        "when you reshape, and move or swap axes by negative positions. Unpacking X.shape into a "
-        "fixed number of names, or a transpose that lists every axis, works for one number of axes "
-        "only.") from (err.__context__ or err)
-
-
 def _facts(facts: Any, label: str) -> dict:
     """What a probe reported (a dict), or a failure when the kernel answered something else."""
     __tracebackhide__ = True
@@ -243,7 +219,7 @@ def check_split_heads(split_heads: Callable, hidden: bool = False) -> None:
     """Check ``split_heads(X, num_heads)``: (..., n, d_model) -> (..., num_heads, n, d_head),
     and ValueError when d_model is not a multiple of num_heads."""
     __tracebackhide__ = True
-    splits, errors = _split_cases(hidden)
+    splits, raising = _split_cases(hidden)
     for case in splits:
         expected = multihead.split_heads(case.X, case.num_heads)
         try:
@@ -253,8 +229,8 @@ def check_split_heads(split_heads: Callable, hidden: bool = False) -> None:
                        diagnoses=_split_diagnoses(case.X, case.num_heads, expected),
                        shape_hint=_split_hint(case.X, case.num_heads))
         except FeedbackError as err:
-            _batch_hint(err, case.X, 2, "(n, d_model)")
-    for case in errors:
+            errors.add_hints(err, errors.leading_axes(err.raised, case.X.shape, 2, "(n, d_model)"))
+    for case in raising:
         _check_value_error(split_heads, case)
 
 
@@ -297,7 +273,7 @@ def _merge_diagnoses(H: np.ndarray, expected: np.ndarray) -> Diagnoses:
     ] + ([] if not batch else [
         (wrong, f"The pieces were joined by walking along the FIRST axis of X, which here is a batch "
                 f"axis, not the heads: X has shape {H.shape}, (..., num_heads, n, d_head) with "
-                f"{_batch_axes(len(batch))}. np.concatenate(X, ...), np.hstack(X), list(X) and "
+                f"{batch_axes(len(batch))}. np.concatenate(X, ...), np.hstack(X), list(X) and "
                 "'for head in X' all take X[0], X[1], ...; pick the heads by a position counted from "
                 "the end instead, X[..., h, :, :], or move that axis with negative positions.")
         for wrong in (np.concatenate(H, axis=-1), np.concatenate(H, axis=1))])
@@ -319,7 +295,7 @@ def check_merge_heads(merge_heads: Callable, hidden: bool = False) -> None:
                                   f"(..., n, num_heads * d_head) = {tuple(batch) + (n, h * d)}; "
                                   "merge_heads(split_heads(X, num_heads)) gives back X.")
         except FeedbackError as err:
-            _batch_hint(err, H, 3, "(num_heads, n, d_head)")
+            errors.add_hints(err, errors.leading_axes(err.raised, H.shape, 3, "(num_heads, n, d_head)"))
 
 
 # =========================================================================== multi_head_attention
@@ -393,9 +369,7 @@ class Heads:
                 (self.attend(_interleaved_split),
                  "Head h was given every num_heads-th feature (h, h + num_heads, ...) instead of the "
                  "block of d_head neighbouring features h*d_head:(h+1)*d_head."),
-                (att.softmax(att.scaled, axis=-3),
-                 "The softmax ran over the heads axis (-3): each query's weights over the keys must "
-                 "sum to 1 in every head, so normalise along the last axis, the keys."),
+                *over_heads(att),
             ]
         if self.mask is not None and np.ndim(self.mask) >= 3:
             try:
@@ -423,20 +397,30 @@ class Heads:
         return found
 
     def mask_message(self) -> str:
-        return (f"The mask of shape {np.shape(self.mask)} (one pattern per sentence) was applied to "
-                f"the scores {self.att.weights.shape} = (..., num_heads, n, n) without an axis for "
-                "the heads, so broadcasting lined its batch axis up with the heads axis: head h "
-                "followed sentence h's mask. Give the mask an axis of length 1 for the heads, just "
-                "before its last two axes, so that every head of a sentence uses that sentence's "
-                "mask (chapter 5's key_padding_mask(pad, heads=True) does this for padding).")
+        return masks.heads_axis(np.shape(self.mask), self.att.weights.shape)
 
-    def weight_diagnoses(self) -> Diagnoses:
+    def weight_diagnoses(self, inverted_note: str = "") -> Diagnoses:
+        """Every weight mistake on this case (``inverted_note``: see
+        :func:`.diagnoses.masks.attention_mistakes`)."""
         att, d_model = self.att, self.X.shape[-1]
-        d_model_scale = (att.softmax(att.raw / math.sqrt(d_model)),
-                         f"The scores were divided by sqrt(d_model), with d_model = {d_model}; each head "
-                         f"compares queries and keys of size d_head = d_model / num_heads = {att.d_k}, "
-                         "so divide by sqrt(d_head).")
-        return weight_diagnoses(att, extra=[d_model_scale] + self.head_mistakes())
+        d_model_scale = (att.softmax(att.raw / math.sqrt(d_model)), by_sqrt_d_model(d_model, att.d_k, heads=True))
+        return weight_diagnoses(att, extra=[d_model_scale] + self.head_mistakes(), inverted_note=inverted_note)
+
+    def raised_hint(self, raised: Raised | None) -> str:
+        """What to look at when the student's multi_head_attention raised ``raised`` on this case:
+        the mask's heads axis; a product written for 2-d arrays, else what any attention is told
+        (:func:`.diagnoses.pair.raised_hints`), else leading axes; else the case's shapes."""
+        att = self.att
+        hints = [errors.heads_mask(raised, None if self.mask is None else np.shape(self.mask),
+                                   att.weights.shape),
+                 (errors.heads_matmul(raised, att.Q.shape) or raised_hints(att, raised)
+                  or errors.leading_axes(raised, self.X.shape, 2, "(n, d_model)"))]
+        hints = [h for h in hints if h]
+        if raised is not None and not hints:
+            hints = [f"Shapes in this case: X {self.X.shape}, num_heads = {self.num_heads}, so the "
+                     f"heads' queries are {att.Q.shape} = (..., num_heads, n, d_head) and the weights "
+                     f"{att.weights.shape}."]
+        return " ".join(hints)
 
     def output_mistakes(self) -> Diagnoses:
         """Output mistakes once the weights are right."""
@@ -463,75 +447,6 @@ class Heads:
         return [(w, m) for w, m in found if w is not None and m and not matches(w, self.output, RTOL, 1e-6)]
 
 
-def _or_nan_rows(wrong: np.ndarray, atol: float) -> Callable[[np.ndarray], bool]:
-    """A predicate: the student's array equals ``wrong`` except for NaN in rows where ``wrong`` is all
-    zero (what the same mistake gives when a row with no allowed key is not handled: 0/0)."""
-    dead = (wrong == 0).all(axis=-1)
-
-    def hit(a: np.ndarray) -> bool:
-        if a.shape != wrong.shape:
-            return False
-        bad = ~np.isfinite(a).all(axis=-1)
-        if not bad.any() or (bad & ~dead).any():
-            return False
-        return matches(np.where(bad[..., None], 0.0, a), wrong, RTOL, atol)
-    return hit
-
-
-def _nan_tolerant(diagnoses: Diagnoses, atol: float) -> Diagnoses:
-    """``diagnoses`` followed by each array mistake again, allowing NaN in its all-zero rows."""
-    extra = [(_or_nan_rows(w, atol), m) for w, m in diagnoses
-             if isinstance(w, np.ndarray) and w.ndim >= 1 and (w == 0).all(axis=-1).any()]
-    return list(diagnoses) + extra
-
-
-#: The end of the message for NaN in the rows of queries with nothing to attend to.
-_EMPTY_FIX = ("A query with nothing to attend to should get all-zero weights in every head, and so a "
-              "zero row before W_o: handle those rows on purpose.")
-
-
-def _overflow_hint(att: Attention) -> str:
-    top = float(np.abs(att.scaled).max(initial=0.0))
-    if top < 700:
-        return ""
-    return (f"The scores in this case are large (up to {top:.3g} after the division by sqrt(d_head)) "
-            "and np.exp overflows above about 709: subtract each query's largest score before "
-            "exponentiating, which leaves the softmax unchanged.")
-
-
-def _mha_error_hint(heads: Heads, message: str) -> str:
-    """What to look at when the student's multi_head_attention raised ``message``."""
-    hints = []
-    mask = heads.mask
-    if mask is not None and np.ndim(mask) >= 3 and any(
-            s in message for s in ("broadcast", "shape mismatch", "boolean index", "not aligned")):
-        hints.append(f"This case's mask has shape {np.shape(mask)}, one (n, n) pattern per sentence, "
-                     f"and the scores have shape {heads.att.weights.shape} = (..., num_heads, n, n): "
-                     "without an axis for the heads, broadcasting lines the mask's batch axis up with "
-                     "the heads axis. Give the mask an axis of length 1 for the heads, just before "
-                     "its last two axes.")
-    matmul = any(s in message for s in ("matmul", "einstein", "aligned", "subscripts", "core dimension"))
-    general = "" if matmul else error_hint(heads.att, message)
-    if matmul:
-        hints.append(f"After the split, the queries, keys and values have a heads axis in front of the "
-                     f"tokens, {heads.att.Q.shape} = (..., num_heads, n, d_head) here, even when X has no "
-                     "batch axis, so every step must work on arrays with leading axes. K.T reverses "
-                     "every axis; swap only the last two (n and d_head), so that each head's queries "
-                     "meet that head's keys. In einsum, write '...' for the leading axes.")
-    elif general:
-        hints.append(general)
-    elif heads.X.ndim > 2:
-        hints.append(f"This case has {_batch_axes(heads.X.ndim - 2)}: X has shape {heads.X.shape}. "
-                     "Every step must work for any number of leading axes in front of "
-                     "(n, d_model): read sizes from the end of X.shape and swap axes by negative "
-                     "positions.")
-    if not hints:
-        hints.append(f"Shapes in this case: X {heads.X.shape}, num_heads = {heads.num_heads}, so "
-                     f"the heads' queries are {heads.att.Q.shape} = (..., num_heads, n, d_head) and "
-                     f"the weights {heads.att.weights.shape}.")
-    return " ".join(hints)
-
-
 @guarded
 def check_multi_head_attention(multi_head_attention: Callable, hidden: bool = False) -> None:
     """Check ``multi_head_attention(X, W_q, W_k, W_v, W_o, num_heads, mask=None)``
@@ -543,7 +458,7 @@ def check_multi_head_attention(multi_head_attention: Callable, hidden: bool = Fa
         W_q, W_k, W_v, W_o = case.W
         heads = Heads(X, X @ W_q, X @ W_k, X @ W_v, W_o, 0.0, case.num_heads, case.mask)
         att = heads.att
-        weight_diag = _nan_tolerant(heads.weight_diagnoses(), 1e-6)
+        weight_diag = masks.nan_tolerant(heads.weight_diagnoses(), 1e-6)
         out_diag = heads.output_mistakes()
         args: dict[str, Any] = {"X": X, "W_q": W_q, "W_k": W_k, "W_v": W_v, "W_o": W_o,
                                 "num_heads": case.num_heads}
@@ -559,24 +474,22 @@ def check_multi_head_attention(multi_head_attention: Callable, hidden: bool = Fa
                 result = call_student(multi_head_attention, name, *args.values(),
                                       forbidden=FORBIDDEN[name], label=label)
         except FeedbackError as err:
-            message = str(err)
-            if not message.startswith("calling "):
-                raise
-            raise FeedbackError(f"{message}\n{_mha_error_hint(heads, message)}") from (err.__context__ or err)
+            errors.add_hints(err, heads.raised_hint(err.raised))
+        top = float(np.abs(att.scaled).max(initial=0.0))
+        finite_hint = overflow_hint(top, scaled_by="sqrt(d_head)") if top >= 700 else ""
         output, weights = split_pair(result, label, att, heads.output.shape)
         w_label = f"{label} (its 2nd item, the weights)"
         check_array(weights, att.weights, w_label, weight_diag, empty=att.empty, atol=1e-6,
-                    empty_fix=_EMPTY_FIX, finite_hint=_overflow_hint(att),
+                    empty_fix=masks.empty_fix(heads=True), finite_hint=finite_hint,
                     shape_hint=f"The weights hold one (n, n) matrix per head: X {X.shape} with "
                                f"num_heads = {case.num_heads} gives (..., num_heads, n, n) = "
                                f"{att.weights.shape}.")
-        check_blocked_zero(weights, att.blocked, w_label)
+        masks.check_blocked_zero(weights, att.blocked, w_label)
         scale = max(float(np.abs(heads.output).max(initial=1.0)), 1.0)
         check_array(output, heads.output, f"{label} (its 1st item, the output)", out_diag,
-                    empty=None if att.empty is None else att.empty[..., 0, :], empty_fix=_EMPTY_FIX,
-                    atol=1e-6 * scale, finite_hint=_overflow_hint(att),
-                    shape_hint=f"The output has one row of d_model features per token, like X: "
-                               f"{heads.output.shape}.")
+                    empty=None if att.empty is None else att.empty[..., 0, :],
+                    empty_fix=masks.empty_fix(heads=True), atol=1e-6 * scale, finite_hint=finite_hint,
+                    shape_hint=per_token(heads.output.shape))
 
 
 # =========================================================================== the torch layer
@@ -634,15 +547,10 @@ def _build_layer(cls: Any, d_model: int, num_heads: int, seed: int) -> Any:
     itself in the student's kernel, a handle to it while graded outside."""
     __tracebackhide__ = True
     label = _config(d_model, num_heads)
-    better = None
     try:
         layer = _layer_call(probes.seeded_call, seed, cls, d_model, num_heads, label=label)
     except FeedbackError as err:
-        if "before Module.__init__() call" not in str(err):
-            raise
-        better = f"{err} Call super().__init__() first in __init__, before creating any layer."
-    if better:
-        fail(better)
+        errors.add_hints(err, errors.init_first(err.raised), new_line=False)
     if not _is_layer(layer):
         fail(f"{label} built a {type(layer).__name__}, not a torch.nn.Module.")
     return layer
@@ -720,17 +628,26 @@ def _layer_heads(X: np.ndarray, params: dict, num_heads: int, mask: Any) -> Head
     return Heads(X, X @ Wq.T + bq, X @ Wk.T + bk, X @ Wv.T + bv, Wo.T, bo, num_heads, mask)
 
 
-def _explain_forward(message: str, layer: Any, label: str) -> str:
+#: Added to the inverted mask's message for the torch layer.
+_TORCH_CONVENTION = (" (nn.MultiheadAttention's boolean attn_mask means the opposite, True = blocked; "
+                     "this layer follows the course's convention.)")
+
+
+def _explain_forward(err: FeedbackError, layer: Any, label: str, heads: Heads) -> NoReturn:
+    """Raise ``err``, an error of the layer's forward, with what to look at where it raised: its
+    parameters' dtype, masked_fill with a converted mask, a per-sentence mask without a heads axis."""
     __tracebackhide__ = True
-    if "Double" in message or "double" in message or "dtype" in message:
-        dtypes = _layer_call(probes.mha_parameter_dtypes, layer, label=label)
-        if isinstance(dtypes, list) and "torch.float64" in dtypes:
-            return (" The layer's parameters are float64 but X is float32, PyTorch's default dtype: "
-                    "create the layers with the default dtype (no .double()).")
-    if "masked_fill" in message and ("Bool" in message or "bool" in message):
-        return (" The mask arrives as a torch bool tensor, which masked_fill takes as it is (or negated "
-                "with ~): do not convert it to numbers.")
-    return ""
+    raised = err.raised
+
+    def dtypes() -> list:
+        found = _layer_call(probes.mha_parameter_dtypes, layer, label=label)
+        return found if isinstance(found, list) else []
+
+    errors.add_hints(err, errors.float64_parameters(raised, dtypes) or errors.masked_fill_bool(raised),
+                     errors.heads_mask(raised, None if heads.mask is None else np.shape(heads.mask),
+                                       heads.att.weights.shape,
+                                       ("size of tensor", "broadcast", "shape mismatch", "expanded size")),
+                     new_line=False)
 
 
 def _layer_pair(result: Any, label: str, out_shape: tuple, w_shape: tuple, per_head: tuple
@@ -756,8 +673,7 @@ def _layer_pair(result: Any, label: str, out_shape: tuple, w_shape: tuple, per_h
     weight_shapes = (w_shape, per_head)
     if (tuple(first.shape) in weight_shapes and tuple(second.shape) == out_shape
             and out_shape not in weight_shapes):
-        fail(f"{label} returned (weights, output), in that order: return the output first, "
-             "(output, weights), as nn.MultiheadAttention does.")
+        fail(swapped_pair(label, ", as nn.MultiheadAttention does"))
     return first, second
 
 
@@ -777,14 +693,10 @@ def _check_layer_call(layer: Any, params: dict, d_model: int, num_heads: int, x_
         (lambda a, w=att.weights: a.shape == w.shape and matches(a, w, RTOL, 1e-5),
          "These are every head's weights, (..., num_heads, n, n). Like nn.MultiheadAttention (by "
          "default), forward returns the weights averaged over the heads, (..., n, n).")]
-    for wrong, message in heads.weight_diagnoses():
+    for wrong, message in heads.weight_diagnoses(inverted_note=_TORCH_CONVENTION):
         if isinstance(wrong, np.ndarray) and wrong.shape == per_head:
             weight_diag.append((wrong.mean(axis=-3), message))
-    for i, (wrong, message) in enumerate(weight_diag):
-        if "mask is inverted" in message:
-            weight_diag[i] = (wrong, message + " (nn.MultiheadAttention's boolean attn_mask means the "
-                              "opposite, True = blocked; this layer follows the course's convention.)")
-    weight_diag = _nan_tolerant(weight_diag, 2e-5)
+    weight_diag = masks.nan_tolerant(weight_diag, 2e-5)
     t_mask = None if mask is None else torch.as_tensor(np.asarray(mask))
     rest = [t_mask] if t_mask is not None else []
     label = (f"{_config(d_model, num_heads)}.forward(X of shape {x_shape}"
@@ -793,31 +705,19 @@ def _check_layer_call(layer: Any, params: dict, d_model: int, num_heads: int, x_
         result = call_student(layer, "MultiHeadAttention", torch.from_numpy(X32.copy()), *rest,
                               forbidden=FORBIDDEN["MultiHeadAttention"], label=label, rule=_TORCH_RULE)
     except FeedbackError as err:
-        message = str(err)
-        extra = _explain_forward(message, layer, label) if message.startswith("calling ") else ""
-        if mask is not None and np.ndim(mask) >= 3 and message.startswith("calling ") and any(
-                s in message for s in ("size of tensor", "broadcast", "shape mismatch", "expanded size")):
-            extra += " " + heads.mask_message()
-        if not extra:
-            raise
-        raise FeedbackError(message + extra) from (err.__context__ or err)
+        _explain_forward(err, layer, label, heads)
     # what the result cannot show (X changed in place, gradients), from the same call once more in
     # the kernel (probes.mha_call_facts): these facts only add failures
     facts = _facts(_layer_call(probes.mha_call_facts, layer, list(_LINEARS), torch.from_numpy(X32.copy()),
                                *rest, label=label), label)
     if facts.get("x_changed") is not False:
-        fail(f"{label} modified X in place; compute new tensors instead.")
+        fail(changed_in_place(label))
     output, weights = _layer_pair(result, label, heads.output.shape, w_shape, per_head)
     if not output.requires_grad:
-        fail(f"{label}: the output does not depend on any learnable parameter (it has no gradient), so "
-             "the layer cannot be trained. Look for what cuts the link: torch.no_grad(), .detach() or "
-             ".data, a detour through numpy, or torch.tensor(...) around a result.")
+        fail(no_gradient(f"{label}: the output", "the layer cannot be trained"))
     out_np, w_np = to_array(output, label), to_array(weights, label)
     top = float(np.abs(att.scaled).max(initial=0.0))
-    finite_hint = (f"The scores in this case are large (up to {top:.0f} after the division by "
-                   "sqrt(d_head)), and in float32 torch.exp overflows above about 88: subtract each "
-                   "query's largest score before exponentiating, which leaves the softmax unchanged."
-                   if top > 80 else "")
+    finite_hint = overflow_hint(top, scaled_by="sqrt(d_head)", float32=True) if top > 80 else ""
     check_array(w_np, expected_w, f"{label} (its 2nd item, the weights)", weight_diag, empty=None,
                 atol=2e-5, finite_hint=finite_hint,
                 shape_hint=f"forward returns the weights averaged over the heads, like "
@@ -825,8 +725,7 @@ def _check_layer_call(layer: Any, params: dict, d_model: int, num_heads: int, x_
     check_array(out_np, heads.output, f"{label} (its 1st item, the output)", heads.output_mistakes(),
                 empty=None,
                 atol=2e-5 * max(1.0, float(np.abs(heads.output).max())), finite_hint=finite_hint,
-                shape_hint=f"The output has one row of d_model features per token, like X: "
-                           f"{heads.output.shape}.")
+                shape_hint=per_token(heads.output.shape))
     if facts.get("grad_error") is not None:
         error = str(facts["grad_error"]).rstrip(".")
         fail(f"{label}: computing the gradients of forward's result (output and weights) for W_q, W_k, "

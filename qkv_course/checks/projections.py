@@ -39,17 +39,20 @@ from .. import probes, projections
 from ..emit import Opaque
 from ..nn import QKVProjection as _ReferenceLayer
 from .core import (remote_calls, FeedbackError, call_student, check_close, check_module_class, fail, hidden_cases,
-                   matches, to_array)
+                   matches, nothing_returned, reference, to_array)
 from ..tripwire import shortcuts
+from .diagnoses import errors
+from .diagnoses.layers import changed_in_place, no_gradient
+from .diagnoses.precision import float32 as _float32, in_float32
+from .diagnoses.shapes import unbatched_only
 from .guard import guarded, seal
 
 __all__ = ["check_project_qkv", "check_qkv_projection", "FORBIDDEN"]
 
 _REFERENCE = {
-    "qkv_course.projections.project_qkv": "qkv_course.projections.project_qkv",
-    "qkv_course.nn.QKVProjection.__init__": "qkv_course.nn.QKVProjection",
-    "qkv_course.nn.QKVProjection.forward": "qkv_course.nn.QKVProjection",
-    "qkv_course.nn.QKVProjection.load_numpy": "qkv_course.nn.QKVProjection",
+    **reference("projections", "project_qkv"),
+    **reference("nn", "QKVProjection.__init__", "QKVProjection.forward", "QKVProjection.load_numpy",
+                shown="qkv_course.nn.QKVProjection"),
 }
 
 #: What each graded item may not call (internal name -> name shown to the student).
@@ -64,11 +67,6 @@ _ROLE = {
     "V": ("values", "W_v", "what each token hands over once it is found"),
 }
 _ORDINAL = ("first", "second", "third")
-
-
-def _append(message: str, advice: str) -> str:
-    """``message`` followed by a sentence of advice."""
-    return f"{message}{'' if message.rstrip().endswith(('.', ':')) else '.'} {advice}"
 
 
 # =========================================================================== project_qkv
@@ -95,11 +93,11 @@ def _label(X: np.ndarray, W_q: np.ndarray, W_k: np.ndarray, W_v: np.ndarray) -> 
 
 
 def _batch_note(X: np.ndarray) -> str:
-    return (f"It works for a single sentence X of shape (n, d_model) but not for X of shape "
-            f"{X.shape}, which has {X.ndim - 2} leading batch axis(es) in front of (n, d_model). "
-            "Things that only work in 2-d: X.T on a 3-d array reverses all its axes (not just the "
-            "last two), np.einsum subscripts that name exactly two axes, and loops that fill an "
-            "(n, d_k) array. Every sentence of the batch should be projected by the same matrices.")
+    """For a project_qkv that works on a single sentence but not on the batch ``X``."""
+    return unbatched_only("It works", X.shape,
+                          "X.T on a 3-d array reverses all its axes (not just the last two), np.einsum "
+                          "subscripts that name exactly two axes, and loops that fill an (n, d_k) array",
+                          "Every sentence of the batch should be projected by the same matrices.")
 
 
 def _first_sentence(X: np.ndarray) -> np.ndarray:
@@ -132,7 +130,7 @@ def _three_arrays(returned: Any, label: str, expected: Sequence[np.ndarray]) -> 
              "three arrays (Q, K, V).")
     if not isinstance(returned, (tuple, list)):
         if returned is None:
-            fail(f"{label} returned None: did you forget the `return` statement?")
+            fail(nothing_returned(label))
         fail(f"{label} returned a {type(returned).__name__}; it should return a tuple of three "
              "arrays (Q, K, V).")
     if len(returned) != 3:
@@ -167,20 +165,12 @@ def _check_roles(items: list[np.ndarray], expected: Sequence[np.ndarray], label:
                  f"matrix {matrix}, which learns {meaning}.")
 
 
-def _float32(a: np.ndarray) -> np.ndarray:
-    return a.astype(np.float32).astype(np.float64)
-
-
 def _diagnoses(role: str, X: np.ndarray, W: np.ndarray, expected: np.ndarray) -> list:
     name, matrix, _ = _ROLE[role]
-    in_float32 = _float32(X) @ _float32(W)
+    computed32 = _float32(X) @ _float32(W)
     scale = 1e-5 * (1 + abs(expected).max()) if expected.size else 0.0
     out: list[tuple[Any, str]] = [
-        (lambda a: a.shape == expected.shape and matches(a, in_float32, 1e-5, scale),
-         "It agrees with the expected result only to about 7 significant digits, the precision "
-         "of float32: somewhere the numbers were converted to float32 (np.float32, "
-         ".astype(np.float32), torch.tensor(..., dtype=torch.float32), .float(), ...). Keep "
-         "numpy's default float64."),
+        in_float32(computed32, expected, rtol=1e-5, atol=scale),
         (np.swapaxes(expected, -1, -2),
          f"Its last two axes are swapped: it has one row per feature and one column per token. "
          f"{role} should have one row per token: X (..., n, d_model) times {matrix} "
@@ -216,9 +206,9 @@ def check_project_qkv(project_qkv: Callable, hidden: bool = False) -> None:
             returned = call_student(project_qkv, "project_qkv", X, *Ws,
                                     forbidden=FORBIDDEN["project_qkv"], label=label)
         except FeedbackError as err:
-            if X.ndim == 2 or " raised " not in str(err) or not _works_unbatched(project_qkv, X, Ws):
+            if X.ndim == 2 or err.raised is None or not _works_unbatched(project_qkv, X, Ws):
                 raise
-            batch_failure = _append(str(err), _batch_note(X))
+            batch_failure = errors.append(str(err), _batch_note(X))
         if batch_failure:
             fail(batch_failure)
         items = _three_arrays(returned, label, expected)
@@ -333,47 +323,33 @@ def _linear_hint(facts: _Facts, d_model: int) -> str:
     return ""
 
 
-def _explain(message: str, layer: Any, d_model: int, label: str) -> str | None:
-    """A better message for a failed call of the student's class or layer, or None."""
+def _explain(err: FeedbackError, layer: Any, d_model: int, label: str) -> str | None:
+    """A better message for a failed call of the student's class or layer (``layer``: None while
+    it is being built), or None."""
     __tracebackhide__ = True
-    if "before Module.__init__() call" in message:
-        return _append(message, "Call super().__init__() first in __init__, before creating "
-                                "any layer or parameter.")
+    raised, message = err.raised, str(err)
+    init = errors.init_first(raised)
+    if init:
+        return errors.append(message, init)
     if layer is None:
         return None
     try:
         facts = _layer_facts(layer, label)
     except FeedbackError:
         return None
-    linear = _linear_hint(facts, d_model)
-    if linear:
-        return _append(message, linear)
-    dtypes = {p[3] for p in facts.params}
-    if ("Double" in message or "double" in message or "dtype" in message) and "torch.float64" in dtypes:
-        return _append(message, "The layer's parameters are float64 but X is float32, "
-                       "PyTorch's default dtype (which the grader uses): create the parameters "
-                       "with the default dtype, without .double() in the class (or "
-                       "torch.set_default_dtype(torch.float64) in the notebook).")
-    if "einsum" in message:
-        return _append(message, "X may have any number of leading batch axes in front of "
-                       "(n, d_model), including none: start the einsum subscripts with '...', "
-                       "which stands for all of them.")
-    if "cannot be multiplied" in message or "size of tensor a" in message \
-            or "mismatch in its core dimension" in message:
-        return _append(message, "X holds one row per token, (..., n, d_model): multiply it by "
-                       "the matrix from the right, X @ W with W of shape (d_model, d_out) (an "
-                       "nn.Linear(d_model, d_out) does this for you).")
-    return None
+    advice = (_linear_hint(facts, d_model)
+              or errors.float64_parameters(raised, lambda: [p[3] for p in facts.params])
+              or errors.einsum_leading(raised) or errors.matrix_from_right(raised))
+    return errors.append(message, advice) if advice else None
 
 
 def _batch_explain(message: str, X: torch.Tensor) -> str:
     """Advice for a forward that ran on single sentences but raised on the batch ``X``."""
-    return _append(message, f"forward worked for a single sentence X of shape (n, d_model) but "
-                   f"not for X of shape {tuple(X.shape)}, which has {X.ndim - 2} leading batch "
-                   "axis(es). Things that only work in 2-d: X.T or X.t() (on a 3-d tensor .T "
-                   "reverses all the axes, and .t() refuses), torch.mm, einsum subscripts that "
-                   "name exactly two axes, and loops over tokens. X @ W and nn.Linear work on "
-                   "any number of leading axes.")
+    return errors.append(message, unbatched_only(
+        "forward worked", tuple(X.shape),
+        "X.T or X.t() (on a 3-d tensor .T reverses all the axes, and .t() refuses), torch.mm, einsum "
+        "subscripts that name exactly two axes, and loops over tokens",
+        "X @ W and nn.Linear work on any number of leading axes."))
 
 
 def _build(cls: Any, d_model: int, d_k: int, d_v: int, seed: int) -> Any:
@@ -386,7 +362,7 @@ def _build(cls: Any, d_model: int, d_k: int, d_v: int, seed: int) -> Any:
         layer = call_student(probes.seeded_call, "QKVProjection", seed, cls, d_model, d_k, d_v,
                              forbidden=FORBIDDEN["QKVProjection"], label=name, rule=_TORCH_RULE)
     except FeedbackError as err:
-        better = _explain(str(err), None, d_model, name)
+        better = _explain(err, None, d_model, name)
         if better is None:
             raise
     if better is not None:
@@ -415,15 +391,15 @@ def _forward(layer: Any, X: torch.Tensor, d_model: int, d_k: int, d_v: int,
         result = call_student(layer, "QKVProjection", X, forbidden=FORBIDDEN["QKVProjection"],
                               label=label, rule=_TORCH_RULE)
     except FeedbackError as err:
-        better = _explain(str(err), layer, d_model, label)
-        if X.ndim > 2 and single_ok and " raised " in str(err):
+        better = _explain(err, layer, d_model, label)
+        if X.ndim > 2 and single_ok and err.raised is not None:
             better = _batch_explain(str(err), X)
         if better is None:
             raise
     if better is not None:
         fail(better)
     if not torch.equal(X, before):  # in-process only; outside, _learnable_gradients asks
-        fail(f"{label} modified X in place; compute new tensors instead.")
+        fail(changed_in_place(label))
     n = X.shape[-2]
     lead = tuple(X.shape[:-1])
     if type(result) in (torch.Tensor, nn.Parameter):
@@ -638,11 +614,7 @@ def _check_learnable(facts: _Facts, outs: list[torch.Tensor], label: str) -> Non
              "frozen and never learned.")
     for i, t in enumerate(outs):
         if not t.requires_grad:
-            cut = (" Look for what cuts the link between the output and the parameters: "
-                   "torch.no_grad(), .detach() or .data, a detour through numpy, or "
-                   "torch.tensor(...) around a result.")
-            fail(f"{label}: {'QKV'[i]} does not depend on any learnable parameter (it has no "
-                 f"gradient), so its matrix cannot be learned.{plain_note or cut}")
+            fail(no_gradient(f"{label}: {'QKV'[i]}", "its matrix cannot be learned", plain_note))
 
 
 def _check_all_used(layer: Any, X: torch.Tensor, outs: list[torch.Tensor], label: str) -> None:
@@ -652,7 +624,7 @@ def _check_all_used(layer: Any, X: torch.Tensor, outs: list[torch.Tensor], label
     weights = [[torch.randn(t.shape, generator=R) for t in outs]]
     info = _gradients(layer, X, weights, label)
     if info.input_changed:
-        fail(f"{label} modified X in place; compute new tensors instead.")
+        fail(changed_in_place(label))
     unused = [k for k, g in zip(info.names, info.grads[0]) if g is None]
     if unused:
         fail(f"{label}: parameter(s) {', '.join(unused)} get no gradient: forward never uses "
@@ -690,10 +662,12 @@ def _check_deterministic(layer: Any, X: torch.Tensor, outs: list[torch.Tensor], 
                      if dropout else
                      "Something changes from one call to the next: e.g. nn.Linear or torch.randn "
                      "called inside forward (new matrices every time), or forward changing the "
-                     "layer's parameters. Create the layers or parameters once, in __init__, and "
-                     "only use them in forward.")
+                     "layer's parameters. " + _CREATE_ONCE)
             fail(f"{label}: calling forward twice on the same X gave two different "
                  f"{'QKV'[i]}. {cause}")
+
+
+_CREATE_ONCE = "Create the layers or parameters once, in __init__, and only use them in forward."
 
 
 def _outputs(value: Any, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray] | None:
@@ -755,8 +729,7 @@ def _check_training_step(layer: Any, X: torch.Tensor, maps: list, label: str, se
         tol = 1e-4 * (1 + abs(W).max() + abs(b).max())
         if abs(W - W0).max() > tol or abs(b - b0).max() > tol:
             fail(f"{label}: the layer computed other Q, K or V for the same inputs during a training "
-                 "step than before it. Create the layers or parameters once, in __init__, and only "
-                 "use them in forward.")
+                 "step than before it. " + _CREATE_ONCE)
     x = _numpy(X).reshape(tokens, d_model)
     for i, role in enumerate("QKV"):
         g = _numpy(G[i]).reshape(tokens, -1)

@@ -17,26 +17,22 @@ import numpy as np
 
 from .. import search
 from ..softmax import softmax
-from .core import check_call, hidden_cases, matches, proportional, trusted_helpers
+from .core import check_call, hidden_cases, matches, reference, trusted_helpers
 from ..tripwire import shortcuts
+from .diagnoses.softmax import overflow_hint, unnormalised
 from .guard import guarded, seal
 
 __all__ = ["check_dot_scores", "check_hard_lookup", "check_soft_lookup", "FORBIDDEN"]
 
-def _reference(*names: str) -> dict[str, str]:
-    return {f"qkv_course.search.{n}": f"qkv_course.search.{n}" for n in names}
-
-
-_SOFTMAXES = {"qkv_course.softmax.softmax": "qkv_course.softmax.softmax",
-              **shortcuts("torch.softmax", "scipy.special.softmax")}
+_SOFTMAXES = {**reference("softmax", "softmax"), **shortcuts("torch.softmax", "scipy.special.softmax")}
 
 #: What each graded function may not call (internal name -> name shown to the student).
 #: hard_lookup and soft_lookup may use the reference dot_scores: that part is graded in
 #: dot_scores, and a student should not lose the same points twice.
 FORBIDDEN: dict[str, dict[str, str]] = {
-    "dot_scores": _reference("dot_scores", "hard_lookup", "soft_lookup", "attention_weights"),
-    "hard_lookup": _reference("hard_lookup", "soft_lookup", "rank", "top_k"),
-    "soft_lookup": {**_reference("soft_lookup", "hard_lookup", "attention_weights"), **_SOFTMAXES},
+    "dot_scores": reference("search", "dot_scores", "hard_lookup", "soft_lookup", "attention_weights"),
+    "hard_lookup": reference("search", "hard_lookup", "soft_lookup", "rank", "top_k"),
+    "soft_lookup": {**reference("search", "soft_lookup", "hard_lookup", "attention_weights"), **_SOFTMAXES},
 }
 
 
@@ -184,13 +180,11 @@ def check_hard_lookup(hard_lookup: Callable, hidden: bool = False) -> None:
             (v[last_best],
              "When several keys tie for the best score, return the value of the first of them "
              "(np.argmax does this); yours returns a later one."),
-            (tied_sum,
-             "When several keys tie for the best score, yours adds up their values (as a 0/1 "
-             "weight on every best key would): return the value of the first of them only "
-             "(np.argmax picks it)."),
-            (tied_sum / is_best.sum(axis=-1, keepdims=True),
-             "When several keys tie for the best score, yours averages their values: return the "
-             "value of the first of them only (np.argmax picks it)."),
+            *[(wrong, f"When several keys tie for the best score, yours {does}: return the value of the "
+                      "first of them only (np.argmax picks it).")
+              for wrong, does in (
+                  (tied_sum, "adds up their values (as a 0/1 weight on every best key would)"),
+                  (tied_sum / is_best.sum(axis=-1, keepdims=True), "averages their values"))],
             (search.soft_lookup(q, k, v),
              "It blends several values: a hard lookup returns exactly one value row, unchanged."),
         ]
@@ -239,10 +233,7 @@ def check_soft_lookup(soft_lookup: Callable, hidden: bool = False) -> None:
                  "It looks like the scores were multiplied by the temperature; divide them instead, "
                  "so that a small temperature gives sharp weights."),
             ]
-        diagnoses.append(
-            (lambda a, e=expected: proportional(a, e),
-             "The weights were not normalised: after exponentiating, divide by their sum over the "
-             "keys so that each query's weights add up to 1."))
+        diagnoses += unnormalised(expected)
         if scores.ndim > 1:
             diagnoses.append(
                 (softmax(scores, axis=0, temperature=t) @ v,
@@ -261,9 +252,7 @@ def check_soft_lookup(soft_lookup: Callable, hidden: bool = False) -> None:
                  "values to get their weighted average."))
         finite_hint = ""
         if not np.isfinite(naive).all():
-            finite_hint = (f"These scores are large (up to {np.abs(scores).max():.0f}), and np.exp "
-                           "overflows for inputs above about 709: subtract each query's maximum score "
-                           "before exponentiating, which leaves the softmax unchanged.")
+            finite_hint = overflow_hint(float(np.abs(scores).max()), scaled_by=None)
         check_call(soft_lookup, "soft_lookup", {"query": q, "keys": k, "values": v}, expected,
                    kwargs=case.kwargs, forbidden=FORBIDDEN["soft_lookup"],
                    context=trusted_helpers(soft_lookup, _TRUSTED), rtol=1e-5, atol=1e-8, diagnoses=diagnoses,

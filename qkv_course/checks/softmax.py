@@ -23,30 +23,26 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .. import softmax as ref
-from .core import FeedbackError, check_call, fail, hidden_cases, matches, proportional, trusted_helpers
+from .core import (COURSE_SOFTMAX, FeedbackError, LIBRARY_SOFTMAX, check_call, hidden_cases, matches, proportional,
+                   reference, trusted_helpers)
 from ..tripwire import shortcuts
+from .diagnoses import errors
+from .diagnoses.masks import check_blocked_zero
+from .diagnoses.precision import float32 as _float32, in_float32
 from .guard import guarded, seal
 
 __all__ = ["check_softmax", "check_logsumexp", "check_masked_softmax", "FORBIDDEN"]
 
 
-def _reference(*names: str) -> dict[str, str]:
-    return {f"qkv_course.softmax.{n}": f"qkv_course.softmax.{n}" for n in names}
-
-
-_LIBRARY_SOFTMAX = shortcuts("torch.softmax", "scipy.special.softmax")
-_LIBRARY_LOGSUMEXP = shortcuts("torch.logsumexp", "scipy.special.logsumexp")
-
 #: What each graded function may not call (internal name -> name shown to the student).
 #: logsumexp and masked_softmax may use the reference softmax (and masked_softmax the reference
 #: logsumexp): those parts are graded in their own exercises.
 FORBIDDEN: dict[str, dict[str, str]] = {
-    "softmax": {**_reference("softmax", "log_softmax", "logsumexp", "masked_softmax"),
-                **_LIBRARY_SOFTMAX, **_LIBRARY_LOGSUMEXP},
-    "logsumexp": {**_reference("logsumexp", "log_softmax", "masked_softmax"),
-                  **_LIBRARY_SOFTMAX, **_LIBRARY_LOGSUMEXP},
-    "masked_softmax": {**_reference("masked_softmax"), **_LIBRARY_SOFTMAX,
-                       **shortcuts("torch.nn.functional.scaled_dot_product_attention")},
+    "softmax": {**COURSE_SOFTMAX, **LIBRARY_SOFTMAX},
+    "logsumexp": {**reference("softmax", "logsumexp", "log_softmax", "masked_softmax"), **LIBRARY_SOFTMAX},
+    "masked_softmax": {**reference("softmax", "masked_softmax"),
+                       **shortcuts("torch.softmax", "scipy.special.softmax",
+                                   "torch.nn.functional.scaled_dot_product_attention")},
 }
 
 
@@ -129,48 +125,24 @@ def _grade_once(fn: Callable, name: str, case: Case, expected: np.ndarray, *,
     that modified its input in place cannot change what the next attempt sees)."""
     __tracebackhide__ = True
     args = {k: np.array(v, copy=True) for k, v in case.args.items()}
-    better = None
     try:
         arr = check_call(fn, name, args, expected, kwargs=case.kwargs, **options)
     except FeedbackError as err:
-        better = _raised_hint(str(err), case)
-        if better is None:
-            raise
-    if better is not None:
-        fail(better)
-    if zero_where is not None and (arr[zero_where] != 0).any():
-        worst = float(abs(arr[zero_where]).max())
+        errors.add_hints(err, _raised_hint(err, case), new_line=False)
+    if zero_where is not None:
         shown = [f"{k} of shape {np.shape(v)}" for k, v in args.items()]
         shown += [f"{k}={v!r}" for k, v in case.kwargs.items()]
-        fail(f"{name}({', '.join(shown)}) gives masked positions small but non-zero weights "
-             f"(up to {worst:.1e}); masked positions must get exactly 0. A finite fill value "
-             "such as -10 or -50 still leaves exp(fill - max) above zero: make sure a masked "
-             "score cannot contribute anything.")
+        check_blocked_zero(arr, zero_where, f"{name}({', '.join(shown)})", what="masked positions",
+                           rule="masked positions", one="a masked score")
 
 
-def _numpy_shape(shape: tuple[int, ...]) -> str:
-    """A shape as numpy writes it in error messages: (2,3) or (2,)."""
-    return f"({','.join(map(str, shape))}{',' if len(shape) == 1 else ''})"
-
-
-def _raised_hint(message: str, case: Case) -> str | None:
-    """Advice to add when the student's function raised a broadcasting error, or None."""
-    if " raised " not in message or not ("broadcast" in message or "did not match" in message):
-        return None
+def _raised_hint(err: FeedbackError, case: Case) -> str:
+    """Advice to add when the student's function raised a broadcasting error: a maximum or sum
+    without keepdims, else a mask that does not line up with the scores."""
     x = next(iter(case.args.values()))
-    reduced = tuple(n for i, n in enumerate(x.shape) if i != case.axis % x.ndim)
-    if x.ndim > 1 and "broadcast" in message and _numpy_shape(reduced) in message:
-        return (f"{message.rstrip()}. A maximum or a sum along an axis removes that axis (here "
-                f"shape {x.shape} becomes {reduced}), so the result no longer lines up with the "
-                "array it is subtracted from or divides; keep the axis with length 1 instead "
-                "(keepdims=True).")
     mask = case.args.get("mask")
-    if mask is not None and mask.shape != x.shape:
-        return (f"{message.rstrip()}. The mask of shape {mask.shape} must be used with the scores "
-                f"of shape {x.shape} by numpy's broadcasting rule: shapes are lined up from the "
-                "right, and missing or length-1 axes are repeated. Make it full size first "
-                "(np.broadcast_to) before indexing with it or combining it with the scores.")
-    return None
+    return (errors.keepdims(err.raised, x.shape, case.axis)
+            or errors.mask_broadcast(err.raised, None if mask is None else mask.shape, x.shape))
 
 
 def _grade(fn: Callable, name: str, case: Case, expected: np.ndarray, *,
@@ -214,19 +186,21 @@ def _other_axes(x: np.ndarray, axis: int) -> list[int]:
     return [a for a in range(x.ndim) if a != own]
 
 
-def _float32(x: np.ndarray) -> np.ndarray:
-    """``x`` rounded to float32 (and back): what code that converts its input to float32 sees."""
-    return x.astype(np.float32).astype(np.float64)
-
-
 def _float32_diagnosis(expected32: np.ndarray, expected: np.ndarray) -> tuple[Any, str]:
-    """Recognise a result computed in float32: close to the result for the float32-rounded
-    input, to float32 precision, but not to the precision asked for."""
-    return (lambda a: a.shape == expected.shape and matches(a, expected32, 2e-6, 1e-6),
-            "It agrees with the expected result only to about 7 significant digits, the "
-            "precision of float32: somewhere the numbers were converted to float32 (np.float32, "
-            ".astype(np.float32), torch.tensor of a list, .float(), ...). Keep numpy's default "
-            "float64: float32 cannot even store an input like 10001.2345 exactly.")
+    """A result computed in float32 (see :func:`.diagnoses.precision.in_float32`)."""
+    return in_float32(expected32, expected, why=": float32 cannot even store an input like 10001.2345 exactly")
+
+
+def _wrong_axis(axis: int, computed: np.ndarray) -> tuple[Any, str]:
+    """``computed``: normalised along the last axis where ``axis`` was asked for."""
+    return (computed, f"It is normalised along the last axis, but axis={axis} was passed: use the axis "
+                      "argument everywhere you take a maximum or a sum.")
+
+
+def _whole_array(what: str, wrong: Any) -> tuple[Any, str]:
+    """``wrong``: ``what`` (e.g. "entries") of the whole array normalised together."""
+    return (wrong, f"All the {what} together sum to 1: normalise each slice along the axis on its "
+                   "own (sum along that axis, keeping it so the division broadcasts).")
 
 
 def _nearly_normalised(axis: int, expected: np.ndarray) -> Callable[[np.ndarray], bool]:
@@ -247,6 +221,9 @@ _EPSILON_MESSAGE = (
     "Every slice sums to slightly less than 1, as if a small number (an epsilon) was added to the "
     "denominator. It is not needed: once the slice's maximum is subtracted, that maximum "
     "contributes exp(0) = 1, so the sum is at least 1 and never 0.")
+
+
+_EXACT_ZERO = "A masked position needs a score whose exponential is exactly 0."
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -285,10 +262,7 @@ def check_softmax(softmax: Callable, hidden: bool = False) -> None:
             (_nearly_normalised(axis, expected), _EPSILON_MESSAGE),
         ]
         if axis % x.ndim != x.ndim - 1:
-            diagnoses.append(
-                (ref.softmax(x, axis=-1),
-                 f"It is normalised along the last axis, but axis={axis} was passed: use the axis "
-                 "argument everywhere you take a maximum or a sum."))
+            diagnoses.append(_wrong_axis(axis, ref.softmax(x, axis=-1)))
         for other in _other_axes(x, axis):
             diagnoses.append(
                 (ref.softmax(x, axis=other),
@@ -296,10 +270,7 @@ def check_softmax(softmax: Callable, hidden: bool = False) -> None:
                  f"along axis {axis} should each sum to 1."))
         if x.ndim > 1:
             e = np.exp(x - x.max())
-            diagnoses.append(
-                (e / e.sum(),
-                 "All the entries together sum to 1: normalise each slice along the axis on its "
-                 "own (sum along that axis, keeping it so the division broadcasts)."))
+            diagnoses.append(_whole_array("entries", e / e.sum()))
         diagnoses.append(
             (_unnormalised(axis, expected),
              "It has the right proportions but the slices do not sum to 1: after exponentiating, "
@@ -506,41 +477,32 @@ def check_masked_softmax(masked_softmax: Callable, hidden: bool = False) -> None
             (ref.softmax(zeroed, axis=axis),
              "Masked positions still get weight: it looks like their scores were set to 0 (for "
              "example by multiplying the scores by the mask). But 0 is an ordinary score, and "
-             "exp(0 - max) takes its share of the sum like any other. A masked position needs a "
-             "score whose exponential is exactly 0."),
+             "exp(0 - max) takes its share of the sum like any other. " + _EXACT_ZERO),
             (ref.softmax(zeroed, axis=axis) * m,
              "Masked positions are 0, but the allowed weights are too small: it looks like the "
              "masked scores were set to 0 (for example by multiplying the scores by the mask) "
              "before the softmax, so each still took a share exp(0 - max) of the sum, and "
-             "zeroing them afterwards does not give it back. A masked position needs a score "
-             "whose exponential is exactly 0."),
+             "zeroing them afterwards does not give it back. " + _EXACT_ZERO),
             (ref.softmax(s + m, axis=axis),
              "It looks like the mask was added to the scores: True counts as 1 and False as 0, "
              "so that shifts some scores by 1 and blocks nothing. Masked positions must get "
              "weight exactly 0."),
         ]
         if (~empty).sum() > 1:
-            diagnoses.append(
-                (lambda a, shape=s.shape: a.shape == shape and bool(np.isfinite(a).all())
-                 and abs(a.sum() - 1) < 1e-6,
-                 "All the weights of the whole array together sum to 1: normalise each slice "
-                 "along the axis on its own (sum along that axis, keeping it so the division "
-                 "broadcasts)."))
+            diagnoses.append(_whole_array("weights of the whole array", (
+                lambda a, shape=s.shape: a.shape == shape and bool(np.isfinite(a).all())
+                and abs(a.sum() - 1) < 1e-6)))
         if empty.any():
             diagnoses += [
-                (np.where(empty_full, 1.0 / n, expected),
-                 "Slices in which every position is masked got equal weights 1/n (what a large "
-                 "negative fill value such as -1e9 gives): such a slice has nothing to attend to, "
-                 "so it should be all zeros."),
-                (np.where(empty_full, plain, expected),
-                 "Slices in which every position is masked got the plain softmax of their scores: "
-                 "such a slice has nothing to attend to, so it should be all zeros."),
+                (np.where(empty_full, wrong, expected),
+                 f"Slices in which every position is masked got {what}: such a slice has nothing to "
+                 "attend to, so it should be all zeros.")
+                for wrong, what in ((1.0 / n, "equal weights 1/n (what a large negative fill value "
+                                              "such as -1e9 gives)"),
+                                    (plain, "the plain softmax of their scores"))
             ]
         if axis % s.ndim != s.ndim - 1:
-            diagnoses.append(
-                (ref.masked_softmax(s, m, axis=-1),
-                 f"It is normalised along the last axis, but axis={axis} was passed: use the axis "
-                 "argument everywhere you take a maximum or a sum."))
+            diagnoses.append(_wrong_axis(axis, ref.masked_softmax(s, m, axis=-1)))
         if mask.ndim == 1 and s.ndim == 2 and s.shape[0] == s.shape[1]:
             diagnoses.append(
                 (ref.masked_softmax(s, mask[:, None], axis=axis),

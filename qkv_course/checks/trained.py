@@ -36,9 +36,12 @@ import numpy as np
 
 from .. import probes
 from ..minilm import minilm
-from .diagnoses import split_pair
-from .core import call_student, check_close, fail, hidden_cases, matches
-from ..tripwire import shortcuts
+from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, call_student,
+                   check_close, fail, hidden_cases, matches, reference)
+from .diagnoses.layers import CUTS_GRADIENTS
+from .diagnoses.pair import split_pair
+from .diagnoses.shapes import per_token
+from .diagnoses.softmax import overflow_hint
 from .guard import guarded, seal
 
 __all__ = ["check_retrieval_attention", "check_minilm_self_attention", "minilm", "minilm_case",
@@ -46,10 +49,6 @@ __all__ = ["check_retrieval_attention", "check_minilm_self_attention", "minilm",
 
 #: Agreement asked of the reproduction (absolute, on probabilities and on the output).
 TOL = 1e-5
-
-
-def _reference(module: str, *names: str) -> dict[str, str]:
-    return {f"qkv_course.{module}.{n}": f"qkv_course.{module}.{n}" for n in names}
 
 
 _BERT = "transformers.models.bert.modeling_bert"
@@ -65,16 +64,13 @@ _TRANSFORMERS = {
         "transformers' sdpa_attention_forward",
 }
 _COURSE = {
-    **_reference("attention", "attention_scores", "scaled_dot_product_attention", "self_attention",
-                 "cross_attention"),
-    **_reference("multihead", "split_heads", "merge_heads", "multi_head_attention", "head_mask"),
-    **_reference("softmax", "softmax", "masked_softmax", "log_softmax", "logsumexp"),
-    **_reference("projections", "project_qkv"),
-    "qkv_course.nn.MultiHeadAttention.forward": "qkv_course.nn.MultiHeadAttention",
+    **COURSE_ATTENTION,
+    **reference("multihead", "split_heads", "merge_heads", "multi_head_attention", "head_mask"),
+    **COURSE_SOFTMAX,
+    **reference("projections", "project_qkv"),
+    **reference("nn", "MultiHeadAttention.forward", shown="qkv_course.nn.MultiHeadAttention"),
 }
-_LIBRARY = shortcuts("torch.softmax", "scipy.special.softmax", "torch.logsumexp",
-                     "scipy.special.logsumexp", "torch.nn.functional.scaled_dot_product_attention",
-                     "torch.nn.MultiheadAttention")
+_LIBRARY = {**LIBRARY_SOFTMAX, **LIBRARY_ATTENTION}
 
 #: What each graded item may not call (internal name -> name shown to the student).
 FORBIDDEN: dict[str, dict[str, str]] = {
@@ -190,6 +186,11 @@ _MASK_FIX = ("attention_mask has one row per sentence, 1 for a real token and 0 
              "(batch, num_heads, n, n).")
 
 
+_MINUS_INF = ("The padded keys' scores must become -inf (or a very large negative number) before the "
+              "softmax. ")
+_ONES = "attention_mask is 1 where a real token is (may attend) and 0 for padding (must get 0 weight). "
+
+
 def _probs_diagnoses(case: MiniLMCase) -> list[tuple[Any, str]]:
     d = case.hidden.shape[-1]
     dh = d // case.num_heads
@@ -226,13 +227,11 @@ def _probs_diagnoses(case: MiniLMCase) -> list[tuple[Any, str]]:
             (_simulate(case, mask="additive")[1],
              "The attention mask itself (0s and 1s) was added to the scores: adding 1 to the real "
              "tokens' scores changes nothing after the softmax, and padded keys still get weight. "
-             "The padded keys' scores must become -inf (or a very large negative number) before "
-             "the softmax. " + _MASK_FIX),
+             + _MINUS_INF + _MASK_FIX),
             (_simulate(case, mask="multiply")[1],
              "The scores were multiplied by the attention mask: that makes the padded keys' "
              "scores 0, not -inf, and exp(0) = 1, so they still get weight after the softmax. "
-             "The padded keys' scores must become -inf (or a very large negative number) before "
-             "the softmax. " + _MASK_FIX),
+             + _MINUS_INF + _MASK_FIX),
             (_simulate(case, mask="after")[1],
              "The padded keys were zeroed after the softmax: the real keys' probabilities then "
              "no longer sum to 1 (the padding took its share of the softmax first). Mask the "
@@ -246,13 +245,11 @@ def _probs_diagnoses(case: MiniLMCase) -> list[tuple[Any, str]]:
     found.append((lambda a, m=m, s=case.probs.shape: a.shape == s and np.isfinite(a).any()
                   and bool((np.where(np.isfinite(a), a, 0) * m[:, None, None, :]).sum(-1).min() < 0.5),
                   "Almost all the attention went to the padding, or nowhere: is the mask inverted? "
-                  "attention_mask is 1 where a real token is (may attend) and 0 for padding "
-                  "(must get 0 weight). " + _MASK_FIX))
+                  + _ONES + _MASK_FIX))
     found.append((lambda a, s=case.probs.shape: a.shape == s and np.isfinite(a).all()
                   and bool(np.abs(a - a.mean(axis=-1, keepdims=True)).max() < 1e-9),
                   "Every query gives every key the same weight, 1/n: all the scores became the "
-                  "same number before the softmax. Is the mask inverted? attention_mask is 1 where "
-                  "a real token is (may attend) and 0 for padding (must get 0 weight). " + _MASK_FIX))
+                  "same number before the softmax. Is the mask inverted? " + _ONES + _MASK_FIX))
     found.append((lambda a, s=case.probs.shape[:1] + case.probs.shape[2:]: a.shape == s,
                   "The probabilities were averaged over the heads: return every head's, "
                   f"(batch, num_heads, n, n) = {case.probs.shape}."))
@@ -330,8 +327,7 @@ def check_minilm_self_attention(fn: Callable, hidden: bool = False) -> None:
                                f"(batch, num_heads, n, n) = {case.probs.shape}.")
         _check(output, case.output, f"{label} (its 1st item, the output)",
                _output_diagnoses(case),
-                    shape_hint=f"The output has one row of d_model features per token, like hidden: "
-                               f"{case.output.shape}.")
+                    shape_hint=per_token(case.output.shape, like="hidden"))
 
 
 def _check(arr: np.ndarray, expected: np.ndarray, label: str, diagnoses: list[tuple[Any, str]],
@@ -367,8 +363,8 @@ _TORCH_RULE = ("from torch operations (the nn.Linear layers, @, torch.exp, .amax
                "library attention and softmax functions and the course's reference code are not "
                "allowed here")
 _TOY_FORBIDDEN = {**_COURSE, **_LIBRARY,
-                  **{f"qkv_course.nn.MultiHeadAttention.{n}": "qkv_course.nn.MultiHeadAttention"
-                     for n in ("forward", "split_heads", "merge_heads")}}
+                  **reference("nn", "MultiHeadAttention.forward", "MultiHeadAttention.split_heads",
+                              "MultiHeadAttention.merge_heads", shown="qkv_course.nn.MultiHeadAttention")}
 FORBIDDEN["retrieval_attention"] = _TOY_FORBIDDEN
 
 
@@ -471,9 +467,7 @@ def _check_toy_call(fn: Callable, shape: tuple[int, ...], scale: float, seed: in
                           forbidden=FORBIDDEN["retrieval_attention"], label=label, rule=_TORCH_RULE)
     output, weights = _pair(result, label, _Shapes(exp_out.shape, exp_w.shape))
     top = float(np.abs(Xn).max())
-    hint = ("" if scale < 10 else
-            "The inputs in this case are large: in float32 torch.exp overflows above about 88, so "
-            "subtract each query's largest score before exponentiating.")
+    hint = "" if scale < 10 else overflow_hint(None, float32=True)
     atol = 1e-5 * max(1.0, float(np.abs(exp_out).max()), top)
     check_close(weights, exp_w, f"{label} (its 2nd item, the weights)", rtol=1e-4, atol=1e-5,
                 diagnoses=w_diag, finite_hint=hint,
@@ -481,8 +475,7 @@ def _check_toy_call(fn: Callable, shape: tuple[int, ...], scale: float, seed: in
                            f"(..., m, m) = {exp_w.shape}.")
     check_close(output, exp_out, f"{label} (its 1st item, the output)", rtol=1e-4, atol=atol,
                 diagnoses=out_diag, finite_hint=hint,
-                shape_hint=f"The output has one row of d_model features per token, like X: "
-                           f"{exp_out.shape}.")
+                shape_hint=per_token(exp_out.shape))
 
 
 def _evaluate(result: Any, label: str, data: Any) -> tuple[float, np.ndarray]:
@@ -533,8 +526,8 @@ def _check_training(fn: Callable, seed: int) -> None:
              f"query puts on average {mean_w:.2f} of its attention on the queried item (largest "
              f"weight there in {argmax:.1%} of them); a correct attention layer reaches at least "
              f"{MIN_ACCURACY:.0%} and {MIN_TARGET_WEIGHT:.2f}. If your function passes the other "
-             "tests, look for what stops gradients (torch.no_grad, .detach(), numpy, "
-             "torch.tensor(...) around a result) or a softmax over the wrong axis.")
+             f"tests, look for what stops gradients ({CUTS_GRADIENTS}) or a softmax over the wrong "
+             "axis.")
 
 
 @guarded
