@@ -9,7 +9,7 @@ uninterrupted run, the gradebook must pass SQLite's integrity check with one sub
 student, and no kernel scratch directory of the run may remain.
 
 ``QKV_FAULT_KILLS`` (default 10) sets the number of kills, ``QKV_FAULT_SEED`` the seed; the
-long version, e.g. ``QKV_FAULT_KILLS=200``, is the same test (README, "Tests").
+long version, e.g. ``QKV_FAULT_KILLS=200``, is the same test (README, "Developing").
 """
 
 from __future__ import annotations
