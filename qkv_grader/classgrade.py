@@ -308,16 +308,38 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
     configuration, by class (``{"SandboxedKernelManager": {"uid_base": 1200000}}``).
     ``scheduler``: the address of a Dask scheduler whose workers grade (``jobs`` is then theirs
     to decide); else ``jobs`` worker processes here (:mod:`qkv_grader.workers`)."""
+    root = root.resolve()
+    state = root / STATE_DIR / assignment
+    log_dir = state / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    # the local workers start now, and import nbgrader while this process prepares the class
+    pool = None if scheduler else workers.local_pool(min(jobs, len(students or []) or jobs), str(log_dir))
+    if pool is not None:
+        pool.warm_up()
+    try:
+        return _grade_class(root, assignment, students, jobs, force, feedback, export, db_url,
+                            cell_timeout, notebook_timeout, memory_gib, processes, progress, config,
+                            scheduler, pool)
+    except BaseException:
+        if pool is not None:
+            pool.stop()
+        raise
+
+
+def _grade_class(root: Path, assignment: str, students: list[str] | None, jobs: int, force: bool,
+                 feedback: bool, export: Path | None, db_url: str | None, cell_timeout: int | None,
+                 notebook_timeout: int | None, memory_gib: float | None, processes: int | None,
+                 progress: bool, config: dict[str, dict[str, t.Any]] | None, scheduler: str | None,
+                 pool: workers.LocalPool | None) -> list[Outcome]:
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
 
-    root = root.resolve()
     overrides: dict[str, dict[str, t.Any]] = {}
     coursedir = CourseDirectory(config=workers.load_config(root, {"CourseDirectory": {"root": str(root)}}))
     state = root / STATE_DIR / assignment
     staging = state / "submitted"
     log_dir = state / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
     overrides["CourseDirectory"] = {"root": str(root), "submitted_directory": str(staging)}
     if db_url:
         overrides["CourseDirectory"]["db_url"] = db_url
@@ -367,7 +389,6 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
             _complete(done_dir / f"{student}.json", digests[student])
 
     bar = tqdm(total=len(todo), unit="student", desc=assignment, file=sys.stderr) if progress and todo else None
-    jobs = max(1, jobs or os.cpu_count() or 1)
     if scheduler:
         lock = ("dask", f"qkv-gradebook-{hashlib.sha256(db.encode()).hexdigest()[:16]}")
     else:
@@ -400,8 +421,12 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
         if not todo:
             break
         broken = []
-        executor = (workers.dask_cluster(scheduler) if scheduler
-                    else workers.local_pool(min(jobs, len(todo)), str(log_dir)))
+        if scheduler:
+            executor: t.Any = workers.dask_cluster(scheduler)
+        elif attempt == 1 and pool is not None:
+            executor = pool
+        else:
+            executor = workers.local_pool(min(jobs, len(todo)), str(log_dir))
         try:
             for student, result in _run(executor, [job(s) for s in todo]):
                 if isinstance(result, BrokenProcessPool) and attempt == 1:
@@ -416,6 +441,8 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
         executor.shutdown()
         todo = broken
 
+    if pool is not None:
+        pool.shutdown()  # (unused when nobody needed grading)
     if bar:
         bar.close()
     rows = _gradebook_rows(db, assignment)

@@ -227,6 +227,12 @@ def _init_local_worker(log_dir: str, parent: int) -> None:
         _stop_worker(signal.SIGTERM, None)
 
 
+def _warm() -> None:
+    import importlib
+
+    importlib.import_module("nbgrader.apps")
+
+
 class LocalPool(futures.ProcessPoolExecutor):
     """``jobs`` worker processes on this machine (started fresh, not forked), which can be
     stopped at once (:meth:`stop`)."""
@@ -236,6 +242,12 @@ class LocalPool(futures.ProcessPoolExecutor):
 
         super().__init__(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                          initializer=_init_local_worker, initargs=(log_dir, os.getpid()))
+
+    def warm_up(self) -> None:
+        """Start every worker now, each importing nbgrader (a few seconds), instead of at the
+        first students."""
+        for _ in range(self._max_workers):
+            self.submit(_warm)
 
     def stop(self) -> None:
         """Stop now (qkv-grade interrupted): cancel what has not started, tell every worker to stop

@@ -2,9 +2,10 @@
 # Set up .venv (if needed) and run the whole test suite on every core (pytest-xdist, with
 # --dist loadscope: a test module, or a class, runs on one worker, so the built book and each
 # assignment's graded course, see tests/test_assignments.py, are made once).
+# It ends with the 25 slowest tests (to keep the suite under its time budget).
 # Extra arguments go to pytest, e.g. `-n 0` for one process or `-k ps04`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
-exec python -m pytest -n auto --dist loadscope "$@"
+exec python -m pytest -n auto --dist loadscope --durations=25 "$@"
