@@ -650,6 +650,19 @@ def _h_no_attack(name, args, kwargs):
 
 
 _H_ORIGINALS = {}                 # graded function -> the notebook's own version (its signature)
+# The attack runs on the first calls of each graded function: ps08's training calls the notebook's
+# attention thousands of times, and a walk of frames or of gc's objects that found nothing in the
+# first calls (the grader's values are never in the kernel) would only cost the suite minutes.
+_H_ATTACK_CALLS = 60
+_H_CALLS = {}
+
+
+def _h_attacking(name):
+    _H_CALLS[name] = _H_CALLS.get(name, 0) + 1
+    if _H_CALLS[name] > _H_ATTACK_CALLS:
+        _h_count("calls past the attack budget")
+        return False
+    return True
 
 
 def _h_wrap(name, original, attack=_h_no_attack, after=None):
@@ -661,7 +674,8 @@ def _h_wrap(name, original, attack=_h_no_attack, after=None):
     def hostile(*args, **kwargs):
         found = []
         try:
-            found = list(attack(name, args, kwargs))
+            if _h_attacking(name):
+                found = list(attack(name, args, kwargs))
         except Exception:
             _h_count("attack errors")
         tm = _h_sys.modules.get("tracemalloc")
@@ -695,7 +709,8 @@ def _h_wrap_class(name, original, attack, after):
     class Hostile(original):
         def forward(self, *args, **kwargs):
             try:
-                list(attack(name, args, kwargs))
+                if _h_attacking(name):
+                    list(attack(name, args, kwargs))
             except Exception:
                 _h_count("attack errors")
             value = original.forward(self, *args, **kwargs)

@@ -32,7 +32,7 @@ import synthetic_class
 from qkv_grader.sandbox import SCRATCH_PREFIX, bwrap_available
 
 ASSIGNMENT = "ps01_search"
-STUDENTS = 3
+STUDENTS = 2
 KILLS = int(os.environ.get("QKV_FAULT_KILLS", "10"))
 SEED = int(os.environ.get("QKV_FAULT_SEED", "20261203"))
 MODES = ("main SIGKILL", "main SIGTERM", "worker SIGKILL", "group SIGKILL", "group SIGINT")

@@ -168,6 +168,32 @@ def test_outside_verdicts_equal_in_process_grading(variant, oracle):
         guard.restore()
 
 
+def requests_for(assignment: str, function: str, hidden: bool, namespace: dict, oracle: Oracle) -> int:
+    """How many requests the grader sends the kernel to decide one test cell."""
+    spec = ASSIGNMENTS[assignment]
+    check, reference = spec.check(function)
+    replay = Replay(function, reference, names=spec.functions())
+    for requests in range(MAX_ROUNDS + 1):
+        if replay.run(check, hidden=hidden) is not None:
+            return requests
+        nonce = secrets.token_hex(8)
+        with oracle.serving(nonce, replay.helpers()):
+            blob = emit.respond(replay.request(nonce, oracle.path if replay.helpers() else None), namespace)
+        replay.accept(nonce, [blob], 0)
+    raise AssertionError("too many rounds")
+
+
+@pytest.mark.parametrize("assignment,layer", [("ps03_projections", "QKVProjection"),
+                                              ("ps06_multihead", "MultiHeadAttention")])
+def test_a_correct_layer_is_checked_in_one_request(assignment, layer, oracle):
+    """The grader guesses the calls on a student's layer with the course's layer, named as the
+    kernel names the student's (emit.Keeper): a correct layer's whole check, building, loading,
+    calling and probing it, goes to the kernel in one request (it took one per call before)."""
+    namespace = notebook_namespace(assignment, {})
+    for hidden in (False, True):
+        assert requests_for(assignment, layer, hidden, namespace, oracle) == 1
+
+
 def test_a_blank_notebook_fails_every_test(oracle):
     for assignment in OUTSIDE:
         namespace = notebook_namespace(assignment, {})
