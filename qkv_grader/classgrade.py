@@ -316,7 +316,7 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
     # the local workers start now, and import nbgrader while this process prepares the class
     pool = None if scheduler else workers.local_pool(min(jobs, len(students or []) or jobs), str(log_dir))
     if pool is not None:
-        pool.warm_up()
+        pool.warm_up(assignment)
     try:
         return _grade_class(root, assignment, students, jobs, force, feedback, export, db_url,
                             cell_timeout, notebook_timeout, memory_gib, processes, progress, config,

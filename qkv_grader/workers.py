@@ -227,10 +227,15 @@ def _init_local_worker(log_dir: str, parent: int) -> None:
         _stop_worker(signal.SIGTERM, None)
 
 
-def _warm() -> None:
+def _warm(assignment: str | None = None) -> None:
     import importlib
 
+    from .assignments import assignment as find
+
     importlib.import_module("nbgrader.apps")
+    known = find(assignment)
+    if known is not None and known.outside:
+        known.module()
 
 
 class LocalPool(futures.ProcessPoolExecutor):
@@ -243,11 +248,11 @@ class LocalPool(futures.ProcessPoolExecutor):
         super().__init__(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                          initializer=_init_local_worker, initargs=(log_dir, os.getpid()))
 
-    def warm_up(self) -> None:
-        """Start every worker now, each importing nbgrader (a few seconds), instead of at the
-        first students."""
+    def warm_up(self, assignment: str | None = None) -> None:
+        """Start every worker now, each importing nbgrader and ``assignment``'s checks (a few
+        seconds), instead of at the first students."""
         for _ in range(self._max_workers):
-            self.submit(_warm)
+            self.submit(_warm, assignment)
 
     def stop(self) -> None:
         """Stop now (qkv-grade interrupted): cancel what has not started, tell every worker to stop
