@@ -8,9 +8,9 @@ One module per idea of the book:
 * :mod:`qkv_course.attention`: chapter 4, scaled dot-product attention; self- and cross-attention.
 * :mod:`qkv_course.masking`: chapter 5, causal and padding masks (True = may attend).
 * :mod:`qkv_course.multihead`: chapter 6, multi-head attention: split and merge heads, multi-head self-attention.
-* :mod:`qkv_course.cost`: chapter 7, the cost of attention: FLOPs, memory, chunked (online-softmax) attention, approximations.
-* :mod:`qkv_course.trained`: chapter 8a, a key-value retrieval task and a one-attention-layer torch model trained on it.
-* :mod:`qkv_course.pretrained`: chapter 8b, all-MiniLM-L6-v2 loaded offline; its attention reproduced with the course's functions; sentence embeddings.
+* :mod:`qkv_course.cost`: chapter 8, the cost of attention: FLOPs, memory, chunked (online-softmax) attention, approximations.
+* :mod:`qkv_course.trained`: chapter 9a, a key-value retrieval task and a one-attention-layer torch model trained on it.
+* :mod:`qkv_course.pretrained`: chapter 9b, all-MiniLM-L6-v2 loaded offline; its attention reproduced with the course's functions; sentence embeddings.
 * :mod:`qkv_course.nn`: torch ``nn.Module`` versions of the building blocks.
 * :mod:`qkv_course.plotting`: the book's figures.
 * :mod:`qkv_course.explorer`: the interactive attention explorer of the book's HTML (click a token, see its weights per head).

@@ -1,5 +1,5 @@
-"""ps08 grading: correct answers pass, the expected values are the real model's, and the typical
-mistakes get their targeted messages (in-process; tests/submissions/ps08_trained runs a selection
+"""ps09 grading: correct answers pass, the expected values are the real model's, and the typical
+mistakes get their targeted messages (in-process; tests/submissions/ps09_trained runs a selection
 of these through nbgrader)."""
 
 from __future__ import annotations
