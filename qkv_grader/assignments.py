@@ -49,6 +49,14 @@ class Assignment:
     def module(self) -> t.Any:
         return importlib.import_module(f"qkv_course.checks.{self.key}")
 
+    def warm_up(self) -> None:
+        """Import the checks and let them make what every notebook needs (their module's optional
+        ``warm_up()``: e.g. a pretrained model loaded and run), so that the first test cell does
+        not wait for it."""
+        ready = getattr(self.module(), "warm_up", None)
+        if ready is not None:
+            ready()
+
     def check(self, function: str) -> tuple[t.Callable[..., None], t.Callable | None]:
         """The check of ``function`` and the reference that may answer its calls speculatively."""
         module = self.module()

@@ -160,9 +160,10 @@ def _reply_error(content: dict[str, t.Any]) -> NotebookNode:
 
 
 def _load_quietly(assignment: Assignment) -> None:
-    """Import ``assignment``'s checks; an error is left for the test cell that needs them."""
+    """Import ``assignment``'s checks and warm them up; an error is left for the test cell that
+    needs them."""
     try:
-        assignment.module()
+        assignment.warm_up()
     except Exception:  # noqa: BLE001 - the test cell imports it again and reports the error
         pass
 

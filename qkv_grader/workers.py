@@ -235,7 +235,7 @@ def _warm(assignment: str | None = None) -> None:
     importlib.import_module("nbgrader.apps")
     known = find(assignment)
     if known is not None and known.outside:
-        known.module()
+        known.warm_up()
 
 
 class LocalPool(futures.ProcessPoolExecutor):

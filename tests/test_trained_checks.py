@@ -256,3 +256,18 @@ def test_minilm_log_mask_warning_costs_nothing(capsys):
     checks.check_minilm_self_attention(log_mask, hidden=True)
     out, err = capsys.readouterr()
     assert "divide by zero encountered in log" in out and not err
+
+
+def test_the_graders_warm_up_runs_every_minilm_case_and_training_split_before_a_check_asks():
+    from qkv_grader.assignments import ASSIGNMENTS
+    from qkv_grader.hidden import trained as hidden
+
+    checks._minilm_case.cache_clear()
+    checks._held_out.cache_clear()
+    ASSIGNMENTS["ps09_trained"].warm_up()
+    cases = {(tuple(s), int(layer)) for s, layer in checks._minilm_cases(False) + checks._minilm_cases(True)}
+    assert checks._minilm_case.cache_info().currsize == len(cases)
+    assert checks._held_out.cache_info().currsize == len({0, *hidden.TRAINING_SEEDS})
+    hits = checks._minilm_case.cache_info().hits
+    checks.minilm_case(*next(iter(cases)))          # a check's call is now answered from the cache
+    assert checks._minilm_case.cache_info().hits == hits + 1
