@@ -50,6 +50,8 @@ c.SandboxedExecute.notebook_timeout = 600
 c.SandboxedKernelManager.memory_limit = 4 * 1024**3
 c.SandboxedKernelManager.process_limit = 256
 c.SandboxedKernelManager.cpu_limit = 900
+# bytes the kernel may write into its /tmp and into its home (working directory included), each a tmpfs
+c.SandboxedKernelManager.disk_limit = 256 * 1024**2
 c.SandboxedKernelManager.sandbox = "auto"   # "require": refuse to grade without bubblewrap
 
 # Autograde's sanitising steps: nbgrader's, with RestoreCells first, which rebuilds the submission

@@ -331,7 +331,14 @@ class SandboxedExecute(Execute):
                 break
             rounds += 1
             nonce = secrets.token_hex(8)
-            code = _ANSWER.format(nonce=nonce, path=self._write_request(replay, nonce), function=function)
+            try:
+                path = self._write_request(replay, nonce)
+            except OSError as error:  # the notebook tampered with the kernel's IPC directory
+                verdict = Verdict(f"the grader could not hand this test's inputs to your notebook "
+                                  f"({type(error).__name__}: was the kernel's connection directory "
+                                  "changed?). This test scores 0.", rounds, unconfirmed=True)
+                break
+            code = _ANSWER.format(nonce=nonce, path=path, function=function)
             self._emitted.pop(index, None)
             helpers = replay.helpers()
             start = self.km.reset_peak() if replay.measured() else None
@@ -379,18 +386,24 @@ class SandboxedExecute(Execute):
         return result
 
     def _write_request(self, replay: Replay, nonce: str) -> str:
-        """Write the request file into the kernel's working directory; its path as the kernel sees it."""
-        km = self.km
-        host_dir = os.path.join(km._work_dir, ".qkv-grade")
+        """Write the request file where the kernel can read it and not write: a folder of the
+        kernel's IPC directory (mounted at the same path in the sandbox), the grader's own. Its
+        path, the same for the kernel."""
+        host_dir = os.path.join(self.km._ipc_dir, "requests")
         os.makedirs(host_dir, mode=0o755, exist_ok=True)
         oracle = self._oracle_path() if replay.helpers() else None
-        path = os.path.join(host_dir, f"{nonce}.npz")
-        with open(path, "wb") as handle:
+        # the kernel owns the IPC directory and could put a link where the folder or the file
+        # goes: neither is followed, and the file is new
+        folder = os.open(host_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            fd = os.open(f"{nonce}.npz", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644,
+                         dir_fd=folder)
+        finally:
+            os.close(folder)
+        with os.fdopen(fd, "wb") as handle:
             handle.write(replay.request(nonce, oracle))
-        os.chmod(path, 0o644)
-        if not km.uses_bwrap:
-            return path
-        return os.path.join("/home/student/work/.qkv-grade", f"{nonce}.npz")
+            os.fchmod(handle.fileno(), 0o644)
+        return os.path.join(host_dir, f"{nonce}.npz")
 
     def _oracle_path(self) -> str:
         if self._oracle is None:

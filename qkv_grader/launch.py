@@ -3,7 +3,7 @@
 Run by path inside the sandbox (see :mod:`qkv_grader.sandbox`), with the standard library
 only, so that it costs a few milliseconds::
 
-    python -I launch.py --memory=B --processes=N --cpu=S --fsize=B --nofile=N --uid=U -- <argv>
+    python -I launch.py --memory=B --processes=N --cpu=S --fsize=B --nofile=N --uid=U [--copy=DIR] -- <argv>
 
 Limits of 0 are left unset. As root it sets ``RLIMIT_NPROC`` and then becomes ``U`` (root is
 exempt from the process limit, an ordinary id is not); as another user it allows for the
@@ -30,8 +30,7 @@ def main(argv: list[str]) -> None:
     command = argv[split + 1:]
     uid = int(options.get("uid", os.geteuid()))
     drop = os.geteuid() == 0 and uid != 0
-    for name in _DIRS:
-        path = os.environ.get(name)
+    for path in [os.environ.get(name) for name in _DIRS] + ([os.getcwd()] if options.get("copy") else []):
         if path:
             os.makedirs(path, exist_ok=True)
             if drop and path.startswith(("/tmp/", "/home/")):
@@ -51,8 +50,24 @@ def main(argv: list[str]) -> None:
         running = sum(1 for name in os.listdir("/proc") if name.isdigit())
         _limit(resource.RLIMIT_NPROC, processes + running)
     os.environ.setdefault("USER", "student")
+    if options.get("copy"):
+        _copy_into_cwd(options["copy"])
     _die_with_parent()
     os.execv(command[0], command)
+
+
+def _copy_into_cwd(source: str) -> None:
+    """Copy the files handed in beside the notebook (mounted read-only at ``source``) into the
+    working directory, as the kernel's own id and under its limits: a tmpfs of bounded size."""
+    import shutil
+
+    try:
+        shutil.copytree(source, os.getcwd(), symlinks=True, dirs_exist_ok=True)
+    except (OSError, shutil.Error) as error:
+        # the kernel still starts; what did not fit is missing, and the notebook says so if it
+        # reads it
+        print(f"grading sandbox: the files handed in beside the notebook did not all fit in the "
+              f"kernel's working directory ({error})", file=sys.stderr)
 
 
 def _die_with_parent() -> None:

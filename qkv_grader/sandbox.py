@@ -63,10 +63,18 @@ class Limits:
     cpu_seconds: int = 900           # RLIMIT_CPU: a backstop behind the wall-clock limits
     file_bytes: int = 256 * 1024**2  # RLIMIT_FSIZE: largest file the kernel may write
     open_files: int = 1024           # RLIMIT_NOFILE
+    #: (bubblewrap only) size of each of the kernel's two writable file systems, both tmpfs
+    #: (memory, not the host's disk): /tmp, and /home, which holds its home and its working
+    #: directory (a copy of the files handed in beside the notebook). 0: tmpfs's default.
+    disk_bytes: int = 256 * 1024**2
 
     def args(self) -> list[str]:
         return [f"--memory={self.memory_bytes}", f"--processes={self.processes}",
                 f"--cpu={self.cpu_seconds}", f"--fsize={self.file_bytes}", f"--nofile={self.open_files}"]
+
+    def tmpfs(self, path: str) -> list[str]:
+        """bwrap's arguments for a tmpfs at ``path`` of at most :attr:`disk_bytes`."""
+        return (["--size", str(self.disk_bytes)] if self.disk_bytes > 0 else []) + ["--tmpfs", path]
 
 
 def bwrap_available() -> str | None:
@@ -146,7 +154,7 @@ def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int
     for key, value in env.items():
         argv += ["--setenv", key, value]
     argv += [a for path in SYSTEM_DIRS if os.path.exists(path) for a in ("--ro-bind", path, path)]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/home"]
+    argv += ["--proc", "/proc", "--dev", "/dev", *limits.tmpfs("/tmp"), *limits.tmpfs("/home")]
     made = {"/", "/tmp", "/home", *SYSTEM_DIRS}
 
     def parents(path: str) -> list[str]:
@@ -172,8 +180,11 @@ def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int
     argv += ["--ro-bind", LAUNCHER, KERNEL_LAUNCHER]
     argv += parents(ipc_dir)
     argv += ["--perms", "0755", "--dir", "/home/student",
-             "--bind", ipc_dir, ipc_dir, "--bind", workdir, "/home/student/work",
-             "--chdir", "/home/student/work", "--"]
+             "--bind", ipc_dir, ipc_dir, "--ro-bind", workdir, HANDED_IN,
+             "--perms", "0755", "--dir", WORK_DIR, "--chdir", WORK_DIR, "--"]
+    # the launcher copies the handed-in files into the working directory, in /home's tmpfs: what
+    # the kernel writes there counts against that tmpfs's size, never the host's disk
+    launcher[-1:-1] = [f"--copy={HANDED_IN}"]
     return argv + launcher + kernel_argv
 
 
@@ -195,6 +206,11 @@ def _status_bytes(pid: int, field: str) -> int:
         fields = dict(line.split(":", 1) for line in handle if ":" in line)
     return int(fields[field].split()[0]) * 1024
 
+
+#: Inside the sandbox: the kernel's working directory, and where the files handed in beside the
+#: notebook are mounted read-only for the launcher to copy there.
+WORK_DIR = "/home/student/work"
+HANDED_IN = "/home/.handed-in"
 
 #: A kernel's scratch directory in the temporary directory: ``qkv-kernel-<grader's pid>-<random>``.
 SCRATCH_PREFIX = "qkv-kernel-"
@@ -241,6 +257,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     memory_limit = Integer(Limits.memory_bytes, help="bytes of address space (0: none)").tag(config=True)
     process_limit = Integer(Limits.processes, help="processes and threads (0: none)").tag(config=True)
     cpu_limit = Integer(Limits.cpu_seconds, help="CPU seconds (0: none)").tag(config=True)
+    disk_limit = Integer(Limits.disk_bytes, help="bytes the kernel may write in /tmp, and in /home "
+                         "(its home and working directory), each a tmpfs (0: tmpfs's default)"
+                         ).tag(config=True)
     package_view = Unicode(None, allow_none=True,
                            help="Directory mounted in place of the course package (None: the package)."
                            ).tag(config=True)
@@ -266,7 +285,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     @property
     def limits(self) -> Limits:
         return Limits(memory_bytes=self.memory_limit, processes=self.process_limit,
-                      cpu_seconds=self.cpu_limit)
+                      cpu_seconds=self.cpu_limit, disk_bytes=self.disk_limit)
 
     @property
     def uses_bwrap(self) -> bool:

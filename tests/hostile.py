@@ -146,6 +146,43 @@ print("kernel uid", os.getuid())
     return b.files(b.append(b.correct(), "dot_scores", code))
 
 
+def _disk_filler(b: Builder) -> dict[str, bytes]:
+    """Fills every place the kernel can write (its /tmp, its home, its working directory) with 32 MiB
+    files until the file system refuses, and reads a file handed in beside the notebook."""
+    code = r'''
+import os
+print("handed-in file:", open("beside.txt").read())
+_mib = {}
+for _place in ("/tmp", os.path.expanduser("~"), os.getcwd()):
+    _n = 0
+    try:
+        while _n < 48:                                    # stops by itself at 1.5 GiB
+            with open(os.path.join(_place, f"fill{_n}.bin"), "wb") as _f:
+                _f.write(b"x" * (32 * 1024 * 1024))
+            _n += 1
+    except OSError as _e:
+        print(_place, "refused:", type(_e).__name__)
+    _mib[_place] = 32 * _n
+print("MiB written:", _mib)
+print("disk writes bounded:", all(v <= 256 for v in _mib.values()))
+'''
+    return {**b.files(b.append(b.correct(), "dot_scores", code)), "beside.txt": b"hello from beside"}
+
+
+def _request_link(b: Builder) -> dict[str, bytes]:
+    """Puts a symbolic link where the grader writes its requests (a folder of the kernel's IPC
+    directory, found from the connection file's path), pointing at the student's own submission
+    folder on the host: the batch checks that submitted/ is unchanged."""
+    target = b.course / "submitted" / "request_link" / b.assignment
+    code = r'''
+import os, sys
+_ipc = os.path.dirname(next(a for a in sys.argv if a.endswith(".json")))
+os.symlink(TARGET, os.path.join(_ipc, "requests"))
+print("request link planted")
+'''.replace("TARGET", repr(str(target)))
+    return b.files(b.append(b.correct(), "dot_scores", code))
+
+
 def _memory_bomb(b: Builder) -> dict[str, bytes]:
     code = '''
 def bomb():
@@ -412,6 +449,12 @@ CASES: list[Case] = [
          NONE, ("timeout",)),
     Case("memory_bomb", "allocates 256 MiB blocks up to 6 GiB after defining dot_scores",
          _memory_bomb, ALL, ("memory error",)),
+    Case("disk_filler", "writes 32 MiB files into its /tmp, home and working directory until refused "
+         "(1.5 GiB each at most), after defining dot_scores; reads a file handed in beside the notebook",
+         _disk_filler, ALL, output_text=("handed-in file: hello from beside", "disk writes bounded: True")),
+    Case("request_link", "links the folder the grader writes its requests into to its own submission folder "
+         "on the host (which must stay unchanged)", _request_link, NONE,
+         output_text=("request link planted", "could not hand this test's inputs")),
     Case("os_exit", "`os._exit(0)` in the hard_lookup answer cell", lambda b: b.files(
         b.prepend(b.correct(), "hard_lookup", "import os\nos._exit(0)")), frozenset({"dot_scores"}),
         ("kernel died",), output_text=("GradingStopped",)),
