@@ -62,6 +62,12 @@ from nbgrader.preprocessors import (  # noqa: E402
     CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteCells, OverwriteKernelspec)
 
 from qkv_grader.restore import RestoreCells  # noqa: E402
+from qkv_grader import plain  # noqa: E402
+
+# Plain `nbgrader autograde` grades a staged copy of each submission, as qkv-grade does: regular
+# files only (links, special files, Python packages and modules left out and reported in the log),
+# nbformat 3 upgraded; submitted/ is never changed (qkv_grader/plain.py)
+plain.install()
 
 c.Autograde.sanitize_preprocessors = [
     ClearOutput, RestoreCells, DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata]

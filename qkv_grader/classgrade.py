@@ -81,6 +81,11 @@ class Outcome:
 
 #: What a submission may not hand in beside its notebooks: Python the kernel could import.
 MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".pth")
+#: The most a submission may hand in beside the notebooks the assignment expects: files, and
+#: bytes in all (the kernel's working directory is a tmpfs of 256 MiB, see qkv_grader.sandbox).
+#: Files past either cap are left out and reported.
+EXTRA_FILES = 200
+EXTRA_BYTES = 64 * 1024**2
 
 
 def _read_notebook(path: Path) -> tuple[str | None, str | None]:
@@ -123,7 +128,8 @@ def stage_submission(source: Path, dest: Path, notebooks: t.Iterable[str]) -> li
     """Copy a student's submission folder ``source`` to ``dest`` for grading; returns problems.
 
     Regular files only: symlinks and Python packages or modules (which the kernel could import
-    in place of installed ones) are left out and reported; a notebook the assignment expects
+    in place of installed ones) are left out and reported, and so are files beside the expected
+    notebooks past :data:`EXTRA_FILES` files or :data:`EXTRA_BYTES` bytes in all; a notebook the assignment expects
     (``notebooks``, e.g. ``['search.ipynb']``) that is missing or unreadable is left out and
     reported, so nbgrader scores it 0, and one in an older format (nbformat 3) is upgraded.
     ``source`` is only read."""
@@ -134,6 +140,8 @@ def stage_submission(source: Path, dest: Path, notebooks: t.Iterable[str]) -> li
     expected = set(notebooks)
     found: list[str] = []
     dropped: list[Path] = []
+    extra_files = extra_bytes = 0
+    over: list[str] = []
     for path in sorted(source.rglob("*")) if source.is_dir() else []:
         rel = path.relative_to(source)
         if any(rel.is_relative_to(d) for d in dropped):
@@ -153,16 +161,26 @@ def stage_submission(source: Path, dest: Path, notebooks: t.Iterable[str]) -> li
         upgraded = None
         if path.suffix == ".ipynb" and len(rel.parts) == 1:
             found.append(rel.name)
-            if rel.name in expected:
-                upgraded, reason = _read_notebook(path)
-                if reason:
-                    problems.append(f"ungradable: {rel.name} {reason}")
-                    continue
+        if len(rel.parts) == 1 and rel.name in expected:
+            upgraded, reason = _read_notebook(path)
+            if reason:
+                problems.append(f"ungradable: {rel.name} {reason}")
+                continue
+        else:
+            size = path.stat().st_size
+            if extra_files + 1 > EXTRA_FILES or extra_bytes + size > EXTRA_BYTES:
+                over.append(str(rel))
+                continue
+            extra_files, extra_bytes = extra_files + 1, extra_bytes + size
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         if upgraded is not None:
             (dest / rel).write_text(upgraded, encoding="utf-8")
         else:
             shutil.copyfile(path, dest / rel)
+    if over:
+        shown = ", ".join(over[:3]) + (f" and {len(over) - 3} more" if len(over) > 3 else "")
+        problems.append(f"{len(over)} file(s) past the cap on files handed in beside the notebooks "
+                        f"({EXTRA_FILES} files, {EXTRA_BYTES // 1024**2} MiB in all), not copied: {shown}")
     for name in sorted(expected - set(found)):
         others = sorted(set(found) - expected)
         hint = f" (found {', '.join(others)}: renamed?)" if others else ""

@@ -25,7 +25,7 @@ import nbformat
 import pytest
 
 import synthetic_class
-from nbgrader_course import REPO, run_nbgrader
+from nbgrader_course import REPO, make_course, run_nbgrader
 from qkv_grader import classgrade
 from qkv_grader.restore import restore_cells
 from qkv_grader.sandbox import LAUNCHER, bwrap_available
@@ -217,6 +217,56 @@ def test_stage_submission_copies_regular_files_and_reports(tmp_path):
     (src / "Search (2).ipynb").write_text(nbformat.writes(nb))
     assert classgrade.stage_submission(src, dest, ["search.ipynb"])[-1] == (
         "ungradable: search.ipynb is missing (found Search (2).ipynb: renamed?)")
+
+
+def test_stage_submission_caps_the_files_beside_the_notebooks(tmp_path, monkeypatch):
+    src, dest = tmp_path / "src", tmp_path / "dest"
+    (src / "data").mkdir(parents=True)
+    (src / "search.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook()))
+    monkeypatch.setattr(classgrade, "EXTRA_FILES", 4)
+    monkeypatch.setattr(classgrade, "EXTRA_BYTES", 1000)
+    for k in range(8):
+        (src / "data" / f"{k}.txt").write_bytes(b"x" * 100)
+    problems = classgrade.stage_submission(src, dest, ["search.ipynb"])
+    assert problems == ["4 file(s) past the cap on files handed in beside the notebooks (4 files, 0 MiB "
+                        "in all), not copied: data/4.txt, data/5.txt, data/6.txt and 1 more"]
+    assert sorted(p.name for p in (dest / "data").iterdir()) == ["0.txt", "1.txt", "2.txt", "3.txt"]
+    assert (dest / "search.ipynb").is_file()  # the notebook never counts against the cap
+    monkeypatch.setattr(classgrade, "EXTRA_FILES", 100)   # now the bytes decide
+    (src / "data" / "big.bin").write_bytes(b"x" * 500)    # sorts after the eight: 1300 bytes
+    problems = classgrade.stage_submission(src, dest, ["search.ipynb"])
+    assert sorted(p.name for p in (dest / "data").iterdir()) == [f"{k}.txt" for k in range(8)]
+    assert problems == ["1 file(s) past the cap on files handed in beside the notebooks (100 files, 0 MiB "
+                        "in all), not copied: data/big.bin"]
+
+
+def test_plain_nbgrader_grades_a_staged_copy(tmp_path):
+    """Plain `nbgrader autograde` with the course's config: links in a submission are not followed
+    (nothing of the gradebook, the solutions or a classmate reaches the autograded folder), a
+    Python module beside the notebook is left out, both are logged, submitted/ is unchanged and
+    the notebook is graded."""
+    course = make_course(tmp_path, "ps01_search")
+    run_nbgrader(course, "generate_assignment", "ps01_search", "--force")
+    correct = (REPO / "solutions" / "ps01_search" / "search.ipynb").read_bytes()
+    mine = course / "submitted" / "mallory" / "ps01_search"
+    mine.mkdir(parents=True)
+    (mine / "search.ipynb").write_bytes(correct)
+    (mine / "gradebook.db").symlink_to(course / "gradebook.db")
+    (mine / "answers").symlink_to(course / "solutions" / "ps01_search")
+    (mine / "numpy.py").write_text("raise SystemExit('fake numpy')\n")
+    (mine / "notes.txt").write_text("mine")
+    before = sorted((str(p.relative_to(mine)), p.is_symlink()) for p in mine.rglob("*"))
+    proc = run_nbgrader(course, "autograde", "ps01_search")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    log = proc.stdout + proc.stderr
+    for problem in ("gradebook.db: a symbolic link, not copied", "answers: a symbolic link, not copied",
+                    "numpy.py: a Python module, not copied"):
+        assert f"mallory/ps01_search: {problem}" in log
+    graded = course / "autograded" / "mallory" / "ps01_search"
+    assert sorted(p.name for p in graded.iterdir()) == ["notes.txt", "search.ipynb"]
+    assert sorted((str(p.relative_to(mine)), p.is_symlink()) for p in mine.rglob("*")) == before
+    assert _cell_grades(course, "ps01_search")["mallory"] and all(
+        g > 0 for g in _cell_grades(course, "ps01_search")["mallory"].values())
 
 
 def test_problems_in_reads_the_autograded_outputs(tmp_path):

@@ -128,7 +128,7 @@ PLAIN = sorted(n for n, c in CASES.items() if c.plain)
 
 @pytest.fixture(scope="module")
 def plain(batch, tmp_path_factory) -> Path:
-    """The cases marked ``plain``, graded again by plain ``nbgrader autograde`` (no staging) in a
+    """The cases marked ``plain``, graded again by plain ``nbgrader autograde`` (staged by qkv_grader.plain) in a
     copy of the batch's course: its config, gradebook, releases and those submissions only."""
     course = tmp_path_factory.mktemp("plain")
     for name in ("nbgrader_config.py", "gradebook.db"):
