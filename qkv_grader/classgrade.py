@@ -84,6 +84,10 @@ MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".pth")
 #: The most a submission may hand in beside the notebooks the assignment expects: files, and
 #: bytes in all (the kernel's working directory is a tmpfs of 256 MiB, see qkv_grader.sandbox).
 #: Files past either cap are left out and reported.
+#: The most cells a notebook handed in may have: it bounds the time nbgrader's sanitising and
+#: the cell restorer take (about 0.5 ms a cell; 100,000 cells took 52 s), which run in the
+#: grader's process where no timer can stop them cleanly. The released notebooks have < 60.
+MAX_CELLS = 2000
 EXTRA_FILES = 200
 EXTRA_BYTES = 64 * 1024**2
 
@@ -103,6 +107,11 @@ def _read_notebook(path: Path) -> tuple[str | None, str | None]:
         return None, f"is not valid JSON (truncated or damaged at line {error.lineno}, column {error.colno})"
     if not isinstance(data, dict) or not isinstance(data.get("cells", data.get("worksheets")), list):
         return None, "is JSON but not a notebook (no list of cells)"
+    cells = len(data.get("cells") or [c for w in data.get("worksheets") or [] if isinstance(w, dict)
+                                        for c in w.get("cells") or []])
+    if cells > MAX_CELLS:
+        return None, (f"has {cells} cells, more than the {MAX_CELLS} a submission may have (the "
+                      "released notebook has a few dozen)")
     try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as error:  # nbformat raises many kinds for bad notebooks

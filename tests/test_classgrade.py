@@ -213,6 +213,11 @@ def test_stage_submission_copies_regular_files_and_reports(tmp_path):
         "qkv_course/: a Python package, not copied"]
     assert sorted(p.name for p in dest.iterdir()) == ["notes.txt", "search.ipynb"]
     assert json.loads((dest / "search.ipynb").read_text())["nbformat"] == 4  # upgraded from 3
+    huge = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("x") for _ in range(classgrade.MAX_CELLS + 1)])
+    (src / "search.ipynb").write_text(nbformat.writes(huge))
+    assert any(p.startswith(f"ungradable: search.ipynb has {classgrade.MAX_CELLS + 1} cells")
+               for p in classgrade.stage_submission(src, dest, ["search.ipynb"]))
+    assert not (dest / "search.ipynb").exists()
     (src / "search.ipynb").unlink()
     (src / "Search (2).ipynb").write_text(nbformat.writes(nb))
     assert classgrade.stage_submission(src, dest, ["search.ipynb"])[-1] == (
