@@ -76,6 +76,7 @@ ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     Assignment("ps04_attention", "attention", ("masking", "embeddings", "projections")),
     Assignment("ps05_masking", "masking", ("embeddings", "projections")),
     Assignment("ps06_multihead", "multihead", ("masking",)),
+    Assignment("ps07_position", "position", ("embeddings",)),
     Assignment("ps08_cost", "cost"),
     # transformers looks for scipy when it loads MiniLM
     Assignment("ps09_trained", "trained", ("trained", "minilm"), hidden_libraries=()),
