@@ -1,4 +1,4 @@
-# expect: partial
+# expect: zero
 # feedback: instead of positions_q and positions_k
 # %% rope_attention
 def rope_attention(Q, K, V, positions_q, positions_k, mask=None):

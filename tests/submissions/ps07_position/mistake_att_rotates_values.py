@@ -1,4 +1,4 @@
-# expect: partial
+# expect: zero
 # feedback: the values were rotated too
 # %% rope_attention
 def rope_attention(Q, K, V, positions_q, positions_k, mask=None):

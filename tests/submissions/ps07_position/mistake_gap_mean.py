@@ -1,4 +1,4 @@
-# expect: partial
+# expect: zero
 # feedback: It averages the differences
 # %% equivariance_error
 def equivariance_error(Y, Y_perm, perm):

@@ -1,4 +1,4 @@
-# expect: partial
+# expect: zero
 # feedback: Frobenius norm
 # %% equivariance_error
 def equivariance_error(Y, Y_perm, perm):

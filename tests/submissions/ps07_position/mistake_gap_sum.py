@@ -1,4 +1,4 @@
-# expect: partial
+# expect: zero
 # feedback: It adds up the differences
 # %% equivariance_error
 def equivariance_error(Y, Y_perm, perm):

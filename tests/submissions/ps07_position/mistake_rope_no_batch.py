@@ -1,4 +1,4 @@
-# expect: partial
+# expect: zero
 # feedback: leading batch axis
 # %% apply_rope
 def apply_rope(X, positions, base=10000.0):

@@ -1,4 +1,4 @@
-# expect: partial
+# expect: zero
 # feedback: not a fixed 10000
 # %% sinusoidal_positions
 def sinusoidal_positions(n, d, base=10000.0):
