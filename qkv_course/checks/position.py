@@ -167,7 +167,7 @@ def _rope_cases(hidden: bool) -> tuple[list[RopeCase], list[RopeCase]]:
     rng = np.random.default_rng(71)
     X = np.arange(1.0, 13.0).reshape(3, 4)
     return ([RopeCase(X, np.arange(3)),
-             RopeCase(rng.normal(size=(2, 5, 6)), np.arange(10, 15), base=100.0),
+             RopeCase(rng.normal(size=(2, 5, 6)), np.arange(10, 15), base=500.0),
              RopeCase(np.arange(12).reshape(2, 6), np.array([3, 7]))],        # integer X
             [RopeCase(np.ones((3, 5)), np.arange(3))])
 
