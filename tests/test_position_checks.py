@@ -278,3 +278,11 @@ def test_the_equivariance_cases_tell_equivariant_from_not():
     X = rng.normal(size=(5, 4))
     assert position.is_permutation_equivariant(lambda x: checks._attend(x, None), X, rng)
     assert not position.is_permutation_equivariant(lambda x: checks._attend(x, np.arange(5)), X, rng)
+
+
+def test_arguments_travel_by_position_except_base():
+    """The checks pass n, d (and X, positions, ...) by position: a student's own parameter names
+    do not matter; base goes by name, as the task's signature has it."""
+    checks.check_sinusoidal_positions(lambda num, dim, base=10000.0: sinusoids(num, dim, base))
+    checks.check_apply_rope(lambda A, where, base=10000.0: rope(A, where, base))
+    checks.check_equivariance_error(lambda a, b, c: gap(a, b, c))

@@ -26,7 +26,8 @@ import numpy as np
 from .. import position
 from ..attention import scaled_dot_product_attention
 from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, FeedbackError,
-                   call_student, check_call, fail, hidden_cases, matches, reference, trusted_helpers)
+                   call_student, check_call, check_close, fail, hidden_cases, matches, reference, to_array,
+                   trusted_helpers)
 from .diagnoses import errors
 from .diagnoses.case import RTOL, Attention, Diagnoses, attempt
 from .diagnoses.pair import grade_pair, weight_diagnoses
@@ -137,11 +138,13 @@ def check_sinusoidal_positions(sinusoidal_positions: Callable, hidden: bool = Fa
     for case in _positions_cases(hidden):
         expected = position.sinusoidal_positions(case.n, case.d, case.used_base)
         kwargs = {} if case.base is None else {"base": case.base}
-        check_call(sinusoidal_positions, "sinusoidal_positions", {}, expected,
-                   kwargs={"n": case.n, "d": case.d, **kwargs}, forbidden=FORBIDDEN["sinusoidal_positions"],
-                   rtol=RTOL, atol=1e-6, diagnoses=_positions_diagnoses(case),
-                   shape_hint="The encodings have one row per position and one column per feature: "
-                              "shape (n, d).")
+        label = f"sinusoidal_positions(n={case.n}, d={case.d}{'' if case.base is None else f', base={case.base:g}'})"
+        returned = call_student(sinusoidal_positions, "sinusoidal_positions", case.n, case.d,
+                                forbidden=FORBIDDEN["sinusoidal_positions"], label=label, **kwargs)
+        check_close(to_array(returned, label), expected, label, rtol=RTOL, atol=1e-6,
+                    diagnoses=_positions_diagnoses(case),
+                    shape_hint="The encodings have one row per position and one column per feature: "
+                               "shape (n, d).")
 
 
 # =========================================================================== apply_rope
