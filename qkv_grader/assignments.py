@@ -17,6 +17,7 @@ import atexit
 import dataclasses
 import functools
 import importlib
+import re
 import shutil
 import tempfile
 import typing as t
@@ -31,13 +32,12 @@ KERNEL_COMMON = ("__init__", "emit", "probes", "tripwire", "validation")
 
 @dataclasses.dataclass(frozen=True)
 class Assignment:
-    """One nbgrader assignment: its chapter's key (which names its checks,
-    ``qkv_course.checks.<key>``, and hidden cases, ``qkv_grader.hidden.<key>``), the course
-    modules its notebook imports (besides :data:`KERNEL_COMMON`), and whether its tests are
-    decided outside the kernel."""
+    """One nbgrader assignment, named ``ps<NN>_<key>`` by its chapter's number and key (the key
+    names its checks, ``qkv_course.checks.<key>``, and hidden cases, ``qkv_grader.hidden.<key>``),
+    the course modules its notebook imports (besides :data:`KERNEL_COMMON`), and whether its tests
+    are decided outside the kernel."""
 
     name: str
-    key: str
     kernel_modules: tuple[str, ...] = ()
     outside: bool = True
     #: libraries the grading kernel cannot import (see :func:`library_stubs`): those holding
@@ -45,6 +45,15 @@ class Assignment:
     #: and no honest answer needs. Absent from the kernel, a library shortcut fails the tests
     #: whatever the notebook does to the in-kernel rule checks (qkv_course.tripwire).
     hidden_libraries: tuple[str, ...] = ("scipy",)
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"ps\d\d_[a-z][a-z0-9_]*", self.name):
+            raise ValueError(f"assignment {self.name!r}: names are ps<NN>_<chapter key>, e.g. ps01_search")
+
+    @property
+    def key(self) -> str:
+        """The chapter's key: the name after ``ps<NN>_``."""
+        return self.name.split("_", 1)[1]
 
     def module(self) -> t.Any:
         return importlib.import_module(f"qkv_course.checks.{self.key}")
@@ -70,16 +79,16 @@ class Assignment:
 
 
 ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
-    Assignment("ps01_search", "search", ("videos",)),
-    Assignment("ps02_softmax", "softmax", ("masking",)),
-    Assignment("ps03_projections", "projections", ("embeddings",)),
-    Assignment("ps04_attention", "attention", ("masking", "embeddings", "projections")),
-    Assignment("ps05_masking", "masking", ("embeddings", "projections")),
-    Assignment("ps06_multihead", "multihead", ("masking",)),
-    Assignment("ps07_position", "position", ("embeddings",)),
-    Assignment("ps08_cost", "cost"),
+    Assignment("ps01_search", ("videos",)),
+    Assignment("ps02_softmax", ("masking",)),
+    Assignment("ps03_projections", ("embeddings",)),
+    Assignment("ps04_attention", ("masking", "embeddings", "projections")),
+    Assignment("ps05_masking", ("embeddings", "projections")),
+    Assignment("ps06_multihead", ("masking",)),
+    Assignment("ps07_position", ("embeddings",)),
+    Assignment("ps08_cost"),
     # transformers looks for scipy when it loads MiniLM
-    Assignment("ps09_trained", "trained", ("trained", "minilm"), hidden_libraries=()),
+    Assignment("ps09_trained", ("trained", "minilm"), hidden_libraries=()),
 )}
 
 

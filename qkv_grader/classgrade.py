@@ -88,6 +88,8 @@ MODULE_SUFFIXES = (".py", ".pyc", ".pyo", ".pyd", ".so", ".pth")
 #: the cell restorer take (about 0.5 ms a cell; 100,000 cells took 52 s), which run in the
 #: grader's process where no timer can stop them cleanly. The released notebooks have < 60.
 MAX_CELLS = 2000
+#: The largest notebook handed in that is read (outputs included: a notebook of plots is a few MiB).
+MAX_NOTEBOOK_BYTES = 32 * 1024**2
 EXTRA_FILES = 200
 EXTRA_BYTES = 64 * 1024**2
 
@@ -98,6 +100,10 @@ def _read_notebook(path: Path) -> tuple[str | None, str | None]:
     import nbformat
 
     try:
+        size = path.stat().st_size
+        if size > MAX_NOTEBOOK_BYTES:
+            return None, (f"is {size / 1024**2:.0f} MiB, more than the {MAX_NOTEBOOK_BYTES // 1024**2} MiB "
+                          "a submitted notebook may be (clear its outputs and hand it in again)")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return None, f"cannot be read ({error.__class__.__name__})"

@@ -201,6 +201,7 @@ class SandboxedExecute(Execute):
     def preprocess(self, nb: NotebookNode, resources: t.Any = None, retries: t.Any = None
                    ) -> tuple[NotebookNode, t.Any]:
         self._index = 0
+        self._sealed = False
         self._stop_reason: tuple[Problem, str] | None = None
         nb.metadata.pop(METADATA, None)
         self._output_bytes = 0                   # output the notebook has sent, in all
@@ -288,6 +289,9 @@ class SandboxedExecute(Execute):
     def preprocess_cell(self, cell: NotebookNode, resources: t.Any, index: int
                         ) -> tuple[NotebookNode, t.Any]:
         self._index = index
+        if not self._sealed:  # the kernel is up: no student code has run yet
+            self.km.seal_ipc()
+            self._sealed = True
         if not _is_test_cell(cell) or not cell.source.strip():
             return super().preprocess_cell(cell, resources, index)
         function = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))

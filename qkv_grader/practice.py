@@ -26,16 +26,18 @@ __all__ = ["course_with", "run_nbgrader", "strip_solution_markers", "parse_varia
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
 
-def course_with(root: Path, assignments: list[str], source: Path, db_url: str | None = None) -> Path:
+def course_with(root: Path, assignments: list[str], source: Path, db_url: str | None = None,
+                generate: bool = True) -> Path:
     """A course directory at ``root`` with the ``nbgrader_config.py`` and the ``solutions/``
     folders of ``assignments`` copied from the course repository ``source``, each assignment
-    generated (released) into the gradebook (``db_url``, or nbgrader's default)."""
+    generated (released) into the gradebook (``db_url``, or nbgrader's default) unless
+    ``generate`` is false."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(source / "nbgrader_config.py", root / "nbgrader_config.py")
     for assignment in assignments:
         shutil.copytree(source / "solutions" / assignment, root / "solutions" / assignment)
     extra = [f"--CourseDirectory.db_url={db_url}"] if db_url else []
-    for assignment in assignments:
+    for assignment in assignments if generate else ():
         run_nbgrader(root, "generate_assignment", assignment, "--force", *extra)
     return root
 

@@ -357,6 +357,14 @@ class SandboxedKernelManager(AsyncKernelManager):
             pid = min(children[pid])
         return pid
 
+    def seal_ipc(self) -> None:
+        """Once the kernel is up (its sockets made), take its IPC directory back: the kernel
+        owned it to create them, and could otherwise fill the host's disk there. As root only (a
+        kernel that runs as the grader's own id keeps it)."""
+        if os.geteuid() == 0 and os.path.isdir(self._ipc_dir):
+            os.chown(self._ipc_dir, 0, 0)
+            os.chmod(self._ipc_dir, 0o755)
+
     def reset_peak(self) -> tuple[int, int] | None:
         """Start measuring the kernel's peak memory (resident set) from now: ``(pid, resident
         bytes now)``, or None where the kernel's /proc files cannot be written (another user)."""

@@ -177,9 +177,28 @@ def _request_link(b: Builder) -> dict[str, bytes]:
     code = r'''
 import os, sys
 _ipc = os.path.dirname(next(a for a in sys.argv if a.endswith(".json")))
-os.symlink(TARGET, os.path.join(_ipc, "requests"))
-print("request link planted")
+try:
+    os.symlink(TARGET, os.path.join(_ipc, "requests"))
+    print("request link " + "planted")
+except OSError as _e:
+    print("request link refused:", type(_e).__name__)
 '''.replace("TARGET", repr(str(target)))
+    return b.files(b.append(b.correct(), "dot_scores", code))
+
+
+def _ipc_filler(b: Builder) -> dict[str, bytes]:
+    """Writes into the kernel's IPC directory (a folder of the host's disk, found from the
+    connection file's path) after defining dot_scores."""
+    code = r'''
+import os, sys
+_ipc = os.path.dirname(next(a for a in sys.argv if a.endswith(".json")))
+try:
+    with open(os.path.join(_ipc, "fill.bin"), "wb") as _f:
+        _f.write(b"x" * (1024 * 1024))
+    print("ipc write " + "succeeded")
+except OSError as _e:
+    print("ipc write refused:", type(_e).__name__)
+'''
     return b.files(b.append(b.correct(), "dot_scores", code))
 
 
@@ -453,8 +472,13 @@ CASES: list[Case] = [
          "(1.5 GiB each at most), after defining dot_scores; reads a file handed in beside the notebook",
          _disk_filler, ALL, output_text=("handed-in file: hello from beside", "disk writes bounded: True")),
     Case("request_link", "links the folder the grader writes its requests into to its own submission folder "
-         "on the host (which must stay unchanged)", _request_link, NONE,
-         output_text=("request link planted", "could not hand this test's inputs")),
+         "on the host (which must stay unchanged), after defining every function: the IPC directory "
+         "is the grader's once the kernel is up (and the grader would not follow the link)",
+         _request_link, ALL, output_text=("request link refused: PermissionError",),
+         absent_text=("request link planted",)),
+    Case("ipc_filler", "writes into the kernel's IPC directory on the host's disk, after defining "
+         "dot_scores", _ipc_filler, ALL, output_text=("ipc write refused: PermissionError",),
+         absent_text=("ipc write succeeded",)),
     Case("os_exit", "`os._exit(0)` in the hard_lookup answer cell", lambda b: b.files(
         b.prepend(b.correct(), "hard_lookup", "import os\nos._exit(0)")), frozenset({"dot_scores"}),
         ("kernel died",), output_text=("GradingStopped",)),

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from qkv_grader.practice import parse_variant, run_nbgrader, strip_solution_markers, student_notebook
+from qkv_grader.practice import course_with, parse_variant, run_nbgrader, strip_solution_markers, student_notebook
 
 __all__ = ["REPO", "assignments", "make_course", "run_nbgrader", "strip_solution_markers",
            "parse_variant", "student_notebook", "scores", "feedback_text", "cell_results"]
@@ -28,10 +27,7 @@ def assignments() -> list[str]:
 
 def make_course(root: Path, assignment: str) -> Path:
     """A fresh course directory at ``root`` holding the config and one assignment's source."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    shutil.copytree(REPO / "solutions" / assignment, root / "solutions" / assignment)
-    return root
+    return course_with(root, [assignment], REPO, generate=False)
 
 
 def scores(course: Path, assignment: str) -> dict[str, tuple[float, float]]:

@@ -187,7 +187,7 @@ def test_launcher_sets_limits_and_execs(tmp_path):
 
 # -- staging, report, restoring cells -------------------------------------------------------------
 
-def test_stage_submission_copies_regular_files_and_reports(tmp_path):
+def test_stage_submission_copies_regular_files_and_reports(tmp_path, monkeypatch):
     src, dest = tmp_path / "src", tmp_path / "dest"
     src.mkdir()
     nb = nbformat.v4.new_notebook()
@@ -217,6 +217,12 @@ def test_stage_submission_copies_regular_files_and_reports(tmp_path):
     (src / "search.ipynb").write_text(nbformat.writes(huge))
     assert any(p.startswith(f"ungradable: search.ipynb has {classgrade.MAX_CELLS + 1} cells")
                for p in classgrade.stage_submission(src, dest, ["search.ipynb"]))
+    assert not (dest / "search.ipynb").exists()
+    monkeypatch.setattr(classgrade, "MAX_NOTEBOOK_BYTES", 2 * 1024**2)
+    (src / "search.ipynb").write_text(nbformat.writes(nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell("x" * 3 * 1024**2)])))
+    assert "ungradable: search.ipynb is 3 MiB, more than the 2 MiB a submitted notebook may be (clear " \
+           "its outputs and hand it in again)" in classgrade.stage_submission(src, dest, ["search.ipynb"])
     assert not (dest / "search.ipynb").exists()
     (src / "search.ipynb").unlink()
     (src / "Search (2).ipynb").write_text(nbformat.writes(nb))
