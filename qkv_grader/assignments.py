@@ -85,6 +85,7 @@ ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     Assignment("ps04_attention", ("masking", "embeddings", "projections")),
     Assignment("ps05_masking", ("embeddings", "projections")),
     Assignment("ps06_multihead", ("masking",)),
+    Assignment("ps07_position", ("embeddings",)),
     Assignment("ps08_cost"),
     # transformers looks for scipy when it loads MiniLM
     Assignment("ps09_trained", ("trained", "minilm"), hidden_libraries=()),

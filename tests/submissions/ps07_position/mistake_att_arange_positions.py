@@ -1,0 +1,12 @@
+# expect: zero
+# feedback: instead of positions_q and positions_k
+# %% rope_attention
+def rope_attention(Q, K, V, positions_q, positions_k, mask=None):
+    s = apply_rope(Q, np.arange(Q.shape[-2])) @ np.swapaxes(apply_rope(K, np.arange(K.shape[-2])), -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -np.inf)
+    m = s.max(axis=-1, keepdims=True)
+    e = np.exp(s - np.where(np.isfinite(m), m, 0.0))
+    t = e.sum(axis=-1, keepdims=True)
+    w = np.divide(e, t, out=np.zeros(e.shape), where=t > 0)
+    return w @ V, w

@@ -1,0 +1,5 @@
+# expect: zero
+# feedback: It averages the differences
+# %% equivariance_error
+def equivariance_error(Y, Y_perm, perm):
+    return float(np.abs(Y_perm - Y[perm]).mean())

@@ -1,0 +1,7 @@
+# expect: zero
+# feedback: multiplied by base^(2i/d) instead of divided
+# %% sinusoidal_positions
+def sinusoidal_positions(n, d, base=10000.0):
+    i = np.arange(d) // 2
+    a = np.arange(n)[:, None] * base ** (2 * i / d)
+    return np.where(np.arange(d) % 2 == 0, np.sin(a), np.cos(a))
