@@ -165,7 +165,10 @@ def test_hidden_cases_cover_batch_axes_masks_and_odd_sizes():
     assert any(c.X.shape[-2] == 1 for c in cases)
     assert any(c.X.shape[-1] == c.num_heads for c in cases)                    # d_head = 1
     masks = [c.mask for c in cases if c.mask is not None]
-    assert {m.ndim for m in masks} == {1, 2, 3}
+    # the masks the task names, (n, n) and (b, 1, n), and a (1, n) key mask; never a (n,) mask,
+    # which the task does not mention and a natural mask[..., None, :, :] cannot index
+    assert {m.ndim for m in masks} == {2, 3}
+    assert any(m.shape[-2] == 1 and m.ndim == 2 for m in masks)
     assert any((~m).all(axis=-1).any() for m in masks)                        # a query with no key
     assert any(np.abs(c.X).max() > 100 for c in cases)
     splits, errors = checks._split_cases(hidden=True)

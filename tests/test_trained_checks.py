@@ -271,3 +271,9 @@ def test_the_graders_warm_up_runs_every_minilm_case_and_training_split_before_a_
     hits = checks._minilm_case.cache_info().hits
     checks.minilm_case(*next(iter(cases)))          # a check's call is now answered from the cache
     assert checks._minilm_case.cache_info().hits == hits + 1
+
+
+def test_the_notebook_states_the_number_of_training_steps_the_grader_uses():
+    for folder in ("solutions", "notebooks"):
+        text = (Path(__file__).resolve().parents[1] / folder / "ps09_trained" / "trained.ipynb").read_text()
+        assert f"trained for {checks.TRAIN_STEPS} steps" in text, folder

@@ -6,7 +6,7 @@ Graded items:
   toy retrieval model (:mod:`qkv_course.trained`), in torch, from four ``nn.Linear`` layers. Graded
   twice: its (output, weights) against :class:`qkv_course.nn.MultiHeadAttention` with one head
   and the same layers, and by what it *learns*: it replaces the toy model's attention, the model
-  is trained by :func:`qkv_course.trained.train_retrieval` with a fixed seed for a few hundred
+  is trained by :func:`qkv_course.trained.train_retrieval` with a fixed seed for TRAIN_STEPS (150)
   steps (about a second), and the query's attention on held-out examples must find the queried
   item (:func:`qkv_course.trained.target_attention`) and the answers must be right.
 * ``minilm_self_attention(hidden, weights, attention_mask, num_heads)``: one layer of

@@ -53,14 +53,14 @@ def mha_cases() -> list[MHACase]:
     per_item = rng.random((2, 5, 5)) < 0.6
     per_item[..., 0] = True
     per_item[1, 3] = False                                             # a query with no key at all
-    some_keys = np.array([True, False, True, True])
+    some_keys = np.array([[True, False, True, True]])                 # (1, n): every query alike
     return [
         MHACase(rng.normal(size=(5, 8)), _square(8, rng), 4),
         MHACase(rng.normal(size=(2, 5, 8)), _square(8, rng), 2, per_item),        # batch == heads
         MHACase(rng.normal(size=(3, 5, 6)), _square(6, rng), 2,
                 key_padding_mask(padding_mask([5, 2, 4], 5))),                     # batch != heads
         MHACase(rng.normal(size=(2, 3, 4, 8)), _square(8, rng), 4, causal_mask(4)),  # two batch axes
-        MHACase(rng.normal(size=(2, 4, 6)), _square(6, rng), 1, some_keys),       # one head, (n,) mask
+        MHACase(rng.normal(size=(2, 4, 6)), _square(6, rng), 1, some_keys),       # one head, (1, n) mask
         MHACase(rng.normal(size=(3, 6)), _square(6, rng), 6),                     # d_head = 1
         MHACase(rng.normal(size=(2, 1, 4)), _square(4, rng), 2),                  # one token
         MHACase(60 * rng.normal(size=(2, 4, 8)), _square(8, rng), 2, causal_mask(4)),  # scores ~ 1e4
