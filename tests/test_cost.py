@@ -3,6 +3,8 @@ the measuring helpers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -221,3 +223,24 @@ def test_benchmark_csv_round_trip(tmp_path):
     assert cx.read_benchmark_csv(tmp_path / "missing.csv") is None
     with pytest.raises(ValueError, match="fields"):
         cx.write_benchmark_csv([{"n": 1}], tmp_path / "y.csv")
+
+
+def test_the_committed_gpu_measurement_is_the_json_it_was_made_from(tmp_path):
+    """book/data/attention_gpu.csv (plotted by chapter 8) is what benchmarks/gpu_json_to_csv.py
+    makes of the measurement's JSON, and reads back with the page's reader."""
+    import importlib.util
+    import json
+
+    repo = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("gpu_json_to_csv", repo / "benchmarks" / "gpu_json_to_csv.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    records = json.loads((repo / "book" / "data" / "gpu_attention_h100_2026-11-22.json").read_text())
+    rows = module.rows_from_json(records, source="book/data/gpu_attention_h100_2026-11-22.json",
+                                 device="NVIDIA H100", torch_version="2.11", date="2026-11-22",
+                                 heads=16, d_head=64)
+    made = cx.read_benchmark_csv(cx.write_benchmark_csv(rows, tmp_path / "gpu.csv"))
+    committed = cx.read_benchmark_csv(repo / "book" / "data" / "attention_gpu.csv")
+    assert made == committed and len(committed) == 2 * len(records)
+    oom = [r for r in committed if r["status"] == "out of memory"]
+    assert oom and all(r["method"] == "naive" and r["time_ms"] is None for r in oom)
