@@ -266,5 +266,23 @@ def test_chapter_offers_its_problem_set_on_binder_and_colab(html, page):
     hrefs = [a["href"] for a in soup(html, page).select("article a[href]")]
     assert f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/{notebook}" in hrefs, page
     assert f"https://colab.research.google.com/github/{repo}/blob/{branch}/{notebook}" in hrefs, page
-    header = soup(html, page).select(".dropdown-launch-buttons a[href]")
-    assert {"Binder", "Colab"} <= {a.get_text(strip=True) for a in header}, "no launch buttons in the header"
+    header = {a.get_text(strip=True): a["href"] for a in soup(html, page).select(".dropdown-launch-buttons a[href]")}
+    # the header's buttons open the problem set too (the page's own source is a .md Colab cannot open)
+    assert header.get("Binder") == f"https://mybinder.org/v2/gh/{repo}/{branch}?urlpath=lab/tree/{notebook}", header
+    assert header.get("Colab") == f"https://colab.research.google.com/github/{repo}/blob/{branch}/{notebook}", header
+    pip = f'%pip install "qkv-course[torch] @ git+{config["repository_url"]}"'
+    assert pip in soup(html, page).get_text(), "the install line names the repository of _config.yml"
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if p not in CHAPTERS])
+def test_pages_without_a_problem_set_have_no_launch_buttons(html, page):
+    assert not soup(html, page).select(".dropdown-launch-buttons a[href]"), page
+
+
+def test_the_repository_address_is_written_once():
+    """Pages link launch services through the {binder}, {colab} and {pipinstall} roles, which
+    read the address from _config.yml: no page writes it, or a launch service's URL, itself."""
+    for page in sorted((REPO / "book").glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for literal in ("github.com/qkv-course", "mybinder.org/v2", "colab.research.google.com/github"):
+            assert literal not in text, f"{page.name} writes {literal!r}: use the launch roles"
