@@ -389,6 +389,11 @@ def _grade_class(root: Path, assignment: str, students: list[str] | None, jobs: 
         overrides["SandboxedKernelManager"] = km
     for section, values in (config or {}).items():
         overrides.setdefault(section, {}).update(values)
+    from .execute import check_environment
+
+    # once, before anything is staged or written: a kernel that does not see this package
+    # would fail every student's imports cell (GradingSetupError, exit status EXIT_SETUP)
+    check_environment(config=workers.load_config(root, overrides))
     db = db_url or coursedir.db_url
     submitted_root = root / coursedir.submitted_directory
     present = sorted(p.parent.name for p in submitted_root.glob(f"*/{assignment}") if p.is_dir())
@@ -512,11 +517,13 @@ def _interrupt_on(*signals: int) -> None:
 
 
 #: qkv-grade's exit statuses.
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 def main(argv: list[str] | None = None) -> int:
     from importlib.metadata import PackageNotFoundError, version
+
+    from .execute import GradingSetupError
 
     try:
         installed = version("qkv-course")
@@ -527,7 +534,9 @@ def main(argv: list[str] | None = None) -> int:
         "(nbgrader underneath). Run from the course root.",
         epilog=f"exit status: {EXIT_OK} every student was graded (or skipped as graded already); "
         f"{EXIT_FAILED} grading failed for at least one student (the report names them); "
-        f"{EXIT_USAGE} bad arguments or no course here, nothing graded; {EXIT_INTERRUPTED} interrupted "
+        f"{EXIT_USAGE} bad arguments or no course here, nothing graded; {EXIT_SETUP} the grading setup is "
+        f"broken (e.g. the grading kernel does not see this qkv_course), nothing graded; "
+        f"{EXIT_INTERRUPTED} interrupted "
         "(Ctrl-C, SIGTERM): what was graded is recorded, the next run grades the rest.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {installed}")
     parser.add_argument("assignment", help="assignment name, e.g. ps01_search")
@@ -563,6 +572,9 @@ def main(argv: list[str] | None = None) -> int:
                                notebook_timeout=args.notebook_timeout, memory_gib=args.memory,
                                processes=args.processes, progress=not args.quiet,
                                scheduler=args.scheduler)
+    except GradingSetupError as error:
+        print(f"qkv-grade: the grading setup is broken, nothing was graded: {error}", file=sys.stderr)
+        return EXIT_SETUP
     except KeyboardInterrupt:
         print("qkv-grade: interrupted; the students graded so far are recorded, and running the same "
               "command again grades the others", file=sys.stderr)

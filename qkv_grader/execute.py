@@ -74,6 +74,67 @@ class Problem(enum.Enum):
     UNCONFIRMED = "test did not run as written"
 
 
+class GradingSetupError(Exception):
+    """The grading setup is broken (not the submission): e.g. the sandboxed kernel does not see the
+    course package the grader uses. Raised before any student code runs, and never caught by
+    the execute step, so that nbgrader reports the notebook as failed (no grade written) and
+    exits non-zero instead of grading everyone 0; qkv-grade checks the same once, before the class."""
+
+
+#: What a fresh grading kernel runs, before the notebook, to say which course package it sees.
+ENVIRONMENT_PROBE = (
+    "import importlib.util as _qkv_u\n"
+    "_qkv_s = _qkv_u.find_spec('qkv_course')\n"
+    "print('[qkv-grade environment]', None if _qkv_s is None else _qkv_s.origin)\n"
+    "del _qkv_u, _qkv_s\n"
+)
+_PROBE_LINE = re.compile(r"\[qkv-grade environment\] (.*)")
+
+
+def environment_mismatch(seen: str | None, expected: str) -> str | None:
+    """Why a kernel that sees the course package at ``seen`` (``__init__.py``'s path, or None:
+    not importable) cannot grade with the grader's package at ``expected``; None if it can."""
+    if seen is None or seen == "None":
+        return (f"the grading kernel cannot import qkv_course (the grader uses {expected}). Is the "
+                "environment that runs nbgrader the one the course package is installed in, and "
+                "is the course directory's package the installed one (an editable install of "
+                "another checkout, PYTHONPATH or a --user install can differ)?")
+    if os.path.realpath(seen) != os.path.realpath(expected):
+        return (f"the grading kernel imports qkv_course from {seen}, the grader from {expected}: "
+                "they must be the same installation")
+    return None
+
+
+def check_environment(parent: t.Any = None, config: t.Any = None) -> None:
+    """Start one sandboxed kernel as grading will (``SandboxedKernelManager`` configured by
+    ``parent``'s or ``config``'s settings), run :data:`ENVIRONMENT_PROBE` in it, and raise
+    :class:`GradingSetupError` naming both packages if it does not see the grader's course
+    package. Once per run, before any gradebook write (a second or two)."""
+    import subprocess
+    import tempfile
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    import qkv_course
+
+    km = SandboxedKernelManager(parent=parent, config=config) if parent is not None else \
+        SandboxedKernelManager(config=config)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(ENVIRONMENT_PROBE)])
+    with tempfile.TemporaryDirectory(prefix="qkv-probe-") as cwd:
+        try:
+            NotebookClient(nb, km=km, timeout=120, allow_errors=True,
+                           resources={"metadata": {"path": cwd}}).execute(
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # the kernel's banner
+        except Exception as error:  # noqa: BLE001 - a kernel that cannot start is a setup error too
+            raise GradingSetupError(f"a grading kernel could not start: {type(error).__name__}: {error}") from None
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream")
+    found = _PROBE_LINE.search(text)
+    why = environment_mismatch(found.group(1).strip() if found else None, qkv_course.__file__)
+    if why:
+        raise GradingSetupError(why)
+
+
 #: The problems that stop a whole notebook (the others are a cell's).
 STOPS = (Problem.NOTEBOOK_TIMEOUT, Problem.CELL_TIMEOUT_UNINTERRUPTIBLE, Problem.KERNEL_DIED,
          Problem.KERNEL_UNRESPONSIVE)
@@ -290,6 +351,7 @@ class SandboxedExecute(Execute):
                         ) -> tuple[NotebookNode, t.Any]:
         self._index = index
         if not self._sealed:  # the kernel is up: no student code has run yet
+            self._check_environment(index)
             self.km.seal_ipc()
             self._sealed = True
         if not _is_test_cell(cell) or not cell.source.strip():
@@ -308,6 +370,25 @@ class SandboxedExecute(Execute):
         return result
 
     # -- one test cell, decided outside the kernel ---------------------------------------------
+
+    def _check_environment(self, index: int) -> None:
+        """Run :data:`ENVIRONMENT_PROBE` in the fresh kernel; raise :class:`GradingSetupError`
+        when it does not see the grader's course package."""
+        import qkv_course
+
+        probe = NotebookNode(cell_type="code", source=ENVIRONMENT_PROBE, metadata={}, outputs=[],
+                             execution_count=None, id="qkv-environment")
+        original = self.nb.cells[index]
+        try:
+            self.execute_cell(probe, index, store_history=False)
+        finally:
+            self.nb.cells[index] = original
+        text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+        found = _PROBE_LINE.search(text)
+        why = environment_mismatch(found.group(1).strip() if found else None, qkv_course.__file__)
+        if why:
+            self.log.error("Grading setup: %s", why)
+            raise GradingSetupError(why)
 
     def _decide_outside(self, cell: NotebookNode, resources: t.Any, index: int, function: str
                         ) -> tuple[NotebookNode, t.Any]:

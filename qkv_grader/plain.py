@@ -9,7 +9,10 @@ nbformat 3 upgraded). nbgrader has no setting for where autograde reads submissi
 run, nor a hook that runs before it lists them, so :func:`install` wraps ``Autograde.start``
 (``nbgrader_config.py`` calls it): the matching submissions are staged under
 ``.qkv-grade/plain/submitted/`` and the run reads them from there. Nothing in ``submitted/`` is
-changed. A run that already reads a staged folder (``qkv-grade``'s workers) is left alone.
+changed. Before that, one sandboxed kernel checks that it sees the grader's course package
+(:func:`qkv_grader.execute.check_environment`): a mismatched environment stops the run with an
+error that names both, before the gradebook is touched. A run that already reads a staged folder
+(``qkv-grade``'s workers, after qkv-grade's own check) is left alone.
 """
 
 from __future__ import annotations
@@ -66,6 +69,13 @@ def install() -> None:
         submitted = str(coursedir.submitted_directory)
         if ".qkv-grade" in Path(submitted).parts:  # qkv-grade staged it already
             return original(self)
+        from .execute import GradingSetupError, check_environment
+
+        try:  # before anything is written: a broken setup stops the run, never grades 0
+            check_environment(parent=self)
+        except GradingSetupError as error:
+            self.log.error("Grading setup: %s", error)
+            raise
         root = Path(coursedir.root)
         staging = stage_for_plain_run(root, submitted, coursedir.assignment_id or "*",
                                       coursedir.student_id or "*",

@@ -441,3 +441,28 @@ def test_the_output_cap_counts_every_message_of_the_notebook(tmp_path):
     assert "u" * 400_000 in json.dumps(nb.cells[0].outputs)  # the first two updates fitted
     error = [o for o in nb.cells[4].outputs if o.output_type == "error"]
     assert error and error[0].ename == "ValueError"  # still an error (from the reply), clipped
+
+
+@needs_bwrap
+def test_a_mismatched_environment_stops_grading_with_a_clear_error(tmp_path):
+    """The grader imports another copy of qkv_course than the grading kernel can (PYTHONPATH):
+    plain nbgrader and qkv-grade both stop before writing a grade, name both packages, and exit
+    non-zero; nobody is graded 0."""
+    alt = tmp_path / "alt"
+    shutil.copytree(REPO / "qkv_course", alt / "qkv_course")
+    course = make_course(tmp_path / "course", "ps01_search")
+    run_nbgrader(course, "generate_assignment", "ps01_search", "--force")
+    mine = course / "submitted" / "alice" / "ps01_search"
+    mine.mkdir(parents=True)
+    (mine / "search.ipynb").write_bytes((REPO / "solutions" / "ps01_search" / "search.ipynb").read_bytes())
+    env = dict(os.environ, PYTHONPATH=str(alt), PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    plain = subprocess.run(["nbgrader", "autograde", "ps01_search"], cwd=course, env=env,
+                           capture_output=True, text=True, timeout=600)
+    assert plain.returncode != 0
+    assert f"the grader uses {alt / 'qkv_course' / '__init__.py'}" in plain.stdout + plain.stderr
+    qkv = subprocess.run([str(Path(sys.executable).parent / "qkv-grade"), "ps01_search", "--quiet"],
+                         cwd=course, env=env, capture_output=True, text=True, timeout=600)
+    assert qkv.returncode == classgrade.EXIT_SETUP, qkv.stdout + qkv.stderr
+    assert "the grading setup is broken, nothing was graded" in qkv.stderr
+    assert not (course / "autograded").exists()
+    assert _cell_grades(course, "ps01_search").get("alice") in (None, {})
