@@ -114,6 +114,7 @@ def check_environment(parent: t.Any = None, config: t.Any = None) -> None:
     import tempfile
 
     import nbformat
+    from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
     import qkv_course
@@ -128,6 +129,12 @@ def check_environment(parent: t.Any = None, config: t.Any = None) -> None:
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # the kernel's banner
         except Exception as error:  # noqa: BLE001 - a kernel that cannot start is a setup error too
             raise GradingSetupError(f"a grading kernel could not start: {type(error).__name__}: {error}") from None
+        finally:
+            # nbclient shuts down only the kernels it started itself, not one it was handed
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=True)   # removes its scratch directory too
+            else:
+                run_sync(km.cleanup_resources)()
     text = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream")
     found = _PROBE_LINE.search(text)
     why = environment_mismatch(found.group(1).strip() if found else None, qkv_course.__file__)

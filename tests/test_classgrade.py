@@ -466,3 +466,23 @@ def test_a_mismatched_environment_stops_grading_with_a_clear_error(tmp_path):
     assert "the grading setup is broken, nothing was graded" in qkv.stderr
     assert not (course / "autograded").exists()
     assert _cell_grades(course, "ps01_search").get("alice") in (None, {})
+
+
+@needs_bwrap
+def test_the_environment_check_leaves_no_kernel_or_scratch_directory(tmp_path):
+    """check_environment runs one sandboxed kernel (as its own id, here) and stops it."""
+    import tempfile
+
+    from traitlets.config import Config
+
+    from qkv_grader.execute import check_environment
+    from qkv_grader.sandbox import SCRATCH_PREFIX
+
+    base = 1_900_000
+    before = set(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"))
+    check_environment(config=Config({"SandboxedKernelManager": {"uid_base": base}}))
+    after = set(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"))
+    assert after <= before, after - before
+    if os.geteuid() == 0:  # kernels run as ids of their own only under root
+        left = subprocess.run(["ps", "-eo", "uid="], capture_output=True, text=True).stdout.split()
+        assert not [u for u in left if base <= int(u) < base + 800_000]
