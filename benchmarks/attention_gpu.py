@@ -4,7 +4,7 @@ Run from the repository root on a machine with an NVIDIA GPU (an H100 or H200 wa
 
     .venv/bin/python benchmarks/attention_gpu.py              # writes book/data/attention_gpu.csv
 
-then commit book/data/attention_gpu.csv and rebuild the book: chapter 8 plots it, naming the
+then commit book/data/attention_gpu.csv and rebuild the book: chapter 10 plots it, naming the
 device, date, torch version and this script from the file. The book never needs a GPU to build;
 without the file the chapter says that no GPU measurement has been committed yet.
 

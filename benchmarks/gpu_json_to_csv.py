@@ -1,6 +1,6 @@
 """Convert a GPU attention measurement kept as JSON (one row per dtype and n, naive and fused side
 by side, e.g. book/data/gpu_attention_h100_2026-11-22.json) into book/data/attention_gpu.csv,
-the file chapter 8 plots (columns qkv_course.cost.GPU_CSV_FIELDS, one row per method):
+the file chapter 10 plots (columns qkv_course.cost.GPU_CSV_FIELDS, one row per method):
 
     python benchmarks/gpu_json_to_csv.py book/data/gpu_attention_h100_2026-11-22.json \\
         --device "NVIDIA H100" --torch 2.11 --date 2026-11-22 --heads 16 --d-head 64

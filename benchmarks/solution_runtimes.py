@@ -1,5 +1,5 @@
 """How long each source notebook takes to run top to bottom, against its budget on 2 cores:
-10 s, or 30 s for ps09 (which loads a pretrained transformer and trains a small model).
+10 s, or 30 s for ps11 (which loads a pretrained transformer and trains a small model).
 
 Run from the repository root:  .venv/bin/python benchmarks/solution_runtimes.py
 Prints, per notebook, the wall time of a fresh kernel executing every cell (kernel start
@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_BUDGET_S = 10.0
-BUDGET_S = {"ps09_trained": 30.0}
+BUDGET_S = {"ps11_trained": 30.0}
 
 
 def _cell_seconds(nb: nbformat.NotebookNode) -> float:

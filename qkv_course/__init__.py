@@ -11,9 +11,9 @@ One module per idea of the book:
 * :mod:`qkv_course.position`: chapter 7, position: sinusoidal encodings, rotary positions (RoPE), ALiBi; attention's blindness to order.
 * :mod:`qkv_course.block`: the transformer block around attention: residuals, LayerNorm, the feed-forward network, post- and pre-norm (its chapter follows).
 * :mod:`qkv_course.generation`: attention at generation time: the KV cache, grouped-query attention, the cache's size (its chapter follows).
-* :mod:`qkv_course.cost`: chapter 8, the cost of attention: FLOPs, memory, chunked (online-softmax) attention, approximations.
-* :mod:`qkv_course.trained`: chapter 9a, a key-value retrieval task and a one-attention-layer torch model trained on it.
-* :mod:`qkv_course.pretrained`: chapter 9b, all-MiniLM-L6-v2 loaded offline; its attention reproduced with the course's functions; sentence embeddings.
+* :mod:`qkv_course.cost`: chapter 10, the cost of attention: FLOPs, memory, chunked (online-softmax) attention, approximations.
+* :mod:`qkv_course.trained`: chapter 11a, a key-value retrieval task and a one-attention-layer torch model trained on it.
+* :mod:`qkv_course.pretrained`: chapter 11b, all-MiniLM-L6-v2 loaded offline; its attention reproduced with the course's functions; sentence embeddings.
 * :mod:`qkv_course.nn`: torch ``nn.Module`` versions of the building blocks.
 * :mod:`qkv_course.plotting`: the book's figures.
 * :mod:`qkv_course.explorer`: the interactive attention explorer of the book's HTML (click a token, see its weights per head).

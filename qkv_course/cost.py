@@ -1,4 +1,4 @@
-"""The cost of attention (chapter 8): counting it, measuring it, and living with it.
+"""The cost of attention (chapter 10): counting it, measuring it, and living with it.
 
 Exact attention of ``n_q`` queries over ``n_k`` keys forms an ``(n_q, n_k)`` matrix of scores
 and another of weights, so its time and memory grow with the *product* of the lengths: with
@@ -73,7 +73,7 @@ def _count(value: Any, name: str, minimum: int = 1) -> int:
 def attention_flops(n_q: int, n_k: int, d_k: int, d_v: int) -> int:
     """Floating-point operations of the two matrix products of attention.
 
-    **Definition** (chapter 8): one multiply-add counts as 2 FLOPs (a multiplication and an
+    **Definition** (chapter 10): one multiply-add counts as 2 FLOPs (a multiplication and an
     addition, the convention of hardware peak figures), and only the two matrix products are
     counted:
 
@@ -92,7 +92,7 @@ def attention_flops(n_q: int, n_k: int, d_k: int, d_v: int) -> int:
 def attention_memory_bytes(n_q: int, n_k: int, itemsize: int = 4) -> int:
     """Bytes of one ``(n_q, n_k)`` matrix of attention scores (or weights).
 
-    **Definition** (chapter 8): ``n_q * n_k * itemsize``, with ``itemsize`` the bytes per number
+    **Definition** (chapter 10): ``n_q * n_k * itemsize``, with ``itemsize`` the bytes per number
     (4 for float32, the default; 2 for float16/bfloat16; 8 for float64). It is one matrix per
     head and per sequence; a straightforward implementation holds two or three such matrices at
     once (scores, exponentials, weights), which the chapter measures.

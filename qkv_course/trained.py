@@ -1,4 +1,4 @@
-"""Chapter 9a: watch attention being learned on a task whose right answer is known.
+"""Chapter 11a: watch attention being learned on a task whose right answer is known.
 
 The task is the search analogy once more, as **key-value retrieval**. A sequence holds
 ``n_pairs`` items, each a (key, value) pair of symbols with all keys different, followed by one

@@ -86,9 +86,9 @@ ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     Assignment("ps05_masking", ("embeddings", "projections")),
     Assignment("ps06_multihead", ("masking",)),
     Assignment("ps07_position", ("embeddings",)),
-    Assignment("ps08_cost"),
+    Assignment("ps10_cost"),
     # transformers looks for scipy when it loads MiniLM
-    Assignment("ps09_trained", ("trained", "minilm"), hidden_libraries=()),
+    Assignment("ps11_trained", ("trained", "minilm"), hidden_libraries=()),
 )}
 
 

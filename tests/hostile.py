@@ -717,7 +717,7 @@ def _h_no_attack(name, args, kwargs):
 
 
 _H_ORIGINALS = {}                 # graded function -> the notebook's own version (its signature)
-# The attack runs on the first calls of each graded function: ps09's training calls the notebook's
+# The attack runs on the first calls of each graded function: ps11's training calls the notebook's
 # attention thousands of times, and a walk of frames or of gc's objects that found nothing in the
 # first calls (the grader's values are never in the kernel) would only cost the suite minutes.
 _H_ATTACK_CALLS = 60

@@ -39,7 +39,7 @@ from test_book import CHAPTERS, PAGES
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 DESKTOP, PHONE = (1280, 900), (390, 844)
 EXPLORER_PAGES = ["book/04_attention", "book/06_multihead", "book/07_position",
-                  "book/09_trained"]
+                  "book/11_trained"]
 
 if not (os.access(CHROMIUM, os.X_OK) and os.access(CHROMEDRIVER, os.X_OK)):
     reason = f"browser tests need {CHROMIUM} and {CHROMEDRIVER} (Debian: chromium, chromium-driver; scripts/system_packages.sh installs them)"

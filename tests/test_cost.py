@@ -226,7 +226,7 @@ def test_benchmark_csv_round_trip(tmp_path):
 
 
 def test_the_committed_gpu_measurement_is_the_json_it_was_made_from(tmp_path):
-    """book/data/attention_gpu.csv (plotted by chapter 8) is what benchmarks/gpu_json_to_csv.py
+    """book/data/attention_gpu.csv (plotted by chapter 10) is what benchmarks/gpu_json_to_csv.py
     makes of the measurement's JSON, and reads back with the page's reader."""
     import importlib.util
     import json

@@ -1,5 +1,5 @@
-"""ps08 grading: the reference answers pass, the hidden cases cover what they should, and the
-typical mistakes get their targeted messages (in-process; tests/submissions/ps08_cost runs a
+"""ps10 grading: the reference answers pass, the hidden cases cover what they should, and the
+typical mistakes get their targeted messages (in-process; tests/submissions/ps10_cost runs a
 selection of these through nbgrader)."""
 
 from __future__ import annotations

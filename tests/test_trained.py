@@ -1,4 +1,4 @@
-"""Chapter 9a's toy retrieval task and its one-attention-layer model."""
+"""Chapter 11a's toy retrieval task and its one-attention-layer model."""
 
 import numpy as np
 import pytest

@@ -1,5 +1,5 @@
-"""ps09 grading: correct answers pass, the expected values are the real model's, and the typical
-mistakes get their targeted messages (in-process; tests/submissions/ps09_trained runs a selection
+"""ps11 grading: correct answers pass, the expected values are the real model's, and the typical
+mistakes get their targeted messages (in-process; tests/submissions/ps11_trained runs a selection
 of these through nbgrader)."""
 
 from __future__ import annotations
@@ -264,7 +264,7 @@ def test_the_graders_warm_up_runs_every_minilm_case_and_training_split_before_a_
 
     checks._minilm_case.cache_clear()
     checks._held_out.cache_clear()
-    ASSIGNMENTS["ps09_trained"].warm_up()
+    ASSIGNMENTS["ps11_trained"].warm_up()
     cases = {(tuple(s), int(layer)) for s, layer in checks._minilm_cases(False) + checks._minilm_cases(True)}
     assert checks._minilm_case.cache_info().currsize == len(cases)
     assert checks._held_out.cache_info().currsize == len({0, *hidden.TRAINING_SEEDS})
@@ -275,5 +275,5 @@ def test_the_graders_warm_up_runs_every_minilm_case_and_training_split_before_a_
 
 def test_the_notebook_states_the_number_of_training_steps_the_grader_uses():
     for folder in ("solutions", "notebooks"):
-        text = (Path(__file__).resolve().parents[1] / folder / "ps09_trained" / "trained.ipynb").read_text()
+        text = (Path(__file__).resolve().parents[1] / folder / "ps11_trained" / "trained.ipynb").read_text()
         assert f"trained for {checks.TRAIN_STEPS} steps" in text, folder

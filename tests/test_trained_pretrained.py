@@ -1,4 +1,4 @@
-"""Chapter 9b: the course's multi-head attention reproduces MiniLM's attention, offline."""
+"""Chapter 11b: the course's multi-head attention reproduces MiniLM's attention, offline."""
 
 import numpy as np
 import pytest

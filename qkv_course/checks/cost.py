@@ -1,4 +1,4 @@
-"""Checks for assignment ps08, "The quadratic cost, and how to live with it".
+"""Checks for assignment ps10, "The quadratic cost, and how to live with it".
 
 Each ``check_*`` function takes the student's function, runs it on a set of cases (the visible
 ones by default, the hidden ones with ``hidden=True``) and raises
@@ -6,7 +6,7 @@ ones by default, the hidden ones with ``hidden=True``) and raises
 Expected results come from :mod:`qkv_course.cost` and :mod:`qkv_course.attention`,
 computed before the student's code runs; the student's code may not call them.
 
-The counts follow chapter 8's definitions (:func:`qkv_course.cost.attention_flops`: two
+The counts follow chapter 10's definitions (:func:`qkv_course.cost.attention_flops`: two
 FLOPs per multiply-add, both matrix products, no softmax; :func:`attention_memory_bytes`: one
 score matrix, in bytes). ``chunked_attention`` must equal exact attention *and* keep its memory
 small: on one large case the grader measures, with :mod:`tracemalloc`, the most numpy memory the

@@ -1,8 +1,8 @@
-"""Checks for assignment ps09, "Attention in a trained model and in a real transformer".
+"""Checks for assignment ps11, "Attention in a trained model and in a real transformer".
 
 Graded items:
 
-* ``retrieval_attention(X, W_q, W_k, W_v, W_o)``: the single-head self-attention of chapter 9's
+* ``retrieval_attention(X, W_q, W_k, W_v, W_o)``: the single-head self-attention of chapter 11's
   toy retrieval model (:mod:`qkv_course.trained`), in torch, from four ``nn.Linear`` layers. Graded
   twice: its (output, weights) against :class:`qkv_course.nn.MultiHeadAttention` with one head
   and the same layers, and by what it *learns*: it replaces the toy model's attention, the model

@@ -1,4 +1,4 @@
-"""Hidden cases of ps08, "The quadratic cost, and how to live with it" (instructor side only): the
+"""Hidden cases of ps10, "The quadratic cost, and how to live with it" (instructor side only): the
 inputs that :mod:`qkv_course.checks.cost`'s checks use with ``hidden=True``."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Hidden cases of ps09, "Attention in a trained model and in a real transformer" (instructor side
+"""Hidden cases of ps11, "Attention in a trained model and in a real transformer" (instructor side
 only): the inputs that :mod:`qkv_course.checks.trained`'s checks use with ``hidden=True``."""
 
 from __future__ import annotations

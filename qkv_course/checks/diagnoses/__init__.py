@@ -21,7 +21,7 @@ names the mistake.
   test on the exception (:class:`~qkv_course.checks.core.Raised`) and its advice, parameterised
   by what the assignment passes.
 * :mod:`.pair`: grading a function that returns attention's pair ``(output, weights)`` (ps04 to
-  ps08): it assembles the diagnoses above for an :class:`~.case.Attention`.
+  ps10): it assembles the diagnoses above for an :class:`~.case.Attention`.
 
 Chapter modules (``qkv_course.checks.<key>``) keep only what is specific to their exercise:
 cases, labels, their own mistakes, and which of these diagnoses apply.

@@ -1,7 +1,7 @@
 """One attention computation as the grader sees it, and the form of a list of diagnoses.
 
 Scaled dot-product attention and self-attention (ps04), cross-attention (ps05), multi-head
-attention (ps06) and chunked attention (ps08) all work with queries ``Q (..., n_q, d_k)``, keys
+attention (ps06) and chunked attention (ps10) all work with queries ``Q (..., n_q, d_k)``, keys
 ``K (..., n_k, d_k)`` and values ``V (..., n_k, d_v)``, with any leading batch (and head) axes
 ``...`` and an optional boolean mask, True = may attend, that broadcasts against the scores
 ``(..., n_q, n_k)``.

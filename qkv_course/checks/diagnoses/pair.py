@@ -2,7 +2,7 @@
 
 Scaled dot-product attention and self-attention (ps04), cross-attention (ps05) and multi-head
 attention (ps06) all return ``(output (..., n_q, d_v), weights (..., n_q, n_k))``; chunked
-attention (ps08) returns the output alone. This module assembles, for one
+attention (ps10) returns the output alone. This module assembles, for one
 :class:`~.case.Attention`, the diagnoses of the concept modules (:mod:`.softmax`, :mod:`.masks`,
 :mod:`.scaling`, :mod:`.shapes`, :mod:`.errors`) and grades such a pair:
 
