@@ -24,13 +24,15 @@ the correct base must score 0 too (see their ``why_zero``). Each attack is writt
 ``all hooks fired`` only if every hook it counts on ran while the tests ran, so that a case never
 passes because its attack did nothing.
 
-Packing: one notebook per attack, assignment and base (192 notebooks, about five minutes of
-``qkv-grade`` on 2 cores), so that no attack can hide or undo another one (the code swaps, the
-cell before the imports, the rewriting hooks, ctypes and the forgers all change the kernel they
-share). The one exception is the file search: the file system outside the package view is the same
-in every kernel, so each of its sixteen notebooks reads every file of its own kernel's likeliest places
-(the view, the working directory, /tmp, /home) and a sixteenth of the rest of ``/``; together they read
-all of it, each in a few seconds.
+Packing: attacks that do not stand in each other's way share a notebook (:data:`PACKS`: those that
+only read the kernel, those that patch its modules, those that rewrite values while the checks run,
+and the forgers by what their correct base must score), 11 notebooks per assignment instead of
+one per attack, assignment and base (``QKV_HOSTILE_PACK=0`` grades them one by one). Every counter
+of every attack in a pack must fire, so a pack cannot pass because one of its attacks did nothing.
+The file search is the one attack whose notebooks split work: the file system outside the package
+view is the same in every kernel, so each of its notebooks (two per assignment) reads every file of
+its own kernel's likeliest places (the view, the working directory, /tmp, /home) and a slice of the
+rest of ``/``; together they read all of it, each in a few seconds.
 """
 
 from __future__ import annotations
@@ -1286,9 +1288,11 @@ _h0_install()
 ip = get_ipython()
 ip.events.register("pre_run_cell", _h0_install)
 ip.set_custom_exc((AssertionError,), lambda shell, etype, value, tb, tb_offset=None: print("All tests passed!"))
-# a test cell's own lines (the checks) become `pass`; the grader's line is left alone
+# a test cell's own lines (the checks) become `pass`; the grader's line is left alone, and so are
+# the cells of this batch's other attacks (packed into the same notebook, see PACKS)
 ip.input_transformers_post.append(
-    lambda lines: ["pass\n" if "check_" in line and "qkv_course.emit" not in line else line for line in lines])
+    lambda lines: lines if any("_h_" in line or "_H_" in line for line in lines) else
+    ["pass\n" if "check_" in line and "qkv_course.emit" not in line else line for line in lines])
 print("hostile cell before the imports: abs, numpy's comparisons, IPython and imports patched")
 '''
 
@@ -1816,11 +1820,120 @@ def _short(assignment: str) -> str:
     return assignment.split("_", 1)[0]
 
 
+#: How the attacks share notebooks by default (``QKV_HOSTILE_PACK=0``: one notebook per attack, as
+#: :data:`ATTACKS` lists them). Attacks in one pack run together in one kernel: their setups one
+#: after the other, the wrapping attacks each on every call (their candidates pooled), their
+#: ``after`` hooks in turn, the forgers taking turns request by request. Grouped are attacks that
+#: do not stand in each other's way: those that only *read* the kernel (references, libraries,
+#: frames, gc), the two that patch the kernel's modules and builtins, the two that rewrite values
+#: while the checks run (hooks and ctypes), and the forgers by what their correct base must score.
+#: A pack still proves what each of its attacks proves: every counter of every member must have
+#: fired (``all hooks fired``), the blank base must score 0, and the correct base with all the
+#: hooks in place must keep full marks (or, for the replayed emissions, score 0 as each member's
+#: ``why_zero`` says). It cuts the batch from 24 notebooks per assignment to 11.
+PACKS: dict[str, tuple[str, ...]] = {
+    "readers": ("reference_off", "library_off", "frames", "gc_search"),
+    "patches": ("code_swap", "before_imports"),
+    "rewriters_ctypes": ("rewriters", "ctypes"),
+    "forged_values": ("forged_made_up", "forged_never_run"),
+    "forged_replayed": ("forged_stolen", "forged_double"),
+    "search_files": ("search_files",),
+}
+
+
+def _forgers(name: str, members: list[Attack]) -> str:
+    """The setups of forging attacks (each ``_FORGE_TOOLS`` + a ``_h_forged``), made to take turns:
+    request k is answered by member k mod len(members)."""
+    code, turns = _FORGE_TOOLS, []
+    for member in members:
+        assert member.setup.startswith(_FORGE_TOOLS), member.name
+        own = f"_h_forged_{member.name}"
+        body = member.setup[len(_FORGE_TOOLS):].replace("_h_emit.answer = _h_forged", "")
+        code += body.replace("_h_forged", own)
+        turns.append(own)
+    return code + f"""
+_H_FORGERS = [{", ".join(turns)}]
+_H_TURN = [0]
+
+
+def _h_forged(nonce, request, function):
+    forger = _H_FORGERS[_H_TURN[0] % len(_H_FORGERS)]
+    _H_TURN[0] += 1
+    forger(nonce, request, function)
+
+
+_h_emit.answer = _h_forged
+"""
+
+
+def pack(name: str, members: list[Attack]) -> Attack:
+    """One attack made of ``members`` (see :data:`PACKS`)."""
+    if len(members) == 1:
+        return members[0]
+    first = members[0]
+    if len({m.correct for m in members}) != 1 or len({m.wrapped for m in members}) != 1:
+        raise ValueError(f"pack {name}: its attacks differ in their correct base or in wrapping")
+    attacks = [m.attack for m in members if m.attack != "_h_no_attack"]
+    afters = [m.after for m in members if m.after != "None"]
+    if first.wrapped:
+        setup = "\n\n".join(m.setup for m in members)
+        if attacks:
+            setup += f"""
+
+def _h_packed_attack(name, args, kwargs):
+    found = []
+    for attack in ({", ".join(attacks)},):
+        try:
+            found += list(attack(name, args, kwargs))
+        except Exception:
+            _h_count("attack errors")
+    return found
+"""
+        if afters:
+            setup += f"""
+
+def _h_packed_after(name, args, kwargs, value):
+    for after in ({", ".join(afters)},):
+        after(name, args, kwargs, value)
+"""
+    else:
+        setup = _forgers(name, members)
+
+    def union(field: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(x for m in members for x in getattr(m, field)))
+
+    return Attack(
+        name, "; ".join(f"{m.name}: {m.what}" for m in members), setup,
+        attack="_h_packed_attack" if attacks else "_h_no_attack",
+        after="_h_packed_after" if afters else "None", wrapped=first.wrapped,
+        before_imports="\n\n".join(m.before_imports for m in members if m.before_imports),
+        finale=any(m.finale for m in members),
+        finale_extra="".join(m.finale_extra for m in members), correct=first.correct,
+        why_zero=" / ".join(m.why_zero for m in members if m.why_zero),
+        output_text=union("output_text"), absent_text=union("absent_text"),
+        blank_text=union("blank_text"), problems=union("problems"))
+
+
+def packed_attacks() -> list[Attack]:
+    """The attacks as the batch grades them: packed (:data:`PACKS`), or one by one where
+    ``QKV_HOSTILE_PACK=0``."""
+    import os
+
+    if os.environ.get("QKV_HOSTILE_PACK", "1") == "0":
+        return list(ATTACKS)
+    by_name = {a.name: a for a in ATTACKS}
+    packed = [n for members in PACKS.values() for n in members]
+    missing = set(by_name) - set(packed)
+    if missing or len(packed) != len(set(packed)):
+        raise ValueError(f"PACKS must hold every attack of ATTACKS once; missing {sorted(missing)}")
+    return [pack(name, [by_name[m] for m in members]) for name, members in PACKS.items()]
+
+
 def _outside_cases() -> list[Case]:
     """Every attack on every outside-graded assignment, on a blank and (where it says so) on a
     correct base."""
     cases = []
-    for attack in ATTACKS:
+    for attack in packed_attacks():
         parts = 2 * len(OUTSIDE) if attack.correct in ("full", "zero") else len(OUTSIDE)
         part = 0
         for assignment, notebook in OUTSIDE.items():

