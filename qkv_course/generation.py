@@ -23,7 +23,7 @@ from .attention import scaled_dot_product_attention
 from .masking import causal_mask
 from .multihead import merge_heads, split_heads
 
-__all__ = ["KVCache", "decode_step", "incremental_self_attention", "causal_self_attention",
+__all__ = ["KVCache", "decode_step", "cached_step", "incremental_self_attention", "causal_self_attention",
            "grouped_query_attention", "kv_cache_bytes", "ModelShape", "MODEL_SHAPES"]
 
 
@@ -90,6 +90,21 @@ def decode_step(x: np.ndarray, cache: KVCache, W_q: np.ndarray, W_k: np.ndarray,
     cache.append(_project(x, W_k, kv), _project(x, W_v, kv))                # (kv, 1, d_head) each
     out, _ = grouped_query_attention(_project(x, W_q, num_heads), cache.K, cache.V)
     return (merge_heads(out) @ W_o)[0]
+
+
+def cached_step(x: np.ndarray, K_cache: np.ndarray, V_cache: np.ndarray, W_q: np.ndarray, W_k: np.ndarray,
+                W_v: np.ndarray, W_o: np.ndarray, num_heads: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`decode_step` on plain arrays, for a batch: x (..., d_model) the newest token of each
+    sequence; K_cache, V_cache (..., num_kv_heads, t, d_head) the earlier tokens' keys and values
+    (t may be 0); W_q, W_o (d_model, d_model); W_k, W_v (d_model, num_kv_heads * d_head) with
+    d_head = d_model / num_heads. Returns (y (..., d_model), K (..., num_kv_heads, t + 1, d_head),
+    V likewise): the token's attention output and the caches with its key and value appended."""
+    x = np.asarray(x, dtype=np.float64)[..., None, :]                      # (..., 1, d_model)
+    kv = K_cache.shape[-3]
+    K = np.concatenate([K_cache, split_heads(x @ W_k, kv)], axis=-2)       # (..., kv, t + 1, d_head)
+    V = np.concatenate([V_cache, split_heads(x @ W_v, kv)], axis=-2)
+    out, _ = grouped_query_attention(split_heads(x @ W_q, num_heads), K, V)
+    return (merge_heads(out) @ W_o)[..., 0, :], K, V
 
 
 def incremental_self_attention(X: np.ndarray, W_q: np.ndarray, W_k: np.ndarray, W_v: np.ndarray,

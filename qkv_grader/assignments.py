@@ -88,6 +88,7 @@ ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     Assignment("ps07_position", ("embeddings",)),
     # chapter 6's multi_head_attention (and what it imports) is the block's attention sublayer
     Assignment("ps08_block", ("multihead", "attention", "softmax", "masking", "projections")),
+    Assignment("ps09_generation"),
     Assignment("ps10_cost"),
     # transformers looks for scipy when it loads MiniLM
     Assignment("ps11_trained", ("trained", "minilm"), hidden_libraries=()),

@@ -1,0 +1,5 @@
+# expect: zero
+# feedback: The batch is missing
+# %% kv_cache_bytes
+def kv_cache_bytes(layers, kv_heads, d_head, tokens, batch=1, bytes_per_number=2):
+    return 2 * layers * kv_heads * d_head * tokens * bytes_per_number

@@ -1,0 +1,14 @@
+# expect: zero
+# feedback: axis
+# %% grouped_query_attention
+def grouped_query_attention(Q, K, V, mask=None):
+    h, h_kv = Q.shape[-3], K.shape[-3]
+    if V.shape[-3] != h_kv or h % h_kv:
+        raise ValueError("heads")
+    K, V = np.repeat(K, h // h_kv, axis=-3), np.repeat(V, h // h_kv, axis=-3)
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -np.inf)
+    e = np.exp(s - s.max(axis=-2, keepdims=True))
+    w = e / e.sum(axis=-2, keepdims=True)
+    return w @ V, w
