@@ -23,8 +23,9 @@ import numpy as np
 
 from .. import generation
 from ..multihead import merge_heads, split_heads
-from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, FeedbackError,
-                   call_student, check_close, fail, hidden_cases, reference, to_array)
+from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, call_student,
+                   check_close, fail, hidden_cases, reference, to_array)
+from .diagnoses import errors
 from .diagnoses.case import Attention, Diagnoses, attempt
 from .diagnoses.pair import grade_pair, weight_diagnoses
 from .guard import guarded, seal
@@ -104,21 +105,12 @@ def _check_value_error(fn: Callable, name: str, args: dict[str, Any], why: str, 
     """``fn`` must refuse these arguments with ValueError."""
     __tracebackhide__ = True
     label = f"{name}({', '.join(f'{k} of shape {np.shape(v)}' for k, v in args.items())})"
-    try:
-        returned = call_student(fn, name, *args.values(), forbidden=forbidden, label=label)
-    except FeedbackError as err:
-        raised = err.raised
-        if raised is None:
-            raise
-        if raised.kind == "ValueError" and ("could not be broadcast" in raised.text or "reshape" in raised.text):
-            fail(f"{label} raised numpy's own error ({raised.text}), not one of yours: {why}. Check the "
-                 "head counts first and raise ValueError with a message that says what is wrong.")
-        if raised.kind != "ValueError":
-            fail(f"{label} raised {raised.kind}, but {why} and the task asks for ValueError (the exception "
-                 f"for an argument with an unacceptable value). Raise ValueError instead of {raised.kind}.")
-        return
-    what = f"an object of type {type(returned).__name__}"
-    fail(f"{label} returned {what} without complaint, but {why}. Raise ValueError.")
+    errors.must_raise_value_error(
+        lambda: call_student(fn, name, *args.values(), forbidden=forbidden, label=label),
+        label, why, numpy_error="error", numpy_signs=("could not be broadcast", "reshape", "matmul"),
+        own_error_fix="Check the head counts first and raise ValueError with a message that says what "
+                      "is wrong.",
+        returned_fix="Raise ValueError.")
 
 
 @guarded

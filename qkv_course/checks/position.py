@@ -26,7 +26,7 @@ import numpy as np
 from .. import position
 from ..attention import scaled_dot_product_attention
 from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, FeedbackError,
-                   call_student, check_call, check_close, fail, hidden_cases, matches, reference, to_array,
+                   call_student, check_call, check_close, hidden_cases, matches, reference, to_array,
                    trusted_helpers)
 from .diagnoses import errors
 from .diagnoses.case import RTOL, Attention, Diagnoses, attempt
@@ -255,26 +255,13 @@ def _check_odd(apply_rope: Callable, case: RopeCase) -> None:
     d = np.shape(case.X)[-1]
     kwargs = {} if case.base is None else {"base": case.base}
     why = f"d = {d} features cannot be cut into pairs"
-    try:
-        returned = call_student(apply_rope, "apply_rope", case.X, case.positions,
-                                forbidden=FORBIDDEN["apply_rope"], label=label, **kwargs)
-    except FeedbackError as err:
-        raised = err.raised
-        if raised is None:
-            raise
-        if raised.kind == "ValueError" and "could not be broadcast" in raised.text:
-            fail(f"{label} raised numpy's own broadcasting error, not one of yours: {why}, and "
-                 "the halves X[..., :d//2] and X[..., d//2:] differ in size. Check d % 2 first, and "
-                 "raise ValueError with a message that says d must be even.")
-        if raised.kind != "ValueError":
-            fail(f"{label} raised {raised.kind}, but {why} and the task asks for ValueError (the "
-                 f"exception for an argument with an unacceptable value). Raise ValueError instead "
-                 f"of {raised.kind}.")
-        return
-    shape = np.shape(returned) if isinstance(returned, np.ndarray) else None
-    what = f"an array of shape {shape}" if shape is not None else f"a {type(returned).__name__}"
-    fail(f"{label} returned {what} without complaint, but {why}: one feature would have no "
-         "partner. Check for an odd d and raise ValueError.")
+    errors.must_raise_value_error(
+        lambda: call_student(apply_rope, "apply_rope", case.X, case.positions,
+                             forbidden=FORBIDDEN["apply_rope"], label=label, **kwargs),
+        label, why, numpy_error="broadcasting error",
+        own_error_fix="The halves X[..., :d//2] and X[..., d//2:] differ in size. Check d % 2 first, "
+                      "and raise ValueError with a message that says d must be even.",
+        returned_fix="One feature would have no partner. Check for an odd d and raise ValueError.")
 
 
 @guarded

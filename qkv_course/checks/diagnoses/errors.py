@@ -12,11 +12,11 @@ from typing import Any, Callable, Iterable, NoReturn, Sequence
 
 import numpy as np
 
-from ..core import FeedbackError, Raised
+from ..core import FeedbackError, Raised, fail
 from .masks import HEADS_AXIS_FIX
 from .shapes import EINSUM, KT_FIX, batch_axes, kt_fix
 
-__all__ = ["append", "add_hints", "mask_truth_value", "mask_default", "mask_as_index",
+__all__ = ["append", "add_hints", "must_raise_value_error", "mask_truth_value", "mask_default", "mask_as_index",
            "mask_broadcast", "heads_mask", "plain_sequence", "keepdims", "batch_matmul", "leading_axes", "heads_matmul",
            "float64_parameters", "init_first", "masked_fill_bool", "einsum_leading",
            "matrix_from_right", "MATMUL", "INDEXING"]
@@ -211,3 +211,28 @@ def matrix_from_right(raised: Raised | None) -> str:
     return ("X holds one row per token, (..., n, d_model): multiply it by the matrix from the "
             "right, X @ W with W of shape (d_model, d_out) (an nn.Linear(d_model, d_out) does "
             "this for you).")
+
+
+def must_raise_value_error(call: Callable[[], Any], label: str, why: str, *, numpy_error: str,
+                           own_error_fix: str, returned_fix: str,
+                           numpy_signs: Sequence[str] = ("could not be broadcast",)) -> None:
+    """The student's function, run by ``call``, must refuse its arguments with ValueError, because
+    ``why``. Fails with the targeted message where it returned something, raised another kind of
+    exception, or left numpy's own error (``numpy_error``, recognised by ``numpy_signs``) to do it."""
+    __tracebackhide__ = True
+    try:
+        returned = call()
+    except FeedbackError as err:
+        raised = err.raised
+        if raised is None:
+            raise
+        if raised.kind == "ValueError" and _says(raised, numpy_signs):
+            fail(f"{label} raised numpy's own {numpy_error}, not one of yours: {why}. {own_error_fix}")
+        if raised.kind != "ValueError":
+            fail(f"{label} raised {raised.kind}, but {why} and the task asks for ValueError (the "
+                 f"exception for an argument with an unacceptable value). Raise ValueError instead "
+                 f"of {raised.kind}.")
+        return
+    shape = np.shape(returned) if isinstance(returned, np.ndarray) else None
+    what = f"an array of shape {shape}" if shape is not None else f"a {type(returned).__name__}"
+    fail(f"{label} returned {what} without complaint, but {why}. {returned_fix}")
