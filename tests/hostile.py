@@ -1877,6 +1877,10 @@ def pack(name: str, members: list[Attack]) -> Attack:
     afters = [m.after for m in members if m.after != "None"]
     if first.wrapped:
         setup = "\n\n".join(m.setup for m in members)
+        # the pack runs every member's attack on each call: the same budget of attacked calls in
+        # all, shared out, keeps a notebook as quick as one attack's (ps11's training calls the
+        # graded function thousands of times; the tests' own calls come first)
+        setup += f"\n\n_H_ATTACK_CALLS = max(10, _H_ATTACK_CALLS // {max(len(attacks), 1)})\n"
         if attacks:
             setup += f"""
 

@@ -348,7 +348,8 @@ def test_restore_cells_brings_back_deleted_retyped_and_stripped_cells():
     nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "test_dot_scores_hidden"]
     retyped = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "test_hard_lookup_visible")
     retyped.cell_type = "markdown"
-    nb.cells.insert(4, nbformat.v4.new_code_cell("def helper():\n    return 1"))
+    after_answer = _ids(nb).index("dot_scores") + 1            # the student's own cell, after an answer
+    nb.cells.insert(after_answer, nbformat.v4.new_code_cell("def helper():\n    return 1"))
     stripped = copy.deepcopy(nb)
     for cell in stripped.cells:
         cell.metadata.pop("nbgrader", None)
