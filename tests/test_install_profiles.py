@@ -191,10 +191,22 @@ def test_profile_installs_and_works_in_a_fresh_venv(installed, name, tmp_path):
 
 
 def _other_pythons() -> list[str]:
-    """Python 3.12 and 3.13 where this machine has them (QKV_OTHER_PYTHONS=path:path names others)."""
+    """Python 3.12 and 3.13 where this machine has them (QKV_OTHER_PYTHONS=path:path names others),
+    that run (a pyenv shim may stand for a version that is not installed)."""
     given = os.environ.get("QKV_OTHER_PYTHONS")
     found = given.split(":") if given else [shutil.which(p) for p in ("python3.12", "python3.13")]
-    return [p for p in found if p]
+    working = []
+    for python in filter(None, found):
+        try:
+            done = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2] in ((3, 12), (3, 13)))"],
+                                  capture_output=True, text=True, timeout=30)
+        except OSError:
+            continue
+        if done.returncode == 0 and done.stdout.strip() == "True":
+            working.append(python)
+    if given:
+        assert working == found, f"QKV_OTHER_PYTHONS={given}: not all are Python 3.12 or 3.13"
+    return working
 
 
 @pytest.mark.parametrize("python", _other_pythons() or [pytest.param(None, marks=pytest.mark.skip(
