@@ -6,7 +6,7 @@
 # A benchmark, not a test: it prints and fails only if a build fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
+bash scripts/setup.sh book >/dev/null
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 log="$scratch/build.log"

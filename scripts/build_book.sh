@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Set up .venv (if needed) and build the book to _build/html, with warnings as errors.
+# Set up .venv with the book profile (if needed: README, "Install profiles") and build the book
+# to _build/html, with warnings as errors.
 # Chapters are executed through jupyter-cache: a rebuild with no change re-executes nothing.
 # BOOK_OUTPUT=DIR builds into DIR/_build instead (the tests use a fresh directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh book
 
 # jupyter-cache keys each chapter on its own code only. A change to what the book imports
 # changes what chapters print and plot: the qkv_course package but its checks (no page runs

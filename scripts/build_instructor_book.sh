@@ -11,7 +11,7 @@
 # not executed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh book
 out="$(realpath -m "${BOOK_OUTPUT:-.}")"
 dest="$out/_build/instructor"
 mkdir -p "$dest"
