@@ -25,8 +25,8 @@ the correct base must score 0 too (see their ``why_zero``). Each attack is writt
 passes because its attack did nothing.
 
 Packing: attacks that do not stand in each other's way share a notebook (:data:`PACKS`: those that
-only read the kernel, those that patch its modules, those that rewrite values while the checks run,
-and the forgers by what their correct base must score), 11 notebooks per assignment instead of
+only read the kernel, those that change it (modules, builtins, values while the checks run), and
+the forgers by what their correct base must score), 9 notebooks per assignment instead of
 one per attack, assignment and base (``QKV_HOSTILE_PACK=0`` grades them one by one). Every counter
 of every attack in a pack must fire, so a pack cannot pass because one of its attacks did nothing.
 The file search is the one attack whose notebooks split work: the file system outside the package
@@ -1825,16 +1825,17 @@ def _short(assignment: str) -> str:
 #: after the other, the wrapping attacks each on every call (their candidates pooled), their
 #: ``after`` hooks in turn, the forgers taking turns request by request. Grouped are attacks that
 #: do not stand in each other's way: those that only *read* the kernel (references, libraries,
-#: frames, gc), the two that patch the kernel's modules and builtins, the two that rewrite values
-#: while the checks run (hooks and ctypes), and the forgers by what their correct base must score.
+#: frames, gc); those that *change* it (code swaps and fake modules, a cell before the imports,
+#: hooks and ctypes rewriting values while the checks run: none of them hides the others' changes,
+#: since every one's counters must fire and the correct base must keep full marks with all of
+#: them in place); and the forgers by what their correct base must score.
 #: A pack still proves what each of its attacks proves: every counter of every member must have
 #: fired (``all hooks fired``), the blank base must score 0, and the correct base with all the
 #: hooks in place must keep full marks (or, for the replayed emissions, score 0 as each member's
-#: ``why_zero`` says). It cuts the batch from 24 notebooks per assignment to 11.
+#: ``why_zero`` says). It cuts the batch from 24 notebooks per assignment to 9.
 PACKS: dict[str, tuple[str, ...]] = {
     "readers": ("reference_off", "library_off", "frames", "gc_search"),
-    "patches": ("code_swap", "before_imports"),
-    "rewriters_ctypes": ("rewriters", "ctypes"),
+    "kernel_changes": ("code_swap", "before_imports", "rewriters", "ctypes"),
     "forged_values": ("forged_made_up", "forged_never_run"),
     "forged_replayed": ("forged_stolen", "forged_double"),
     "search_files": ("search_files",),
