@@ -169,11 +169,15 @@ def mask_grids_figure(tokens: list[str], pad: int, source: list[str], causal: np
     queries, columns: keys; a dot where the query may attend). The masks are passed in, made by
     the caller with :mod:`qkv_course.masking`, so the drawing shows exactly what the code does."""
     keys = tokens + ["[PAD]"] * pad
-    fig, axes = plt.subplots(1, 3, figsize=(6.6, 3.3))
+    # one grid above the other, so that the figure is as wide as a phone's screen and its labels
+    # keep their size there
+    fig, axes = plt.subplots(3, 1, figsize=(3.6, 8.6),
+                             gridspec_kw={"height_ratios": [len(tokens), len(keys), len(tokens)]})
     _grid(axes[0], causal, tokens, tokens, "causal")
     _grid(axes[1], padding, keys, keys, "padding")
     _grid(axes[2], cross, tokens, source, "cross-attention")
-    axes[0].set_ylabel("queries (rows), keys (columns)", fontsize=9)
+    for ax in axes:
+        ax.set_ylabel("queries", fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -65,6 +65,7 @@ def test_the_mask_grids_draw_exactly_the_masks():
         dots = [t for t in ax.texts if t.get_text() == "●"]
         assert len(blocked) == (~mask).sum() and len(dots) == mask.sum()
     _readable(fig)
+    assert fig.get_size_inches()[0] <= 4.0      # stacked: a phone shows it at about full size
 
 
 def test_the_head_split_shows_the_split_shape():

@@ -238,14 +238,13 @@ def random_params(d_model: int, num_heads: int, d_ff: int, seed: int, eps: float
 @dataclass
 class BlockCase:
     """Arguments of transformer_block: X (..., n, d_model), params (:data:`PARAM_KEYS`), mask
-    (None or bool, True = may attend, as multi_head_attention takes it); ``atol``: the tolerance
-    (larger for the real model's float32 weights)."""
+    (None or bool, True = may attend, as multi_head_attention takes it); ``atol``: the tolerance;
+    ``extra``: facts the tests check about the case (e.g. the real model's own output)."""
 
     X: np.ndarray
     params: dict[str, Any]
     mask: np.ndarray | None = None
     atol: float = 1e-8
-    label: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 

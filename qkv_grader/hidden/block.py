@@ -50,7 +50,7 @@ def minilm_case(layer: int = 2) -> BlockCase:
               "W1": f.W_1, "b1": f.b_1, "W2": f.W_2, "b2": f.b_2, "ln2_gamma": f.ln_gamma,
               "ln2_beta": f.ln_beta, "num_heads": int(model.config.num_attention_heads), "eps": float(a.ln_eps)}
     mask = np.asarray(attention_mask).astype(bool)[:, None, :]           # (2, 1, n): keys only
-    return BlockCase(np.asarray(hidden[layer]), params, mask, atol=1e-7, label=f"MiniLM layer {layer}",
+    return BlockCase(np.asarray(hidden[layer]), params, mask, atol=1e-7,
                      extra={"model_output": np.asarray(hidden[layer + 1]), "real": np.asarray(attention_mask) > 0})
 
 
