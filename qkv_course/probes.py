@@ -270,3 +270,20 @@ def sgd_step(layer: Any, X: Any, G: Any, lr: float, inputs: Any) -> dict[str, An
 
 
 __all__ += ["class_facts", "seeded_call", "layer_facts", "parameter_gradients", "sgd_step"]
+
+
+# --- every problem set's questions (qkv_course.checks.questions)
+
+def answer_of(value: Any) -> Any:
+    """A question's answer (a notebook global) as plain data: dicts, lists, tuples, numbers,
+    strings and arrays as themselves, anything else as the name of its type (what
+    :func:`qkv_course.emit.encode` sends), so that the check reads the same in the kernel and in
+    the grader."""
+    from .emit import decode, encode
+
+    arrays: list = []
+    tree = encode(value, arrays)
+    return decode(tree, {f"a{i}": a for i, a in enumerate(arrays)})
+
+
+__all__ += ["answer_of"]

@@ -67,11 +67,16 @@ class Assignment:
             ready()
 
     def check(self, function: str) -> tuple[t.Callable[..., None], t.Callable | None]:
-        """The check of ``function`` and the reference that may answer its calls speculatively."""
+        """The check of ``function`` (a graded function, or a question whose answer a notebook
+        global holds) and the reference that may answer its calls speculatively."""
         module = self.module()
         checks = getattr(module, "CHECKS", {})
+        questions = getattr(module, "QUESTIONS", {})
+        if function in questions:  # a question's answer: read from the kernel, no guess
+            return questions[function], None
         if function not in checks:
-            raise LookupError(f"{self.name}: no check grades {function!r} (CHECKS in {module.__name__})")
+            raise LookupError(f"{self.name}: no check grades {function!r} (CHECKS or QUESTIONS in "
+                              f"{module.__name__})")
         return checks[function], getattr(module, "REFERENCES", {}).get(function)
 
     def functions(self) -> tuple[str, ...]:

@@ -44,7 +44,7 @@ from typing import Callable
 
 import nbformat
 
-from nbgrader_course import REPO, student_notebook
+from nbgrader_course import REPO, is_question, student_notebook
 
 from qkv_grader.assignments import ASSIGNMENTS as _GRADING
 from qkv_grader.catalog import graded_items
@@ -849,8 +849,8 @@ def _hostile_notebook(attack: Attack, b: Builder, base: str,
     nb.cells.insert(at, _cell(head + "\n" + attack.setup))
     if attack.before_imports:
         nb.cells.insert(_index(nb, "imports"), _cell(attack.before_imports))
-    if attack.wrapped:
-        for name in functions:
+    if attack.wrapped:  # the graded functions; a question's answer is a dict, read, not called
+        for name in (f for f in functions if not is_question(b.assignment, f)):
             b.append(nb, name, f"{name} = _h_wrap({name!r}, {name}, {attack.attack}, {attack.after})")
     if attack.finale:
         nb.cells.append(_cell(attack.finale_extra + _FINALE))

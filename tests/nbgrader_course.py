@@ -20,6 +20,15 @@ REPO = Path(__file__).resolve().parents[1]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+def is_question(assignment: str, name: str) -> bool:
+    """Whether ``name`` is one of the assignment's questions (``QUESTIONS`` of its checks module,
+    see qkv_course/checks/questions.py) rather than a graded function."""
+    import importlib
+
+    key = assignment.split("_", 1)[1]
+    return name in getattr(importlib.import_module(f"qkv_course.checks.{key}"), "QUESTIONS", {})
+
+
 def assignments() -> list[str]:
     """Names of the assignments in solutions/ (one folder each)."""
     return sorted(p.name for p in (REPO / "solutions").iterdir() if p.is_dir())

@@ -26,6 +26,7 @@ from qkv_grader.catalog import function_of, graded_items
 from catalogue import Submission, notebooks, pack
 from catalogue import variants as catalogue_variants
 from nbgrader_course import (
+    is_question,
     REPO,
     CellResult,
     assignments,
@@ -262,7 +263,10 @@ def test_every_graded_function_has_an_answer_cell_and_visible_and_hidden_tests(a
                   if c.metadata.get("nbgrader", {}).get("grade") and "### BEGIN HIDDEN TESTS" in c.source}
         for item in (i for i in items if i.notebook == name):
             assert item.function in answers, f"{name}: no answer cell with grade_id {item.function!r}"
-            assert item.visible > 0 and item.hidden > 0, f"{name}: {item.function} needs visible and hidden points"
+            if is_question(assignment, item.function):  # its visible test checks the form: 0 points
+                assert item.visible == 0 and item.hidden > 0, f"{name}: question {item.function} has points on its form"
+            else:
+                assert item.visible > 0 and item.hidden > 0, f"{name}: {item.function} needs visible and hidden points"
             assert f"test_{item.function}_hidden" in hidden, f"{name}: the hidden tests of {item.function} are not hidden"
 
 

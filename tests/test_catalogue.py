@@ -17,11 +17,15 @@ import pytest
 
 from catalogue import (SUBMISSIONS, checks_of, grade_in_process, notebooks, pack, solutions_of,
                        variants)
-from nbgrader_course import REPO, assignments
+from nbgrader_course import REPO, assignments, is_question
 from qkv_grader.catalog import graded_items
 
 ALL = [(a, v) for a in assignments() for v in variants(a)]
 MIN_MISTAKES, MIN_CORRECT = 5, 2
+#: A question (qkv_course.checks.questions) has fewer ways to be wrong than a function: its usual
+#: mistakes, at least three of them, each a file of its own.
+MIN_QUESTION_MISTAKES = 3
+
 
 
 @pytest.mark.parametrize("assignment,variant", ALL, ids=[f"{a}/{v.name}" for a, v in ALL])
@@ -41,13 +45,15 @@ def test_variant_in_process(assignment, variant):
 @pytest.mark.parametrize("assignment", assignments())
 def test_every_graded_function_has_enough_mistakes_and_correct_alternatives(assignment):
     """At least five wrong answers aimed at each graded function alone (so the pipeline can check
-    that function's own cells and message) and two correct alternatives that answer it."""
+    that function's own cells and message), three at each question, and two correct
+    alternatives that answer each."""
     mine = variants(assignment)
     short = []
     for item in (i for i in graded_items(REPO / "solutions") if i.assignment == assignment):
         mistakes = [v for v in mine if v.is_mistake and v.functions == {item.function}]
         correct = [v for v in mine if not v.is_mistake and item.function in v.functions]
-        if len(mistakes) < MIN_MISTAKES or len(correct) < MIN_CORRECT:
+        least = MIN_QUESTION_MISTAKES if is_question(assignment, item.function) else MIN_MISTAKES
+        if len(mistakes) < least or len(correct) < MIN_CORRECT:
             short.append(f"{item.function}: {len(mistakes)} mistakes, {len(correct)} correct")
     assert not short, f"{assignment} needs more variants: " + "; ".join(short)
 

@@ -54,7 +54,7 @@ def test_one_key_per_chapter_names_all_its_files():
     checks = REPO / "qkv_course" / "checks"
     packages = {p.name for p in checks.iterdir() if (p / "__init__.py").exists()}
     assert ({p.stem for p in checks.glob("*.py")} | packages) - keys == {
-        "__init__", "core", "diagnoses", "guard"}
+        "__init__", "core", "diagnoses", "guard", "questions"}
     assert {p.stem for p in (REPO / "qkv_grader" / "hidden").glob("*.py")} - keys == {"__init__"}
     assert {p.name for p in (REPO / "solutions").iterdir()} == {f"ps{n}_{k}" for n, k in pages}
 

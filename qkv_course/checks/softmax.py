@@ -30,6 +30,7 @@ from .diagnoses import errors
 from .diagnoses.masks import check_blocked_zero
 from .diagnoses.precision import float32 as _float32, in_float32
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = ["check_softmax", "check_logsumexp", "check_masked_softmax", "FORBIDDEN"]
 
@@ -550,6 +551,28 @@ REFERENCES = {
     'logsumexp': ref.logsumexp,
     'masked_softmax': ref.masked_softmax,
 }
+
+
+# --------------------------------------------------------------------------- questions
+# What the student predicts about the softmax; the keys are the grader's
+# (qkv_grader.hidden.softmax.KEYS), see .questions.
+
+QUESTIONS = question_checks(
+    "softmax",
+    Question("halve_temperature", (
+        Part("position", "int", "the position whose weight grows most", low=0, high=3),
+        Part("new_weight", "number", "that position's weight at T = 0.5, to 3 decimals"))),
+    Question("large_scores", (
+        Part("literal_finite", "bool", "whether the literal formula gives finite weights"),
+        Part("first_weight", "number", "the stable softmax's first weight, to 3 decimals"))),
+    Question("causal_weights", (
+        Part("row_2", "numbers", "the 4 weights of token 2's row", length=4),
+        Part("zeros", "int", "how many of the 16 weights are exactly 0", low=0, high=16))),
+)
+check_halve_temperature = QUESTIONS["halve_temperature"]
+check_large_scores = QUESTIONS["large_scores"]
+check_causal_weights = QUESTIONS["causal_weights"]
+__all__ += ["QUESTIONS", "check_halve_temperature", "check_large_scores", "check_causal_weights"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the

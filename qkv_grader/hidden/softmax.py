@@ -69,3 +69,78 @@ def masked_softmax_cases():
         Case({"scores": np.array([[2.0], [3.0], [-1.0]]), "mask": np.array([[T], [F], [T]])}),
         Case({"scores": _rng(30).normal(size=(5, 6)), "mask": random_mask}),
     ]
+
+
+# --------------------------------------------------------------------------- question keys
+
+def _keys() -> dict:
+    """The keys of ps02's questions (qkv_course.checks.softmax.QUESTIONS), computed with the
+    course's softmax from the numbers the questions give."""
+    from qkv_course.checks.questions import Key, Mistake
+    from qkv_course.softmax import masked_softmax, softmax
+
+    scores = np.array([2.0, 1.0, 0.5, -1.0])
+    before, after, doubled = softmax(scores), softmax(scores / 0.5), softmax(scores / 2.0)
+    grows = int(np.argmax(after - before))
+    shrinks = int(np.argmin(after - before))
+    halve = Key(
+        {"position": grows, "new_weight": after[grows]},
+        (Mistake({"position": len(scores) - 1},
+                 "the smallest score's weight does not grow when the temperature falls: dividing "
+                 "by a smaller T stretches the gaps between scores, so the largest score takes "
+                 "weight from all the others."),
+         Mistake({"position": shrinks},
+                 f"position {shrinks}'s weight shrinks the most; the question asks which grows. "
+                 "A lower temperature sharpens the weights towards the largest score."),
+         Mistake({"new_weight": doubled[grows]},
+                 "that is the weight at T = 2: halving the temperature means dividing the scores "
+                 "by 0.5, which doubles them."),
+         Mistake({"new_weight": before[grows]}, "that is the weight at T = 1, before the change."),
+         Mistake({"new_weight": after[grows] - before[grows]},
+                 "that is how much the weight grows; the question asks for its new weight."),
+         Mistake({"new_weight": np.exp(scores / 0.5)[grows]},
+                 "that is the exponential before normalising: divide by the sum of the "
+                 "exponentials so the weights sum to 1.")),
+        hint="Divide the scores by T = 0.5 and take the softmax of the result.")
+
+    big = np.array([1000.0, 999.0, 998.0])
+    stable = softmax(big)
+    with np.errstate(over="ignore", invalid="ignore"):
+        literal = np.exp(big) / np.exp(big).sum()
+    large = Key(
+        {"literal_finite": bool(np.isfinite(literal).all()), "first_weight": stable[0]},
+        (Mistake({"literal_finite": True},
+                 "e^1000 overflows float64 (whose largest exponent is about 709.8) to inf, and "
+                 "the literal formula then computes inf / inf = nan."),
+         Mistake({"first_weight": 1 / 3},
+                 "the weights are not equal: subtracting the maximum keeps the gaps between the "
+                 "scores (2, 1 and 0 after the shift), and those gaps decide the weights."),
+         Mistake({"first_weight": 1.0},
+                 "the largest score does not take all the weight: it is only 1 above the next."),
+         Mistake({"first_weight": stable[-1]}, "that is the weight of the smallest score (998).")),
+        hint="Subtract the maximum first: the weights are softmax([2, 1, 0]).")
+
+    n = 4
+    causal = np.tril(np.ones((n, n), dtype=bool))
+    weights = masked_softmax(np.zeros((n, n)), causal)
+    causal_key = Key(
+        {"row_2": weights[2], "zeros": int((weights == 0).sum())},
+        (Mistake({"row_2": np.full(n, 1 / n)},
+                 "the causal mask removes key 3 from token 2's row (a later token): a masked key "
+                 "gets weight 0 and the keys left share the weight."),
+         Mistake({"row_2": ~causal[2] / (~causal[2]).sum()},
+                 "the mask is inverted: True means \"may attend\", so token 2 attends to keys "
+                 "0, 1 and 2 (itself included), not to key 3."),
+         Mistake({"row_2": weights[1]},
+                 "that is token 1's row, or a mask that also hides the diagonal: rows count from "
+                 "0 (token 2 is the third row), and a token may attend to itself."),
+         Mistake({"zeros": int((~np.tril(np.ones((n, n), dtype=bool), -1)).sum())},
+                 "the diagonal is not masked: a token may attend to itself, so the zeros are "
+                 "the keys after each query (j > i)."),
+         Mistake({"zeros": 0},
+                 "a masked softmax gives masked positions a weight of exactly 0, not a small one.")),
+        hint="Masked keys get weight 0; the allowed keys of a row share its weight.")
+    return {"halve_temperature": halve, "large_scores": large, "causal_weights": causal_key}
+
+
+KEYS = _keys()
