@@ -50,7 +50,7 @@ def block_steps(pre_norm: bool) -> list[Step]:
 
 
 def _draw(ax, steps: list[Step], title: str) -> None:
-    gap, width, height, radius = 1.0, 2.6, 0.62, 0.2
+    gap, width, height, radius = 1.0, 2.9, 0.62, 0.2
     ys = [-i * gap for i in range(len(steps))]
     for i, (step, y) in enumerate(zip(steps, ys)):
         if step.kind in ("box", "norm"):
@@ -93,7 +93,7 @@ def _draw(ax, steps: list[Step], title: str) -> None:
 
 def block_figure() -> Figure:
     """The post-norm and the pre-norm block side by side (:func:`block_steps`)."""
-    fig, axes = plt.subplots(1, 2, figsize=(6.4, 4.6))
+    fig, axes = plt.subplots(1, 2, figsize=(4.6, 3.9))
     _draw(axes[0], block_steps(pre_norm=False), "Post-norm (BERT, MiniLM)")
     _draw(axes[1], block_steps(pre_norm=True), "Pre-norm (GPT-2, Llama)")
     fig.tight_layout()
@@ -119,7 +119,7 @@ def _arrow(ax, start: tuple[float, float], end: tuple[float, float], text: str =
 
 def qkv_flow_figure(n: int = 6, d_model: int = 8, d_k: int = 4, d_v: int = 4) -> Figure:
     """Chapter 4: from token vectors X to attention's output, every matrix with its shape."""
-    fig, ax = plt.subplots(figsize=(5.2, 5.6))
+    fig, ax = plt.subplots(figsize=(4.2, 4.6))
     _box(ax, 0, 0, "X", f"({n}, {d_model}) tokens", color=_NORM)
     for x, name, d in ((-2.5, "Q = X W_q", d_k), (0, "K = X W_k", d_k), (2.5, "V = X W_v", d_v)):
         _arrow(ax, (0, -0.33), (x, -1.17))
@@ -127,7 +127,7 @@ def qkv_flow_figure(n: int = 6, d_model: int = 8, d_k: int = 4, d_v: int = 4) ->
     _box(ax, -1.25, -3.0, "S = Q Kᵀ / √d_k", f"scores ({n}, {n})", width=2.6)
     _arrow(ax, (-2.5, -1.83), (-1.6, -2.67))
     _arrow(ax, (0, -1.83), (-0.9, -2.67))
-    _box(ax, -1.25, -4.5, "softmax of each row", f"weights ({n}, {n})", width=2.6)
+    _box(ax, -1.25, -4.5, "softmax of each row", f"weights ({n}, {n})", width=3.0)
     _arrow(ax, (-1.25, -3.33), (-1.25, -4.17))
     _box(ax, 0.6, -6.0, "weights V", f"output ({n}, {d_v})", width=2.3, color=_NORM)
     _arrow(ax, (-1.0, -4.83), (0.2, -5.67))
@@ -189,7 +189,7 @@ def head_split_figure(n: int = 4, d_model: int = 8, num_heads: int = 2) -> Figur
     from .plotting import CATEGORICAL
 
     d_head = d_model // num_heads
-    fig, ax = plt.subplots(figsize=(5.6, 5.4))
+    fig, ax = plt.subplots(figsize=(4.4, 4.6))
     cell = 0.32
 
     def matrix(x0: float, y0: float, rows: int, cols: int, colour_of) -> None:
@@ -238,7 +238,7 @@ def online_softmax_figure(scores: np.ndarray, chunk: int) -> Figure:
     scores = np.asarray(scores, dtype=float)
     n_k = scores.shape[0]
     chunks = [scores[i:i + chunk] for i in range(0, n_k, chunk)]
-    fig, ax = plt.subplots(figsize=(6.2, 2.9))
+    fig, ax = plt.subplots(figsize=(4.6, 2.6))
     m, l = -np.inf, 0.0
     from .plotting import CATEGORICAL
 

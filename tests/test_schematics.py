@@ -1,6 +1,6 @@
 """qkv_course.schematics: each drawing says what the code does (shapes, which cells a mask
-blocks, the online softmax's running numbers) and stays readable at phone width (no text smaller
-than 8 points in figures at most 6.6 inches wide)."""
+blocks, the online softmax's running numbers) and stays readable at phone width (no text under
+9 px high when the figure is shown 358 px wide, as on a phone 390 px wide)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,19 @@ import pytest  # noqa: E402
 from qkv_course import masking, schematics  # noqa: E402
 
 
+#: A phone 390 CSS px wide shows a figure about 358 px wide (the page's margins): a text of ``f``
+#: points in a figure ``w`` inches wide is then ``f / 72 * 358 / w`` px high, at least 9 px
+#: (about the smallest text a phone's browser shows) where ``f / w >= 1.8``.
+PHONE_PX, SMALLEST_PX = 358, 9.0
+
+
 def _readable(fig) -> None:
     width, _ = fig.get_size_inches()
-    assert width <= 6.6
     sizes = [t.get_fontsize() for ax in fig.axes for t in ax.texts + [ax.title] + ax.get_xticklabels()
              + ax.get_yticklabels() if t.get_text()]
-    assert sizes and min(sizes) >= 8
+    assert sizes
+    at_phone = min(sizes) / 72 * PHONE_PX / width
+    assert at_phone >= SMALLEST_PX, f"the smallest text is {at_phone:.1f} px high on a phone"
 
 
 @pytest.fixture(autouse=True)
