@@ -42,7 +42,8 @@ def cells(chapter: str, heading: str, questions: list[dict]) -> list:
         out += [
             nbformat.v4.new_markdown_cell(q["text"].strip(), id=f"{name}-text", metadata=_meta(f"{name}_text")),
             nbformat.v4.new_code_cell(
-                f"# Your answer: put a value in place of each None.\n{name} = {template}\n"
+                f"# Your answer: a value in place of each None (then delete the raise line below).\n"
+                f"{name} = {template}\n"
                 f"### BEGIN SOLUTION\n{name} = {q['answer'].strip()}\n### END SOLUTION",
                 id=name.replace("_", "-"), metadata=_meta(name, solution=True, locked=False)),
             nbformat.v4.new_code_cell(
