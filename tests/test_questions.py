@@ -118,7 +118,7 @@ def test_the_form_check_names_the_part_and_what_it_should_be():
     assert "should be a dict" in _fails(check, [1, 0.5])
     assert "missing ['row']" in _fails(check, {k: v for k, v in good.items() if k != "row"})
     assert "not asked for ['extra']" in _fails(check, {**good, "extra": 1})
-    for part, bad, said in [("position", 4, "from 0 to 3"), ("position", "1", "whole number"),
+    for part, bad, said in [("position", 4, "one whole number from 0 to 3"), ("position", "1", "whole number"),
                             ("position", [0, 1, 2, 3], "whole number"), ("position", True, "whole number"),
                             ("weight", float("nan"), "finite"), ("weight", "0.5", "number"),
                             ("row", [0.5], "hold 2 numbers"), ("row", [0.5, "x"], "list of 2 numbers"),

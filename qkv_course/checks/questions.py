@@ -143,10 +143,11 @@ def _read_part(question: Question, part: Part, value: Any) -> Any:
         fail(f"{where} is still None: put your answer in its place.")
     if part.kind == "int":
         whole = _whole(value)
+        span = f" from {part.low} to {part.high}" if part.low is not None and part.high is not None else ""
         if whole is None:
-            fail(f"{where} should be a whole number; it is {_shown(value)}.")
+            fail(f"{where} should be one whole number{span}; it is {_shown(value)}.")
         if (part.low is not None and whole < part.low) or (part.high is not None and whole > part.high):
-            fail(f"{where} should be a whole number from {part.low} to {part.high}; it is {whole}.")
+            fail(f"{where} should be one whole number{span}; it is {whole}.")
         return whole
     if part.kind == "number":
         real = _real(value)
