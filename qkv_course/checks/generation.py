@@ -343,7 +343,8 @@ REFERENCES = {
 QUESTIONS = question_checks(
     "generation",
     Question("cache_size", (
-        Part("per_token", "int", "the cache's bytes per token of one sequence", low=0, high=10**12),
+        Part("per_token", "int", "the cache's bytes per token of one sequence, all layers",
+             low=0, high=10**12),
         Part("total_gib", "number", "the cache of the whole batch in GiB, to 3 decimals"),
         Part("mha_gib", "number", "the same with ordinary multi-head attention, in GiB, to 3 decimals"))),
     Question("gqa_sharing", (

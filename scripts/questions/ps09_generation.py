@@ -19,7 +19,7 @@ A model has 40 layers, each with 40 query heads and 8 key/value heads (grouped-q
 of $d_\text{head} = 128$, and keeps its cache in bfloat16 (2 bytes per number). A server runs a
 batch of 16 sequences of 4096 tokens each.
 
-- `"per_token"`: how many bytes of cache does one token of one sequence take?
+- `"per_token"`: how many bytes of cache does one token of one sequence take, all layers together?
 - `"total_gib"`: how large is the cache of the whole batch, in GiB ($2^{30}$ bytes), to 3 decimals?
 - `"mha_gib"`: how large would it be, in GiB, if the model used ordinary multi-head attention
   (every query head with its own key/value head), all else the same?
