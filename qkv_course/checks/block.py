@@ -30,6 +30,7 @@ from ..pretrained import layer_norm as _layer_norm
 from .core import check_call, hidden_cases, reference, trusted_helpers
 from .diagnoses.case import Diagnoses, attempt
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = ["check_layer_norm", "check_feed_forward", "check_transformer_block", "FORBIDDEN", "NormCase",
            "FFNCase", "BlockCase", "PARAM_KEYS", "random_params"]
@@ -350,6 +351,30 @@ REFERENCES = {
     'feed_forward': block.feed_forward,
     'transformer_block': _transformer_block,
 }
+
+
+#: The questions of part 4 (see questions.py); their keys are in qkv_grader.hidden.block.KEYS.
+QUESTIONS = question_checks(
+    "block",
+    Question("layer_norm_token", (
+        Part("means", "int", "how many means layer_norm computes for X of shape (2, 6, 4)",
+             low=0, high=10**6),
+        Part("variance", "number", "the variance LayerNorm uses for the token x, to 3 decimals"),
+        Part("output", "numbers", "the 4 numbers of LN(x), each to 3 decimals", length=4))),
+    Question("ffn_parameters", (
+        Part("ffn", "int", "the feed-forward network's parameters, weights and biases", low=0, high=10**9),
+        Part("block", "int", "the whole block's parameters", low=0, high=10**9))),
+    Question("norm_placement", (
+        Part("post_norm", "number", "a token vector's norm after 8 post-norm blocks, to 3 decimals"),
+        Part("pre_norm", "number", "its norm after 8 pre-norm blocks, to 3 decimals"),
+        Part("additions_only", "choice",
+             "the arrangement whose path back to the first block is additions only",
+             choices=("a", "b", "c", "d")))),
+)
+check_layer_norm_token = QUESTIONS["layer_norm_token"]
+check_ffn_parameters = QUESTIONS["ffn_parameters"]
+check_norm_placement = QUESTIONS["norm_placement"]
+__all__ += ["QUESTIONS", "check_layer_norm_token", "check_ffn_parameters", "check_norm_placement"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the

@@ -29,6 +29,7 @@ from .diagnoses import errors
 from .diagnoses.case import Attention, Diagnoses, attempt
 from .diagnoses.pair import grade_pair, weight_diagnoses
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = ["check_grouped_query_attention", "check_decode_step", "check_kv_cache_bytes", "FORBIDDEN",
            "GQACase", "StepCase", "BytesCase", "gqa_case", "step_case"]
@@ -336,6 +337,30 @@ REFERENCES = {
     'decode_step': generation.cached_step,
     'kv_cache_bytes': generation.kv_cache_bytes,
 }
+
+
+#: The questions of part 4 (see questions.py); their keys are in qkv_grader.hidden.generation.KEYS.
+QUESTIONS = question_checks(
+    "generation",
+    Question("cache_size", (
+        Part("per_token", "int", "the cache's bytes per token of one sequence, all layers",
+             low=0, high=10**12),
+        Part("total_gib", "number", "the cache of the whole batch in GiB, to 3 decimals"),
+        Part("mha_gib", "number", "the same with ordinary multi-head attention, in GiB, to 3 decimals"))),
+    Question("gqa_sharing", (
+        Part("kv_head", "int", "the key/value head that query head 13 reads", low=0, high=7),
+        Part("w_k_shape", "shape", "the shape of W_k"),
+        Part("k_cache_shape", "shape", "the shape of one layer's K_cache after the step"))),
+    Question("step_cost", (
+        Part("with_cache", "int", "the step's dot products with a KV cache", low=0, high=10**12),
+        Part("without_cache", "int", "the step's dot products without a cache", low=0, high=10**12),
+        Part("whole_generation", "int", "the dot products of all 1000 steps with the cache",
+             low=0, high=10**12))),
+)
+check_cache_size = QUESTIONS["cache_size"]
+check_gqa_sharing = QUESTIONS["gqa_sharing"]
+check_step_cost = QUESTIONS["step_cost"]
+__all__ += ["QUESTIONS", "check_cache_size", "check_gqa_sharing", "check_step_cost"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
