@@ -36,6 +36,7 @@ from .diagnoses.masks import check_bool_mask, empty_rows_nan, swapped
 from .diagnoses.pair import output_diagnoses, weight_diagnoses
 from .diagnoses.softmax import overflow_hint
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = [
     "check_attention_flops",
@@ -577,6 +578,33 @@ REFERENCES = {
     'local_window_mask': cost.local_window_mask,
     'chunked_attention': cost.chunked_attention,
 }
+
+
+#: The questions (qkv_course/checks/questions.py): the answer's parts and their form; the keys
+#: are the grader's (qkv_grader.hidden.cost.KEYS).
+QUESTIONS = question_checks(
+    "cost",
+    Question("layer_bill", (
+        Part("flops", "number", "the FLOPs of attention's two products, all 16 heads, to 3 "
+                                "significant figures", rtol=5e-3),
+        Part("gigabytes", "number", "the score matrices of all 16 heads, in GB (10^9 bytes)"),
+        Part("crossover_n", "int", "the length n at which the two products cost as much as the "
+                                   "four projections", low=1, high=10**9))),
+    Question("local_window", (
+        Part("kept", "int", "how many of the 1000 x 1000 scores the window keeps", low=0, high=10**6),
+        Part("band_flops", "number", "the FLOPs of a kernel that computes only the kept scores, to 3 "
+                                     "significant figures", rtol=5e-3),
+        Part("layers", "int", "the fewest stacked layers for position 999 to see position 0",
+             low=1, high=1000))),
+    Question("online_softmax", (
+        Part("l", "numbers", "the running sum l after chunks 1, 2 and 3", length=3),
+        Part("output", "number", "the query's output a / l after the last chunk"),
+        Part("careless_nan", "bool", "whether the careless update ends in NaN"))),
+)
+check_layer_bill = QUESTIONS["layer_bill"]
+check_local_window = QUESTIONS["local_window"]
+check_online_softmax = QUESTIONS["online_softmax"]
+__all__ += ["QUESTIONS", "check_layer_bill", "check_local_window", "check_online_softmax"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the

@@ -44,6 +44,7 @@ from .diagnoses.pair import split_pair
 from .diagnoses.shapes import per_token
 from .diagnoses.softmax import overflow_hint
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = ["check_retrieval_attention", "check_minilm_self_attention", "minilm", "minilm_case",
            "FORBIDDEN"]
@@ -585,6 +586,33 @@ CHECKS = {
 }
 #: No reference answers the checks' calls speculatively here: each call is asked of the kernel.
 REFERENCES: dict[str, Callable] = {}
+
+
+#: The questions (qkv_course/checks/questions.py): the answer's parts and their form; the keys
+#: are the grader's (qkv_grader.hidden.trained.KEYS).
+QUESTIONS = question_checks(
+    "trained",
+    Question("query_rows", (
+        Part("mean_on_target", "number", "the mean weight on the target item, to 3 decimals"),
+        Part("hit_rate", "number", "the fraction of rows whose largest weight is on the target"),
+        Part("uniform", "number", "the mean weight on the target of a model whose query row is "
+                                  "uniform, to 3 decimals"))),
+    Question("padded_probs", (
+        Part("shape", "shape", "the shape of probs"),
+        Part("zeros", "int", "how many entries of probs are exactly 0", low=0, high=10**6),
+        Part("padded_row_sum", "number", "the sum of one padded query's row of probs, in one head"))),
+    Question("head_slice", (
+        Part("slice", "choice", "the slice of query.weight that makes head 5's queries",
+             choices=("a", "b", "c", "d")),
+        Part("head_params", "int", "the weights and biases that make head 5's queries",
+             low=0, high=10**8),
+        Part("layer_params", "int", "the weights and biases of one layer's four attention maps",
+             low=0, high=10**8))),
+)
+check_query_rows = QUESTIONS["query_rows"]
+check_padded_probs = QUESTIONS["padded_probs"]
+check_head_slice = QUESTIONS["head_slice"]
+__all__ += ["QUESTIONS", "check_query_rows", "check_padded_probs", "check_head_slice"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
