@@ -27,6 +27,7 @@ from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_
 from .diagnoses.case import Attention
 from .diagnoses.pair import grade_pair, grade_projected_pair, weight_diagnoses
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = ["check_scaled_dot_product_attention", "check_self_attention", "FORBIDDEN"]
 
@@ -148,6 +149,30 @@ REFERENCES = {
     'scaled_dot_product_attention': attention.scaled_dot_product_attention,
     'self_attention': attention.self_attention,
 }
+
+
+#: The questions of the problem set (qkv_course/checks/questions.py): each answer's form; the
+#: keys are the grader's (qkv_grader/hidden/attention.py).
+QUESTIONS = question_checks(
+    "attention",
+    Question("padded_batch", (
+        Part("weights", "shape", "the shape of the weights"),
+        Part("output", "shape", "the shape of the output"),
+        Part("zeros", "int", "how many weights are exactly 0", low=0, high=2 * 8 * 5 * 7))),
+    Question("no_scaling", (
+        Part("std_dot", "number", "the standard deviation of q · k without the division"),
+        Part("weight_unscaled", "number", "the first key's weight without the division, to 3 decimals"),
+        Part("weight_scaled", "number", "the first key's weight with the division, to 3 decimals"),
+        Part("breaks", "choice", "what goes wrong without the division", choices=("a", "b", "c", "d")))),
+    Question("one_query", (
+        Part("weights", "numbers", "the query's 3 weights, to 3 decimals", length=3),
+        Part("output", "numbers", "the query's output, to 3 decimals", length=2),
+        Part("masked_output", "numbers", "the output when key 0 is masked, to 3 decimals", length=2))),
+)
+check_padded_batch = QUESTIONS["padded_batch"]
+check_no_scaling = QUESTIONS["no_scaling"]
+check_one_query = QUESTIONS["one_query"]
+__all__ += ["QUESTIONS", "check_padded_batch", "check_no_scaling", "check_one_query"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the

@@ -46,6 +46,7 @@ from .diagnoses.layers import changed_in_place, no_gradient
 from .diagnoses.precision import float32 as _float32, in_float32
 from .diagnoses.shapes import unbatched_only
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = ["check_project_qkv", "check_qkv_projection", "FORBIDDEN"]
 
@@ -807,6 +808,30 @@ REFERENCES = {
     "project_qkv": projections.project_qkv,
     "QKVProjection": _ReferenceLayer,
 }
+
+
+#: The questions of the problem set (qkv_course/checks/questions.py): each answer's form; the
+#: keys are the grader's (qkv_grader/hidden/projections.py).
+QUESTIONS = question_checks(
+    "projections",
+    Question("batch_shapes", (
+        Part("V", "shape", "the shape of V"),
+        Part("K_T", "shape", "the shape of K.T"),
+        Part("np_dot", "shape", "the shape of np.dot(Q, np.swapaxes(K, -1, -2))"))),
+    Question("head_parameters", (
+        Part("weight_shape", "shape", "the shape of the query map's weight tensor"),
+        Part("per_head", "int", "the parameters of one head's three maps", low=0, high=10**10),
+        Part("all_layers", "int", "the parameters of the Q, K, V maps of all 24 layers",
+             low=0, high=10**10))),
+    Question("two_token_scores", (
+        Part("s_01", "number", "the score s_01 = q_0 · k_1"),
+        Part("s_10", "number", "the score s_10 = q_1 · k_0"),
+        Part("rank_M", "int", "the rank of M = W_q W_k^T", low=0, high=3))),
+)
+check_batch_shapes = QUESTIONS["batch_shapes"]
+check_head_parameters = QUESTIONS["head_parameters"]
+check_two_token_scores = QUESTIONS["two_token_scores"]
+__all__ += ["QUESTIONS", "check_batch_shapes", "check_head_parameters", "check_two_token_scores"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the

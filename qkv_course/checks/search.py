@@ -21,6 +21,7 @@ from .core import check_call, hidden_cases, matches, reference, trusted_helpers
 from ..tripwire import shortcuts
 from .diagnoses.softmax import overflow_hint, unnormalised
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = ["check_dot_scores", "check_hard_lookup", "check_soft_lookup", "FORBIDDEN"]
 
@@ -274,6 +275,27 @@ REFERENCES = {
     'hard_lookup': search.hard_lookup,
     'soft_lookup': search.soft_lookup,
 }
+
+
+#: The questions of the problem set (qkv_course/checks/questions.py): each answer's form; the
+#: keys are the grader's (qkv_grader/hidden/search.py).
+QUESTIONS = question_checks(
+    "search",
+    Question("tied_keys", (
+        Part("hard", "numbers", "the row that hard_lookup returns", length=3),
+        Part("cold", "numbers", "soft_lookup's output as the temperature goes to 0", length=3))),
+    Question("unrelated_titles", (
+        Part("best_weight", "number", "the weight of the title that scores 3, to 3 decimals"),
+        Part("zero_share", "number", "the total weight of the seven titles that score 0, to 3 decimals"))),
+    Question("long_query", (
+        Part("nan_count", "int", "how many of the 4 literal weights are NaN", low=0, high=4),
+        Part("zero_count", "int", "how many of the 4 literal weights are exactly 0", low=0, high=4),
+        Part("temperature", "number", "the temperature that gives the original weights back"))),
+)
+check_tied_keys = QUESTIONS["tied_keys"]
+check_unrelated_titles = QUESTIONS["unrelated_titles"]
+check_long_query = QUESTIONS["long_query"]
+__all__ += ["QUESTIONS", "check_tied_keys", "check_unrelated_titles", "check_long_query"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
