@@ -139,7 +139,8 @@ def _keys() -> dict:
     products = 8 * n2 * n2 * multihead.head_size(d2, 8)
     full_heads = 8 * projections.parameter_count(d2, d2, bias=True) + d2 * d2 + d2
     parameter_counts = Key(
-        {"params_8": counts[8], "params_16": counts[16], "in_proj_shape": in_proj, "score_products": products},
+        {"params_8": counts[8], "params_16": counts[16], "in_proj_shape": in_proj,
+         "score_products": products},
         (Mistake({"params_8": multihead.parameter_count(d2, 8)},
                  "nn.MultiheadAttention has a bias in each of its four projections: 4 x 512 more numbers "
                  "than the four 512 x 512 matrices."),

@@ -154,8 +154,8 @@ def _keys() -> dict:
                  "swapping the positions turns each pair's relative angle the other way, "
                  "(R_i q) . (R_j k) = q . R_(j-i) k: the score depends on j - i with its sign, so it "
                  "changes here.")),
-        hint="Rotate pair (x_t, x_(t+2)) by position x theta_t, theta = (1, 0.01); the score depends on "
-             "the positions through j - i.")
+        hint="Rotate pair (x_t, x_(t+2)) by the position times theta_t, theta = (1, 0.01); the score "
+             "depends on the positions through j - i.")
 
     # Question 3: sinusoids with d = 4, base 10000.
     P = position.sinusoidal_positions(64, 4)
