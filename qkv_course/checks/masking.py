@@ -31,6 +31,7 @@ from .diagnoses.case import Diagnoses
 from .diagnoses.masks import check_bool_mask, swapped
 from .diagnoses.pair import grade_projected_pair
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = ["check_causal_mask", "check_padding_mask", "check_cross_attention", "FORBIDDEN"]
 
@@ -234,6 +235,36 @@ REFERENCES = {
     'padding_mask': masking.padding_mask,
     'cross_attention': _cross_reference,
 }
+
+
+# --------------------------------------------------------------------------- questions
+# What the student predicts about masks; the keys are the grader's
+# (qkv_grader.hidden.masking.KEYS), see .questions.
+
+QUESTIONS = question_checks(
+    "masking",
+    Question("heads_and_padding", (
+        Part("mask_shape", "shape", "the shape of the combined mask"),
+        Part("weights_shape", "shape", "the shape of the attention weights"),
+        Part("zeros", "int", "how many of all the weights are exactly 0, right padding", low=0, high=300),
+        Part("empty_rows", "int", "how many rows of the weights have no allowed key, left padding",
+             low=0, high=60))),
+    Question("wrong_axis", (
+        Part("row_0", "numbers", "the 3 weights of the second sentence's query 0 with the buggy mask",
+             length=3),
+        Part("zero_rows", "int", "how many of the second sentence's 3 rows of weights are all 0",
+             low=0, high=3),
+        Part("first_changed", "bool", "whether the bug changes any weight of the first sentence"))),
+    Question("translation_shapes", (
+        Part("weights_shape", "shape", "the shape of the cross-attention weights"),
+        Part("output_shape", "shape", "the shape of the cross-attention output"),
+        Part("needs_causal", "bool", "whether this cross-attention needs a causal mask"),
+        Part("weight", "number", "the weight target token 1 of sentence 1 puts on source token 0"))),
+)
+check_heads_and_padding = QUESTIONS["heads_and_padding"]
+check_wrong_axis = QUESTIONS["wrong_axis"]
+check_translation_shapes = QUESTIONS["translation_shapes"]
+__all__ += ["QUESTIONS", "check_heads_and_padding", "check_wrong_axis", "check_translation_shapes"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the

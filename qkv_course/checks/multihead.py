@@ -58,6 +58,7 @@ from .diagnoses.scaling import by_sqrt_d_model
 from .diagnoses.shapes import batch_axes, per_token, swapped_pair
 from .diagnoses.softmax import over_heads, overflow_hint
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = ["check_split_heads", "check_merge_heads", "check_multi_head_attention",
            "check_multihead_layer", "FORBIDDEN"]
@@ -776,6 +777,36 @@ REFERENCES = {
     'multi_head_attention': multihead.multi_head_attention,
     'MultiHeadAttention': _ReferenceLayer,
 }
+
+
+# --------------------------------------------------------------------------- questions
+# What the student predicts about heads; the keys are the grader's
+# (qkv_grader.hidden.multihead.KEYS), see .questions.
+
+_BIG = 10**9  # the largest count a question accepts
+
+QUESTIONS = question_checks(
+    "multihead",
+    Question("head_shapes", (
+        Part("q_split", "shape", "the shape of Q after the split into heads"),
+        Part("weights", "shape", "the shape of the layer's weights, one matrix per head"),
+        Part("scale", "number", "the number each head divides its dot products by, to 3 decimals"),
+        Part("torch_weights", "shape", "the shape of the weights nn.MultiheadAttention returns by default"))),
+    Question("parameter_counts", (
+        Part("params_8", "int", "the layer's parameters with 8 heads", low=0, high=_BIG),
+        Part("params_16", "int", "the layer's parameters with 16 heads", low=0, high=_BIG),
+        Part("in_proj_shape", "shape", "the shape of torch's in_proj_weight"),
+        Part("score_products", "int", "the multiplications of all 8 heads' scores for 100 tokens",
+             low=0, high=_BIG))),
+    Question("reshape_bug", (
+        Part("right", "numbers", "head 1, token 0 of split_heads(X, 2)", length=4),
+        Part("buggy", "numbers", "head 1, token 0 of X.reshape(2, 3, 4)", length=4),
+        Part("round_trip", "bool", "whether the buggy split followed by the buggy merge gives back X"))),
+)
+check_head_shapes = QUESTIONS["head_shapes"]
+check_parameter_counts = QUESTIONS["parameter_counts"]
+check_reshape_bug = QUESTIONS["reshape_bug"]
+__all__ += ["QUESTIONS", "check_head_shapes", "check_parameter_counts", "check_reshape_bug"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the

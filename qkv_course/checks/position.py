@@ -32,6 +32,7 @@ from .diagnoses import errors
 from .diagnoses.case import RTOL, Attention, Diagnoses, attempt
 from .diagnoses.pair import grade_pair, weight_diagnoses
 from .guard import guarded, seal
+from .questions import Part, Question, question_checks
 
 __all__ = ["check_sinusoidal_positions", "check_apply_rope", "check_rope_attention",
            "check_equivariance_error", "FORBIDDEN", "RopeCase", "PositionsCase", "PairCase", "GapCase"]
@@ -491,6 +492,31 @@ REFERENCES = {
     'rope_attention': position.rope_attention,
     'equivariance_error': _equivariance_error,
 }
+
+
+# --------------------------------------------------------------------------- questions
+# What the student predicts about positions; the keys are the grader's
+# (qkv_grader.hidden.position.KEYS), see .questions.
+
+QUESTIONS = question_checks(
+    "position",
+    Question("shuffled_tokens", (
+        Part("y0_row", "int", "the row of the shuffled output that holds token 0's output", low=0, high=3),
+        Part("w_row_1", "numbers", "row 1 of the shuffled input's weights", length=4),
+        Part("causal_same", "int", "how many tokens keep their output under a causal mask", low=0, high=4))),
+    Question("rope_scores", (
+        Part("q_rotated", "numbers", "q rotated to position 3, to 3 decimals", length=4),
+        Part("score", "number", "the score of q at position 3 with k at position 5, to 3 decimals"),
+        Part("score_swapped", "number", "the score of q at position 5 with k at position 3, to 3 decimals"))),
+    Question("sinusoid_values", (
+        Part("row_5", "numbers", "the encoding of position 5, to 3 decimals", length=4),
+        Part("longest_wavelength", "number", "the longest wavelength in tokens, to 1 decimal"),
+        Part("shift_matrix", "numbers", "M's entries M00, M01, M10, M11, to 3 decimals", length=4))),
+)
+check_shuffled_tokens = QUESTIONS["shuffled_tokens"]
+check_rope_scores = QUESTIONS["rope_scores"]
+check_sinusoid_values = QUESTIONS["sinusoid_values"]
+__all__ += ["QUESTIONS", "check_shuffled_tokens", "check_rope_scores", "check_sinusoid_values"]
 
 
 # Loaded by the notebook's imports cell, before any student code: record numpy, torch and the
