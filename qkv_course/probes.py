@@ -276,14 +276,25 @@ __all__ += ["class_facts", "seeded_call", "layer_facts", "parameter_gradients", 
 
 def answer_of(value: Any) -> Any:
     """A question's answer (a notebook global) as plain data: dicts, lists, tuples, numbers,
-    strings and arrays as themselves, anything else as the name of its type (what
-    :func:`qkv_course.emit.encode` sends), so that the check reads the same in the kernel and in
-    the grader."""
+    strings and arrays as copies of themselves (what :func:`qkv_course.emit.encode` sends), so
+    that the check reads the same in the kernel and in the grader. An answer holding anything
+    else (an object of the student's class, a dict subclass) is returned as it is: the kernel
+    then hands it out as a handle, which the grader sees by its type's name only."""
     from .emit import decode, encode
 
     arrays: list = []
     tree = encode(value, arrays)
+    if _holds_object(tree):
+        return value
     return decode(tree, {f"a{i}": a for i, a in enumerate(arrays)})
+
+
+def _holds_object(tree: Any) -> bool:
+    if isinstance(tree, dict):
+        return "object" in tree or any(_holds_object(v) for v in tree.values())
+    if isinstance(tree, list):
+        return any(_holds_object(v) for v in tree)
+    return False
 
 
 __all__ += ["answer_of"]

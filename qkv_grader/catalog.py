@@ -64,7 +64,7 @@ def graded_items(solutions: Path) -> list[GradedItem]:
 def points_table(items: list[GradedItem]) -> str:
     """A Markdown table of the items, with a total per assignment. The notebook is named only
     where an assignment has more than one (the table must fit a book page)."""
-    rows = ["| assignment | function | visible | hidden | points |", "|---|---|---|---|---|"]
+    rows = ["| assignment | function or question | visible | hidden | points |", "|---|---|---|---|---|"]
     for assignment in dict.fromkeys(i.assignment for i in items):
         mine = [i for i in items if i.assignment == assignment]
         several = len({i.notebook for i in mine}) > 1

@@ -3,7 +3,8 @@
     python scripts/question_cells.py solutions/ps02_softmax/softmax.ipynb spec.py
 
 ``spec.py`` defines ``CHAPTER`` (the chapter key: ``softmax``), ``BEFORE`` (the grade_id of the
-cell the questions go before), ``HEADING`` (the section's Markdown) and ``QUESTIONS``, a list of
+cell the questions go before), ``SECTION`` (the section's number), optionally ``NOTE`` (a sentence
+added to the section's introduction, :data:`INTRO`) and ``QUESTIONS``, a list of
 dicts with ``name`` (the notebook global, as in ``QUESTIONS`` of ``qkv_course.checks.<chapter>``),
 ``text`` (the question's Markdown), ``answer`` (the solution, a Python dict literal) and
 ``points``. Each question becomes four cells: its text, the answer cell (the template of
@@ -30,6 +31,25 @@ def _meta(grade_id: str, *, solution: bool = False, grade: bool = False, points:
     if points is not None:
         meta["points"] = points
     return {"nbgrader": meta}
+
+
+#: How every problem set introduces its questions (then the spec's NOTE, if any).
+INTRO = ("Answer these by reasoning, with pen and paper or with your own code above. Each answer is a\n"
+         "dict with the parts its template names; the visible test checks only that every part is there\n"
+         "and of the right kind, and the hidden test, when your notebook is graded, gives the points only\n"
+         "if every part is right.")
+
+
+def heading(section: int, questions: list[dict], note: str = "") -> str:
+    """The questions section's Markdown: its title, with the points, and :data:`INTRO`."""
+    points = sum(int(q["points"]) for q in questions)
+    return f"## {section}. Questions ({points} points)\n\n{INTRO}" + (f" {note}" if note else "")
+
+
+def spec_cells(spec) -> list:
+    """The cells of a spec module (see the module docstring)."""
+    return cells(spec.CHAPTER, heading(spec.SECTION, spec.QUESTIONS, getattr(spec, "NOTE", "")),
+                 spec.QUESTIONS)
 
 
 def cells(chapter: str, heading: str, questions: list[dict]) -> list:
@@ -67,7 +87,7 @@ def main(notebook: str, spec_path: str) -> None:
     spec = importlib.util.module_from_spec(spec_file)
     spec_file.loader.exec_module(spec)
     nb = nbformat.read(notebook, as_version=4)
-    new = cells(spec.CHAPTER, spec.HEADING, spec.QUESTIONS)
+    new = spec_cells(spec)
     ours = {c.metadata["nbgrader"]["grade_id"] for c in new}
     kept = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in ours]
     where = next(i for i, c in enumerate(kept) if c.metadata.get("nbgrader", {}).get("grade_id") == spec.BEFORE)

@@ -47,6 +47,9 @@ class Variant:
     notebook: str
     alone: bool
     stderr: bool
+    #: the notebook's graded functions its answers to questions call: a question's answer is read,
+    #: not graded with trusted helpers, so those functions must be the reference's in its pack
+    uses: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -77,7 +80,15 @@ def load_variant(path: Path, assignment: str) -> Variant:
         raise ValueError(f"{path}: no '# %% <grade_id>' answer cell")
     return Variant(path, answers, expect, tuple(header.get("feedback", [])),
                    header.get("notebook", [notebooks(assignment)[0]])[0], "alone" in header,
-                   "stderr" in header)
+                   "stderr" in header, _uses(assignment, answers))
+
+
+def _uses(assignment: str, answers: dict[str, str]) -> frozenset[str]:
+    """The graded functions that the answers to the assignment's questions call."""
+    checks = importlib.import_module(f"qkv_course.checks.{assignment.split('_', 1)[1]}")
+    questions = getattr(checks, "QUESTIONS", {})
+    code = "\n".join(src for cell, src in answers.items() if cell in questions)
+    return frozenset(f for f in getattr(checks, "CHECKS", {}) if re.search(rf"\b{re.escape(f)}\s*\(", code))
 
 
 def variants(assignment: str) -> list[Variant]:
@@ -95,6 +106,9 @@ class Submission:
     def taken(self) -> set[tuple[str, str]]:
         return {(v.notebook, f) for v in self.variants for f in v.functions}
 
+    def uses(self) -> set[tuple[str, str]]:
+        return {(v.notebook, f) for v in self.variants for f in v.uses}
+
     def answers(self, notebook: str) -> dict[str, str]:
         out: dict[str, str] = {}
         for v in self.variants:
@@ -107,7 +121,8 @@ def pack(items: list[Variant]) -> list[Submission]:
     """First-fit packing of variants into as few submissions as possible, deterministically.
 
     Variants that answer more functions are placed first; a variant marked ``alone`` gets a
-    submission of its own.
+    submission of its own; a variant whose answers to questions call graded functions
+    (:attr:`Variant.uses`) shares a submission with no variant that answers those functions.
     """
     subs: list[Submission] = []
     for v in sorted(items, key=lambda v: (-len(v.functions), v.name)):
@@ -116,7 +131,8 @@ def pack(items: list[Variant]) -> list[Submission]:
             subs.append(Submission([v], alone=True))
             continue
         for sub in subs:
-            if not sub.alone and not (sub.taken() & cells):
+            if not sub.alone and not (sub.taken() & cells) and not (sub.uses() & cells) \
+                    and not ({(v.notebook, f) for f in v.uses} & sub.taken()):
                 sub.variants.append(v)
                 break
         else:

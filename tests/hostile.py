@@ -122,6 +122,12 @@ def _ids(nb: nbformat.NotebookNode) -> list[str]:
     return [c.metadata.get("nbgrader", {}).get("grade_id", "") for c in nb.cells]
 
 
+def questions(assignment: str) -> frozenset[str]:
+    """The assignment's questions (answers judged outside the kernel, untouched by the attacks on
+    its functions)."""
+    return frozenset(q for q in POINTS[assignment] if is_question(assignment, q))
+
+
 ALL = frozenset(POINTS["ps01_search"])
 NONE: frozenset[str] = frozenset()
 
@@ -515,7 +521,8 @@ CASES: list[Case] = [
          # no in-kernel guard left to report it (it used to print "numpy.allclose ... put back")
          ALL - {"dot_scores"}),
     Case("patched_torch", "torch.allclose, torch.equal, Tensor.__eq__ and numpy patched; project_qkv wrong",
-         _torch_patch, frozenset({"QKVProjection"}), assignment="ps03_projections",
+         _torch_patch, frozenset({"QKVProjection"}) | questions("ps03_projections"),
+         assignment="ps03_projections",
          output_text=("(Q) returned",)),
     Case("input_transformer", "an IPython input transformer that turns every later cell into `pass`",
          lambda b: b.files(b.append(b.correct(dot_scores=_wrong_dot_scores()), "dot_scores",

@@ -72,6 +72,8 @@ def test_packing_gives_every_cell_one_author(assignment):
     for s in subs:
         cells = [(v.notebook, f) for v in s.variants for f in v.functions]
         assert len(cells) == len(set(cells))
+        # an answer to a question that calls a graded function gets the reference's in its pack
+        assert not s.uses() & set(cells), [v.name for v in s.variants]
         assert not s.alone or len(s.variants) == 1
     # the packing is what keeps the pipeline cheap: no more submissions than the busiest function
     # has variants, plus the ones that must be graded alone

@@ -27,11 +27,19 @@ import pytest
 import synthetic_class
 from nbgrader_course import REPO, make_course, run_nbgrader
 from qkv_grader import classgrade
+from qkv_grader.catalog import graded_items
 from qkv_grader.restore import restore_cells
 from qkv_grader.sandbox import LAUNCHER, bwrap_available
 
 needs_bwrap = pytest.mark.skipif(not bwrap_available() and os.environ.get("CI") != "true",
                                  reason="bubblewrap is not installed (scripts/system_packages.sh installs it)")
+
+
+#: ps01's points, read from its source notebook: in all, and per test cell (notebook/grade_id)
+_PS01 = [i for i in graded_items(REPO / "solutions") if i.assignment == "ps01_search"]
+PS01_POINTS = float(sum(i.total for i in _PS01))
+PS01_CELL_POINTS = {f"search/test_{i.function}_{kind}": float(getattr(i, kind))
+                    for i in _PS01 for kind in ("visible", "hidden")}
 
 
 def _cell_grades(course: Path, assignment: str) -> dict[str, dict[str, float]]:
@@ -119,7 +127,7 @@ def test_command_line_feedback_and_export(tmp_path):
     with open(course / "grades.csv", newline="") as f:
         rows = {r["student_id"]: float(r["score"]) for r in csv.DictReader(f)}
     assert set(rows) == set(students) | {"late"} and rows["late"] == 0.0
-    assert max(rows.values()) == 11.0
+    assert max(rows.values()) == PS01_POINTS
 
 
 def test_command_line_refuses_outside_a_course(tmp_path):
@@ -276,8 +284,8 @@ def test_plain_nbgrader_grades_a_staged_copy(tmp_path):
     graded = course / "autograded" / "mallory" / "ps01_search"
     assert sorted(p.name for p in graded.iterdir()) == ["notes.txt", "search.ipynb"]
     assert sorted((str(p.relative_to(mine)), p.is_symlink()) for p in mine.rglob("*")) == before
-    assert _cell_grades(course, "ps01_search")["mallory"] and all(
-        g > 0 for g in _cell_grades(course, "ps01_search")["mallory"].values())
+    # every test cell at its full points (a question's visible test, of its form, has none)
+    assert _cell_grades(course, "ps01_search")["mallory"] == PS01_CELL_POINTS
 
 
 def test_problems_in_reads_the_autograded_outputs(tmp_path):

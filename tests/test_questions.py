@@ -57,7 +57,7 @@ def test_question_cells_are_written_from_the_spec(assignment):
     finally:
         sys.path.pop(0)
     spec = _spec(assignment)
-    want = question_cells.cells(spec.CHAPTER, spec.HEADING, spec.QUESTIONS)
+    want = question_cells.spec_cells(spec)
     (path,) = (REPO / "solutions" / assignment).glob("*.ipynb")
     cells = nbformat.read(path, as_version=4).cells
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in cells]
@@ -169,3 +169,13 @@ def test_without_the_graders_keys_the_hidden_test_says_so(monkeypatch):
     monkeypatch.setitem(sys.modules, "qkv_grader.hidden.softmax", None)  # import fails
     message = _fails(softmax.check_halve_temperature, {"position": 0, "new_weight": 0.842}, hidden=True)
     assert "run when your notebook is graded" in message
+
+
+def test_torch_numbers_are_numbers():
+    import torch
+
+    question = Question("demo", (Part("row", "numbers", "a row", length=2), Part("n", "int", "n"),
+                                 Part("w", "number", "w")))
+    check = question_check(question, "softmax")
+    check({"row": torch.tensor([0.5, 0.5]), "n": torch.tensor(3), "w": torch.tensor(0.25)})
+    check({"row": [torch.tensor(0.5), torch.tensor(0.5)], "n": 3, "w": 0.25})

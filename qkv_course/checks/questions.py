@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -117,6 +118,7 @@ def _is_real(x: Any) -> bool:
 
 def _whole(x: Any) -> int | None:
     """``x`` as an int where it is a whole number (3, 3.0, np.int64(3)), else None."""
+    x = _untensor(x)
     if isinstance(x, np.ndarray) and x.shape == ():
         x = x[()]
     if not _is_real(x):
@@ -126,6 +128,7 @@ def _whole(x: Any) -> int | None:
 
 
 def _real(x: Any) -> float | None:
+    x = _untensor(x)
     if isinstance(x, np.ndarray) and x.shape == ():
         x = x[()]
     if not _is_real(x) or isinstance(x, complex):
@@ -139,6 +142,7 @@ def _read_part(question: Question, part: Part, value: Any) -> Any:
     lower-case letter); fails saying what the part should be."""
     __tracebackhide__ = True
     where = f'{question.name}["{part.name}"] ({part.what})'
+    value = _untensor(value)
     if value is None:
         fail(f"{where} is still None: put your answer in its place.")
     if part.kind == "int":
@@ -179,6 +183,14 @@ def _read_part(question: Question, part: Part, value: Any) -> Any:
     if type(value) is not str or value.strip().lower() not in part.choices:
         fail(f"{where} should be one of {options}; it is {_shown(value)}.")
     return value.strip().lower()
+
+
+def _untensor(value: Any) -> Any:
+    """A torch tensor as a numpy array (numbers answered with torch are numbers too)."""
+    torch = sys.modules.get("torch")
+    if torch is not None and type(value) in (torch.Tensor, torch.nn.Parameter):
+        return value.detach().cpu().double().numpy()
+    return value
 
 
 def _sequence(value: Any) -> list | None:

@@ -2,12 +2,7 @@
 
 CHAPTER = "search"
 BEFORE = "explore_intro"
-HEADING = """## 4. Questions (6 points)
-
-Answer these by reasoning, with pen and paper or with your own functions above. Each answer is a
-dict with the parts its template names; the visible test checks only that every part is there
-and of the right kind, and the hidden test, when your notebook is graded, gives the points only
-if every part is right."""
+SECTION = 4
 
 QUESTIONS = [
     dict(name="tied_keys", points=2, answer='{"hard": [0, 0, 1], "cold": [0.5, 0, 0.5]}', text=r"""

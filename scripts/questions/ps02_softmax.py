@@ -2,12 +2,7 @@
 
 CHAPTER = "softmax"
 BEFORE = "explore_intro"
-HEADING = """## 4. Questions (6 points)
-
-Answer these by reasoning, with pen and paper or with your own functions above. Each answer is a
-dict with the parts its template names; the visible test checks only that every part is there
-and of the right kind, and the hidden test, when your notebook is graded, gives the points only
-if every part is right."""
+SECTION = 4
 
 QUESTIONS = [
     dict(name="halve_temperature", points=2, answer='{"position": 0, "new_weight": 0.842}', text=r"""

@@ -2,12 +2,7 @@
 
 CHAPTER = "projections"
 BEFORE = "explore_intro"
-HEADING = """## 3. Questions (6 points)
-
-Answer these by reasoning, with pen and paper or with your own code above. Each answer is a
-dict with the parts its template names; the visible test checks only that every part is there
-and of the right kind, and the hidden test, when your notebook is graded, gives the points only
-if every part is right."""
+SECTION = 3
 
 QUESTIONS = [
     dict(name="batch_shapes", points=2, answer='{"V": (3, 5, 4), "K_T": (8, 5, 3), "np_dot": (3, 5, 3, 5)}',

@@ -2,13 +2,8 @@
 
 CHAPTER = "masking"
 BEFORE = "explore_intro"
-HEADING = """## 4. Questions (6 points)
-
-Answer these by reasoning, with pen and paper or with your own functions above. Each answer is a
-dict with the parts its template names; the visible test checks only that every part is there
-and of the right kind, and the hidden test, when your notebook is graded, gives the points only
-if every part is right. Shapes are tuples such as `(2, 3)`. As in chapter 5, a query with no
-allowed key gets zero weights."""
+SECTION = 4
+NOTE = 'Shapes are tuples such as `(2, 3)`. As in chapter 5, a query with no allowed key gets zero weights.'
 
 QUESTIONS = [
     dict(name="heads_and_padding", points=2,

@@ -3,12 +3,7 @@ the LayerNorms go, predicted."""
 
 CHAPTER = "block"
 BEFORE = "self_check"
-HEADING = """## 4. Questions (6 points)
-
-Answer these by reasoning, with pen and paper or with your own functions above. Each answer is a
-dict with the parts its template names; the visible test checks only that every part is there
-and of the right kind, and the hidden test, when your notebook is graded, gives the points only
-if every part is right."""
+SECTION = 4
 
 QUESTIONS = [
     dict(name="layer_norm_token", points=2,

@@ -2,12 +2,8 @@
 
 CHAPTER = "cost"
 BEFORE = "explore_intro"
-HEADING = """## 5. Questions (6 points)
-
-Answer these by reasoning, with pen and paper or with your own functions above. Each answer is a
-dict with the parts its template names; the visible test checks only that every part is there
-and of the right kind, and the hidden test, when your notebook is graded, gives the points only
-if every part is right. Count FLOPs and bytes by this notebook's definitions (parts 1 and 2)."""
+SECTION = 5
+NOTE = "Count FLOPs and bytes by this notebook's definitions (parts 1 and 2)."
 
 QUESTIONS = [
     dict(name="layer_bill", points=2,

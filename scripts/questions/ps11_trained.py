@@ -3,12 +3,7 @@ MiniLM's attention by its sizes (answered without loading the model)."""
 
 CHAPTER = "trained"
 BEFORE = "explore_intro"
-HEADING = """## 3. Questions (6 points)
-
-Answer these by reasoning, with pen and paper or with your own functions above. Each answer is a
-dict with the parts its template names; the visible test checks only that every part is there
-and of the right kind, and the hidden test, when your notebook is graded, gives the points only
-if every part is right."""
+SECTION = 3
 
 QUESTIONS = [
     dict(name="query_rows", points=2,
