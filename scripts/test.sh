@@ -8,4 +8,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
-exec python -m pytest -n auto --dist loadscope --durations=25 "$@"
+exec python -m pytest -n auto --dist loadscope --no-loadscope-reorder --durations=25 "$@"

@@ -53,3 +53,36 @@ def html(tmp_path_factory, request) -> Path:
     assert ok_file.exists(), f"book build failed:\n{log[-6000:]}"
     assert "build succeeded" in log
     return out / "_build" / "html"
+
+
+# -- the order the workers take the tests in -----------------------------------------------------
+# scripts/test.sh runs pytest-xdist with --dist loadscope --no-loadscope-reorder: each module (or
+# class) goes whole to one worker, in the order collected here. The longest scopes go first
+# (longest-processing-time-first scheduling, measured in CI: the hostile batch about 460 s, the
+# install profiles, the slowest pipelines and the book build 100-140 s each), so that no worker
+# ends the run alone on a long one; the browser tests go last, so that the worker that gets them
+# finds the book (built by tests/test_book.py, started second) ready instead of idling on its
+# lock. Within a scope the order is pytest's.
+_FIRST = (
+    "tests/test_hostile.py",
+    "tests/test_book.py",
+    "tests/test_install_profiles.py",
+    "tests/test_assignments.py::TestPipeline_ps11_trained",
+    "tests/test_assignments.py::TestPipeline_ps03_projections",
+    "tests/test_assignments.py::TestPipeline_ps04_attention",
+    "tests/test_assignments.py::TestPipeline_ps05_masking",
+    "tests/test_assignments.py::TestPipeline_ps06_multihead",
+    "tests/test_instructor_book.py",
+)
+_LAST = ("tests/test_browser.py",)
+
+
+def _rank(nodeid: str) -> int:
+    for i, prefix in enumerate(_FIRST):
+        if nodeid.startswith(prefix + ":") or nodeid == prefix:
+            return i
+    return len(_FIRST) + (1 if nodeid.startswith(_LAST) else 0)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    items.sort(key=lambda item: _rank(item.nodeid))  # stable: pytest's order within a rank

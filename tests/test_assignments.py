@@ -12,8 +12,10 @@ export works.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import inspect
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -229,12 +231,25 @@ def test_output_on_stderr_costs_no_points(graded):
         assert "do not cost points" in out or "does not cost points" in out, f"{v.name}: no note on stdout: {out[-500:]}"
 
 
+#: numpy's note of a floating-point warning that OpenBLAS raises at random, whatever the inputs
+#: (numpy issues #24067 and #13173: its kernels can set the invalid flag on scratch values; seen
+#: here on ps10's float32 chunked attention, once in two gradings of the same notebook). The
+#: student's note of it ("they do not cost points") may come and go; scores and messages may not.
+_BLAS_NOISE = re.compile(r"Note: \w+ produced these warnings \(they do not cost points\):\n"
+                         r"(    RuntimeWarning: (invalid value|overflow|divide by zero) encountered in matmul\n)+")
+
+
+def _without_blas_noise(results: dict) -> dict:
+    return {cell: dataclasses.replace(r, streams={k: _BLAS_NOISE.sub("", v) for k, v in r.streams.items()})
+            for cell, r in results.items()}
+
+
 def test_grading_twice_gives_identical_results(graded):
     """``again`` is a byte-for-byte copy of the first packed submission: same scores and the same
     messages, cell by cell."""
     packed, cells = graded.packed, graded.cells
     first = _copied(packed)
-    assert cells["again"] == cells[first]
+    assert _without_blas_noise(cells["again"]) == _without_blas_noise(cells[first])
     assert any(r.score < r.max_score for r in cells[first].values()), "the copied submission should hold mistakes"
 
 
