@@ -12,6 +12,11 @@ the sandboxed kernels and the same limits.
     .venv/bin/python benchmarks/autograde.py                      # 40 students x every assignment
     .venv/bin/python benchmarks/autograde.py --students 10 --assignments ps01_search,ps04_attention
     .venv/bin/python benchmarks/autograde.py --jobs 2,4,8,16      # scaling on a bigger machine
+    .venv/bin/python benchmarks/autograde.py --students 80 --assignments ps02_softmax --repeat 3
+
+With ``--repeat N`` the serial and parallel gradings alternate N times in the same run (a busy
+moment of the machine falls on one pair, not on one side) and a last table gives each command's
+median seconds and the median of the per-repeat speed-ups.
 
 Not a test: it prints what it measured on this machine.
 """
@@ -59,6 +64,8 @@ def main() -> None:
     parser.add_argument("--assignments", default=",".join(all_assignments()), help="comma-separated")
     parser.add_argument("--jobs", default=str(os.cpu_count() or 1),
                         help="comma-separated qkv-grade --jobs values (default: the cores)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="grade the class this many times with each command, alternating (default 1)")
     parser.add_argument("--keep", type=Path, help="build the courses here and keep them")
     args = parser.parse_args()
     assignments = [a for a in args.assignments.split(",") if a]
@@ -84,25 +91,40 @@ def main() -> None:
         shutil.copytree(base, course)
         return course
 
-    serial = fresh("serial")
-    serial_s = sum(timed([str(BIN / "nbgrader"), "autograde", a], serial) for a in assignments)
-    expected = {a: cell_grades(serial, a) for a in assignments}
-    rows = [("nbgrader autograde (serial)", 1, serial_s, None, True)]
-    for j in jobs:
-        course = fresh(f"parallel-{j}")
-        seconds = sum(timed([str(BIN / "qkv-grade"), a, "--jobs", str(j), "--quiet"], course) for a in assignments)
-        same = all(cell_grades(course, a) == expected[a] for a in assignments)
-        reports = [json.loads((course / ".qkv-grade" / a / "report.json").read_text()) for a in assignments]
-        graded = [r for report in reports for r in report if r["seconds"] > 0]
-        fraction = sum(r["locked"] for r in graded) / max(sum(r["seconds"] for r in graded), 1e-9)
-        rows.append((f"qkv-grade --jobs {j}", j, seconds, fraction, same))
+    import statistics
 
-    print("\n| command | jobs | seconds | s per notebook | speed-up vs serial | serial fraction | grades identical |")
-    print("|---|---|---|---|---|---|---|")
-    for name, j, seconds, fraction, same in rows:
-        print(f"| {name} | {j} | {seconds:.1f} | {seconds / notebooks:.2f} | {serial_s / seconds:.2f}x | "
-              f"{'-' if fraction is None else f'{fraction:.1%}'} | {'yes' if same else 'NO'} |")
-    if not all(same for *_, same in rows):
+    runs: list[list[tuple[str, int, float, float | None, bool]]] = []
+    for _ in range(max(1, args.repeat)):
+        serial = fresh("serial")
+        serial_s = sum(timed([str(BIN / "nbgrader"), "autograde", a], serial) for a in assignments)
+        expected = {a: cell_grades(serial, a) for a in assignments}
+        rows = [("nbgrader autograde (serial)", 1, serial_s, None, True)]
+        for j in jobs:
+            course = fresh(f"parallel-{j}")
+            seconds = sum(timed([str(BIN / "qkv-grade"), a, "--jobs", str(j), "--quiet"], course)
+                          for a in assignments)
+            same = all(cell_grades(course, a) == expected[a] for a in assignments)
+            reports = [json.loads((course / ".qkv-grade" / a / "report.json").read_text()) for a in assignments]
+            graded = [r for report in reports for r in report if r["seconds"] > 0]
+            fraction = sum(r["locked"] for r in graded) / max(sum(r["seconds"] for r in graded), 1e-9)
+            rows.append((f"qkv-grade --jobs {j}", j, seconds, fraction, same))
+        runs.append(rows)
+        print(f"\n| command | jobs | seconds | s per notebook | speed-up vs serial | serial fraction | grades identical |")
+        print("|---|---|---|---|---|---|---|")
+        for name, j, seconds, fraction, same in rows:
+            print(f"| {name} | {j} | {seconds:.1f} | {seconds / notebooks:.2f} | {serial_s / seconds:.2f}x | "
+                  f"{'-' if fraction is None else f'{fraction:.1%}'} | {'yes' if same else 'NO'} |", flush=True)
+    if len(runs) > 1:
+        print(f"\nmedian of {len(runs)} runs:\n")
+        print("| command | jobs | seconds | s per notebook | speed-up vs serial | serial fraction |")
+        print("|---|---|---|---|---|---|")
+        for i, (name, j, *_) in enumerate(runs[0]):
+            seconds = statistics.median(run[i][2] for run in runs)
+            speedup = statistics.median(run[0][2] / run[i][2] for run in runs)
+            fractions = [run[i][3] for run in runs if run[i][3] is not None]
+            fraction = f"{statistics.median(fractions):.1%}" if fractions else "-"
+            print(f"| {name} | {j} | {seconds:.1f} | {seconds / notebooks:.2f} | {speedup:.2f}x | {fraction} |")
+    if not all(same for rows in runs for *_, same in rows):
         raise SystemExit("grades differ between serial and parallel grading")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -7,6 +7,12 @@ checkouts (each with its own environment) to compare them:
 
     .venv/bin/python benchmarks/grading_speed.py --students 10
     .venv/bin/python benchmarks/grading_speed.py --students 4 --assignments ps03_projections
+    .venv/bin/python benchmarks/grading_speed.py --students 10 --checkout /tmp/before
+
+``--checkout DIR`` measures another checkout of the course from this script: its ``solutions/`` and
+``nbgrader_config.py`` make the course, and its own environment (``DIR/.venv``, which must import
+that checkout's packages) generates, grades and runs the kernels. An assignment is named by its
+folder in that checkout.
 
 Not a test: it prints what it measured on this machine.
 """
@@ -29,7 +35,7 @@ BIN = Path(sys.executable).parent
 
 
 def timed(args: list[str], cwd: Path) -> float:
-    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env = dict(os.environ, PATH=f"{Path(args[0]).parent}{os.pathsep}{os.environ.get('PATH', '')}")
     start = time.perf_counter()
     proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
@@ -38,30 +44,54 @@ def timed(args: list[str], cwd: Path) -> float:
     return seconds
 
 
+def _commit(repo: Path) -> str:
+    out = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    return out.stdout.strip() or "?"
+
+
+def _test_cells(notebook: bytes) -> int:
+    """The graded test cells of a source notebook (graded, not an answer)."""
+    import json
+
+    cells = json.loads(notebook)["cells"]
+    return sum(1 for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")
+               and not c["metadata"]["nbgrader"].get("solution"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=10, help="students per assignment (default 10)")
-    parser.add_argument("--assignments", default=",".join(sorted(p.name for p in (REPO / "solutions").iterdir())),
-                        help="comma-separated (default: all)")
+    parser.add_argument("--assignments", help="comma-separated (default: all of the checkout's)")
+    parser.add_argument("--checkout", type=Path, default=REPO,
+                        help="the course checkout to measure, with its own .venv (default: this one)")
     args = parser.parse_args()
+    repo = args.checkout.resolve()
+    bin_ = BIN if repo == REPO else repo / ".venv" / "bin"
+    # an older qkv-grade may have no --quiet (its progress output then goes to the pipe)
+    helps = subprocess.run([str(bin_ / "qkv-grade"), "--help"], capture_output=True, text=True).stdout
+    quiet = ["--quiet"] if "--quiet" in helps else []
+    names = args.assignments or ",".join(sorted(p.name for p in (repo / "solutions").iterdir()))
     work = Path(tempfile.mkdtemp(prefix="qkv-speed-"))
-    print("| assignment | serial nbgrader (s/notebook) | qkv-grade --jobs 2 (s/notebook) |")
-    print("|---|---|---|")
+    print(f"{repo} at {_commit(repo)}; {os.cpu_count()} cores\n")
+    print("| assignment | test cells per notebook | serial nbgrader (s/notebook) | qkv-grade --jobs 2 (s/notebook) |")
+    print("|---|---|---|---|")
     total = {"serial": 0.0, "jobs2": 0.0, "notebooks": 0}
-    for assignment in [a for a in args.assignments.split(",") if a]:
-        course = practice.course_with(work / assignment / "serial", [assignment], REPO)
+    for assignment in [a for a in names.split(",") if a]:
+        course = practice.course_with(work / assignment / "serial", [assignment], repo, generate=False)
+        timed([str(bin_ / "nbgrader"), "generate_assignment", assignment, "--force"], course)
         reference = {p.name: p.read_bytes() for p in (course / "solutions" / assignment).glob("*.ipynb")}
         practice.submit(course, assignment, {f"s{k:03d}": reference for k in range(args.students)})
         parallel = work / assignment / "parallel"
         shutil.copytree(course, parallel)
-        serial_s = timed([str(BIN / "nbgrader"), "autograde", assignment], course)
-        jobs_s = timed([str(BIN / "qkv-grade"), assignment, "--jobs", "2", "--quiet"], parallel)
+        serial_s = timed([str(bin_ / "nbgrader"), "autograde", assignment], course)
+        jobs_s = timed([str(bin_ / "qkv-grade"), assignment, "--jobs", "2", *quiet], parallel)
         n = args.students * len(reference)
+        tests = sum(_test_cells(nb) for nb in reference.values()) / len(reference)
         total["serial"] += serial_s
         total["jobs2"] += jobs_s
         total["notebooks"] += n
-        print(f"| {assignment} | {serial_s / n:.2f} | {jobs_s / n:.2f} |", flush=True)
-    print(f"| all | {total['serial'] / total['notebooks']:.2f} | {total['jobs2'] / total['notebooks']:.2f} |")
+        print(f"| {assignment} | {tests:g} | {serial_s / n:.2f} | {jobs_s / n:.2f} |", flush=True)
+    print(f"| all | | {total['serial'] / total['notebooks']:.2f} | {total['jobs2'] / total['notebooks']:.2f} |")
     shutil.rmtree(work, ignore_errors=True)
 
 

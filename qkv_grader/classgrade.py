@@ -12,9 +12,9 @@ What it adds:
 
 * **parallel grading**: ``--jobs`` worker processes each grade one student at a time, or, with
   ``--scheduler tcp://host:8786``, the workers of a Dask cluster (:mod:`qkv_grader.workers`).
-  A worker holds the gradebook lock only while nbgrader has the gradebook open, so notebooks
-  run, are sanitised and get their feedback side by side and the gradebook, SQLite included, has
-  one writer at a time. ``--db-url`` points nbgrader at another gradebook, e.g. PostgreSQL shared
+  A worker holds the gradebook lock only while one of nbgrader's transactions writes the
+  gradebook, so notebooks run, are sanitised and get their feedback side by side, the
+  gradebook's reads too, and the gradebook, SQLite included, has one writer at a time. ``--db-url`` points nbgrader at another gradebook, e.g. PostgreSQL shared
   by several graders or machines (a Dask cluster across machines needs one).
 * **limits and a sandbox** for every kernel (``--cell-timeout``, ``--notebook-timeout``,
   ``--memory``, ``--processes``; see :mod:`qkv_grader.execute`).

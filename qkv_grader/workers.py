@@ -5,14 +5,18 @@ whatever process runs it, and the executors that run it side by side, a local pr
 **One writer at a time, and only while it writes.** nbgrader opens the gradebook
 (``nbgrader.api.Gradebook``) wherever it reads or writes it: when it records the student and
 the submission, when it puts the instructor's test cells back, when it saves the grades and
-late penalties, and when feedback reads the scores. :func:`serialise_gradebook` makes every
-such session in a worker process hold the gradebook lock (:class:`GradebookLock`) from the
-moment it is open (connecting and reading the schema are not locked) to the moment its
-database session ends, and nothing else does: running the notebook,
-sanitising and restoring cells and rendering feedback run unlocked, side by side. The lock is a
-file lock (``filelock``) among the processes of one machine, and a ``distributed.Lock`` among
-the workers of a Dask cluster. nbgrader has no hook for this, hence the wrapper around
-``Gradebook``'s own ``__init__`` and ``close``, installed once per worker process.
+late penalties, and when feedback reads the scores. :func:`serialise_gradebook` makes a worker
+process take the gradebook lock (:class:`GradebookLock`) at the first statement of a database
+transaction that writes (``INSERT``, ``UPDATE``, ``DELETE``, …) and hand it back when that
+transaction has committed or rolled back; nothing else is locked. Reads run side by side with
+them and with each other, as do running the notebook, sanitising and restoring cells and
+rendering feedback: an SQLite gradebook is put in write-ahead-log mode, where readers never wait
+for the writer and see only committed data, and PostgreSQL never blocks readers. (A worker
+grades one student, whose rows no other worker writes; what it reads that others write, the
+course and the assignment, was written before any worker started.) The lock is a file lock
+(``filelock``) among the processes of one machine, and a ``distributed.Lock`` among the workers
+of a Dask cluster. nbgrader has no hook for this; SQLAlchemy's events (a statement about to run,
+a session's transaction ended) are the hooks, installed once per worker process.
 
 Each student's time under the lock is measured (:attr:`Graded.locked`), so the serial fraction
 of a run, which bounds its speed-up, is a number in the report.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import concurrent.futures as futures
 import dataclasses
 import os
+import re
 import threading
 import time
 import typing as t
@@ -56,29 +61,47 @@ class Graded:
 
 
 class GradebookLock:
-    """A re-entrant lock around gradebook sessions that counts the seconds it was held. ``inner``:
-    anything with ``acquire()`` and ``release()`` that excludes other processes."""
+    """A lock around the gradebook's write transactions that counts the seconds it was held.
+    ``inner``: anything with ``acquire()`` and ``release()`` that excludes other processes. Each
+    transaction that writes is a *holder* (its database engine: nbgrader's every ``Gradebook``
+    has its own, with one connection); the lock is taken when the first holder comes and handed
+    back when the last one goes, so a transaction that writes again is not counted twice."""
 
     def __init__(self, inner: t.Any) -> None:
         self._inner = inner
-        self._depth = 0
+        self._holders: set[int] = set()
         self._since = 0.0
         self._guard = threading.Lock()
         self.held = 0.0
 
-    def acquire(self) -> None:
+    def acquire(self, holder: t.Hashable = None) -> None:
         with self._guard:
-            if self._depth == 0:
+            if holder in self._holders:
+                return
+            if not self._holders:
                 self._inner.acquire()
                 self._since = time.perf_counter()
-            self._depth += 1
+            self._holders.add(holder)
 
-    def release(self) -> None:
+    def release(self, holder: t.Hashable = None) -> None:
         with self._guard:
-            self._depth -= 1
-            if self._depth == 0:
+            if holder not in self._holders:
+                return
+            self._holders.discard(holder)
+            if not self._holders:
                 self.held += time.perf_counter() - self._since
                 self._inner.release()
+
+    def release_all(self) -> bool:
+        """Hand the lock back whatever holds it (the end of a student's grading, where nothing
+        should); whether something did."""
+        with self._guard:
+            leaked = bool(self._holders)
+            self._holders.clear()
+            if leaked:
+                self.held += time.perf_counter() - self._since
+                self._inner.release()
+            return leaked
 
 
 def _make_lock(spec: tuple[str, str]) -> GradebookLock:
@@ -98,34 +121,49 @@ def _make_lock(spec: tuple[str, str]) -> GradebookLock:
 _current: dict[str, GradebookLock] = {}
 
 
+#: The first word of a statement that writes (SQLAlchemy's ORM and nbgrader's own SQL).
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
 def serialise_gradebook(lock: GradebookLock) -> None:
-    """Make every ``nbgrader.api.Gradebook`` this process opens hold ``lock`` while its database
-    session lasts (the module docstring). Installed once; a later call changes the lock."""
+    """Make every transaction that writes the gradebook in this process hold ``lock``, from its
+    first writing statement to its commit or rollback (the module docstring). Installed once; a
+    later call changes the lock."""
     from nbgrader.api import Gradebook
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
 
     _current["lock"] = lock
     if getattr(Gradebook, "_qkv_serialised", False):
         return
-    opened, closed = Gradebook.__init__, Gradebook.close
 
-    def __init__(self: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
-        # Opening only reads the schema (the gradebook exists: qkv-grade writes every student's
-        # row before any worker starts), and no transaction stays open after it: unlocked.
-        opened(self, *args, **kwargs)
-        held = _current["lock"]
-        held.acquire()
-        self._qkv_lock = held
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _writing(conn: t.Any, cursor: t.Any, statement: str, *args: t.Any) -> None:
+        # Before the statement runs, so before the DB-API's implicit BEGIN: the transaction
+        # starts under the lock, on the latest committed data.
+        if _WRITES.match(statement):
+            _current["lock"].acquire(id(conn.engine))
+
+    def _ended(session: Session) -> None:
+        # after the DB-API's commit or rollback returned: the transaction is over
+        if session.bind is not None:
+            _current["lock"].release(id(session.bind))
+
+    event.listen(Session, "after_commit", _ended)
+    event.listen(Session, "after_rollback", _ended)
+
+    closed = Gradebook.close
 
     def close(self: t.Any) -> None:
-        held = self.__dict__.pop("_qkv_lock", None)
+        # a transaction the session's end rolls back, or writes outside a session (the tables
+        # of a new gradebook): handed back here, when the gradebook's engine is gone
         try:
-            self.db.remove()  # the session's end; what close does after it touches no data
+            closed(self)
         finally:
-            if held is not None:
-                held.release()
-        closed(self)
+            _current["lock"].release(id(self.engine))
 
-    Gradebook.__init__, Gradebook.close = __init__, close
+    Gradebook.close = close
     Gradebook._qkv_serialised = True
     _sqlite_without_fsync_per_commit()
 
@@ -196,13 +234,20 @@ def grade(job: Job) -> Graded:
     serialise_gradebook(lock)
     held = lock.held
     api = _api(job)
-    result = api.autograde(job.assignment, job.student, force=True, create=True)
-    log = result.get("log", "") + (result.get("error") or "")
-    ok = bool(result.get("success"))
-    if ok and job.feedback:
-        fb = api.generate_feedback(job.assignment, job.student, force=True)
-        log += fb.get("log", "") + (fb.get("error") or "")
-        ok = bool(fb.get("success"))
+    log = ""
+    try:
+        result = api.autograde(job.assignment, job.student, force=True, create=True)
+        log += result.get("log", "") + (result.get("error") or "")
+        ok = bool(result.get("success"))
+        if ok and job.feedback:
+            fb = api.generate_feedback(job.assignment, job.student, force=True)
+            log += fb.get("log", "") + (fb.get("error") or "")
+            ok = bool(fb.get("success"))
+    finally:
+        # every write transaction has ended by now; were one left open (nbgrader failing half way
+        # through a write), the other workers must not wait on it for ever
+        if lock.release_all():
+            log += "\n[qkv-grade] a gradebook transaction was left open; its lock is released\n"
     Path(job.log_dir, f"{job.student}.log").write_text(log)
     return Graded(ok, time.monotonic() - start, lock.held - held)
 

@@ -61,6 +61,59 @@ def courses(tmp_path_factory):
     return serial, parallel, students, outcomes
 
 
+_LOCK_SCOPE = r"""
+import sys, threading
+from nbgrader.api import Gradebook
+from qkv_grader import workers
+
+events = []
+
+class Inner:
+    def acquire(self): events.append("acquire")
+    def release(self): events.append("release")
+
+lock = workers.GradebookLock(Inner())
+workers.serialise_gradebook(lock)
+url = "sqlite:///" + sys.argv[1]
+with Gradebook(url) as gb:                      # a new gradebook: its tables are written
+    gb.add_assignment("a")
+events.clear()
+writer, reader = Gradebook(url), Gradebook(url)
+reader.find_assignment("a"); reader.db.commit()
+assert events == [], ("a read took the lock", events)
+writer.add_student("s1")                        # committed: taken and handed back
+assert events == ["acquire", "release"], events
+writer.db.add(writer.db.merge(writer.find_student("s1"))); writer.find_student("s1").first_name = "A"
+writer.db.flush()                               # a write transaction left open ...
+assert events[-1] == "acquire" and lock._holders, events
+done = []
+threading.Thread(target=lambda: done.append(reader.find_student("s1").first_name)).start()
+import time; time.sleep(0.5)
+assert done == [None], ("a reader waited for the writer, or saw uncommitted data", done)
+writer.db.rollback()                            # ... ends with its rollback
+assert events[-1] == "release" and not lock._holders, events
+writer.db.execute(__import__("sqlalchemy").text("UPDATE student SET last_name = 'B'"))
+writer.close()                                  # a transaction the gradebook's end rolls back
+assert events[-2:] == ["acquire", "release"] and not lock._holders, events
+reader.close()
+import sqlite3
+assert sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+print("ok", lock.held >= 0)
+"""
+
+
+def test_the_gradebook_lock_is_held_only_by_transactions_that_write(tmp_path):
+    """qkv_grader.workers.serialise_gradebook: a worker takes the gradebook lock at the first
+    statement that writes and hands it back when the transaction commits or rolls back (or the
+    gradebook closes), never for reads; a reader does not wait for an open write transaction, and
+    sees only committed data (SQLite in write-ahead-log mode). Run in a fresh interpreter: the
+    hooks are for a worker process's life."""
+    out = subprocess.run([sys.executable, "-c", _LOCK_SCOPE, str(tmp_path / "gradebook.db")],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                         env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"})
+    assert out.returncode == 0 and out.stdout.startswith("ok"), out.stdout + out.stderr
+
+
 @needs_bwrap
 class TestSameAsSerial:
     assignment = "ps01_search"
