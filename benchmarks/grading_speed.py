@@ -9,6 +9,8 @@ checkouts (each with its own environment) to compare them:
     .venv/bin/python benchmarks/grading_speed.py --students 4 --assignments ps03_projections
     .venv/bin/python benchmarks/grading_speed.py --students 10 --checkout /tmp/before
 
+``--without-questions`` leaves each problem set's questions out (their answer, text and test cells),
+so that this checkout grades the same tests as one from before the questions were added.
 ``--checkout DIR`` measures another checkout of the course from this script: its ``solutions/`` and
 ``nbgrader_config.py`` make the course, and its own environment (``DIR/.venv``, which must import
 that checkout's packages) generates, grades and runs the kernels. An assignment is named by its
@@ -58,10 +60,39 @@ def _test_cells(notebook: bytes) -> int:
                and not c["metadata"]["nbgrader"].get("solution"))
 
 
+def _full_marks(course: Path, assignment: str) -> str:
+    """How many students the gradebook gives full marks (all hand in the reference answers)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        subs = gb.assignment_submissions(assignment)
+        return f"{sum(s.score == s.max_score for s in subs)}/{len(subs)}"
+
+
+def _drop_questions(folder: Path, assignment: str) -> None:
+    """Remove the questions' cells (``QUESTIONS`` of the assignment's checks module: each one's
+    text, answer and test cells, and the section's heading) from the source notebooks in ``folder``."""
+    import importlib
+
+    import nbformat
+
+    names = set(getattr(importlib.import_module(f"qkv_course.checks.{assignment.split('_', 1)[1]}"),
+                        "QUESTIONS", {}))
+    ids = {"questions"} | {f"{n}{suffix}" for n in names
+                           for suffix in ("", "_text", "_visible", "_hidden")} | {f"test_{n}_{k}" for n in names
+                                                                                 for k in ("visible", "hidden")}
+    for path in folder.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in ids]
+        nbformat.write(nb, path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=10, help="students per assignment (default 10)")
     parser.add_argument("--assignments", help="comma-separated (default: all of the checkout's)")
+    parser.add_argument("--without-questions", action="store_true",
+                        help="leave the problem sets' questions out (to compare with a checkout without them)")
     parser.add_argument("--checkout", type=Path, default=REPO,
                         help="the course checkout to measure, with its own .venv (default: this one)")
     args = parser.parse_args()
@@ -73,11 +104,13 @@ def main() -> None:
     names = args.assignments or ",".join(sorted(p.name for p in (repo / "solutions").iterdir()))
     work = Path(tempfile.mkdtemp(prefix="qkv-speed-"))
     print(f"{repo} at {_commit(repo)}; {os.cpu_count()} cores\n")
-    print("| assignment | test cells per notebook | serial nbgrader (s/notebook) | qkv-grade --jobs 2 (s/notebook) |")
-    print("|---|---|---|---|")
+    print("| assignment | test cells per notebook | serial nbgrader (s/notebook) | qkv-grade --jobs 2 (s/notebook) | full marks (serial, jobs 2) |")
+    print("|---|---|---|---|---|")
     total = {"serial": 0.0, "jobs2": 0.0, "notebooks": 0}
     for assignment in [a for a in names.split(",") if a]:
         course = practice.course_with(work / assignment / "serial", [assignment], repo, generate=False)
+        if args.without_questions:
+            _drop_questions(course / "solutions" / assignment, assignment)
         timed([str(bin_ / "nbgrader"), "generate_assignment", assignment, "--force"], course)
         reference = {p.name: p.read_bytes() for p in (course / "solutions" / assignment).glob("*.ipynb")}
         practice.submit(course, assignment, {f"s{k:03d}": reference for k in range(args.students)})
@@ -90,8 +123,9 @@ def main() -> None:
         total["serial"] += serial_s
         total["jobs2"] += jobs_s
         total["notebooks"] += n
-        print(f"| {assignment} | {tests:g} | {serial_s / n:.2f} | {jobs_s / n:.2f} |", flush=True)
-    print(f"| all | | {total['serial'] / total['notebooks']:.2f} | {total['jobs2'] / total['notebooks']:.2f} |")
+        marks = f"{_full_marks(course, assignment)}, {_full_marks(parallel, assignment)}"
+        print(f"| {assignment} | {tests:g} | {serial_s / n:.2f} | {jobs_s / n:.2f} | {marks} |", flush=True)
+    print(f"| all | | {total['serial'] / total['notebooks']:.2f} | {total['jobs2'] / total['notebooks']:.2f} | |")
     shutil.rmtree(work, ignore_errors=True)
 
 

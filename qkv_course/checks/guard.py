@@ -11,7 +11,8 @@ notebook's imports cell, which is locked and runs before any student code:
   removes what was added to a recorded class, where it would shadow a base-class method).
   Every check runs :func:`restore` before it starts (:func:`guarded`) and after each call of
   student code (:func:`qkv_course.checks.core.call_student`), and says on stdout what it put
-  back. Changing a library therefore changes nothing in the grade.
+  back. Changing a library therefore changes nothing in the grade. (A check the grader replays
+  in its own process, on the kernel's answers, skips both: no student code runs there.)
 * the grading modules themselves become read-only: assigning or deleting one of their
   attributes raises ``AttributeError``.
 
@@ -146,6 +147,14 @@ def _cell() -> int:
     return int(getattr(shell, "execution_count", 0) or 0)
 
 
+def _replaying() -> bool:
+    """Whether the check runs in the grader's process, replayed on the kernel's answers
+    (:func:`qkv_course.checks.core.remote_calls`)."""
+    from .core import remote_calls  # core imports this module
+
+    return remote_calls() is not None
+
+
 def guarded(check: F) -> F:
     """Decorator for the checks that test cells call: restore before the check runs and after,
     and count, per cell, the outermost checks that passed and failed (for :func:`confirm`)."""
@@ -153,6 +162,8 @@ def guarded(check: F) -> F:
     @functools.wraps(check)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         __tracebackhide__ = True
+        if _replaying():  # in the grader's process, where no student code runs: nothing to put back
+            return check(*args, **kwargs)
         report(restore())
         outermost = _depth[0] == 0
         tally = _tally.setdefault(_cell(), [0, 0])
