@@ -275,9 +275,16 @@ _psutil: t.Any = None
 _sweep_scratch: t.Any = None
 
 
-def _init_local_worker(log_dir: str, parent: int) -> None:
+def _init_local_worker(log_dir: str, parent: int, jobs: int = 1) -> None:
     """A local worker: its own output (the kernels' chatter) goes to a log, not the terminal;
-    Ctrl-C is qkv-grade's to handle; it stops when told (SIGTERM) and when qkv-grade dies."""
+    Ctrl-C is qkv-grade's to handle; it stops when told (SIGTERM) and when qkv-grade dies; its
+    own numpy and torch use its share of the cores (set before either is imported: the checks'
+    expected values, MiniLM's run and a trained model's evaluation would otherwise each start a
+    thread per core beside every other worker's and every kernel's; the kernels have one thread
+    each, sandbox.py)."""
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ.setdefault(name, threads)
     import signal
 
     import psutil
@@ -320,7 +327,7 @@ class LocalPool(futures.ProcessPoolExecutor):
         import multiprocessing
 
         super().__init__(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                         initializer=_init_local_worker, initargs=(log_dir, os.getpid()))
+                         initializer=_init_local_worker, initargs=(log_dir, os.getpid(), jobs))
 
     def warm_up(self, assignment: str | None = None) -> None:
         """Start every worker now, each importing nbgrader and ``assignment``'s checks (a few
