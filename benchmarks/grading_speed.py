@@ -70,20 +70,25 @@ def _full_marks(course: Path, assignment: str) -> str:
 
 
 def _drop_questions(folder: Path, assignment: str) -> None:
-    """Remove the questions' cells (``QUESTIONS`` of the assignment's checks module: each one's
-    text, answer and test cells, and the section's heading) from the source notebooks in ``folder``."""
+    """Remove the questions' cells (``QUESTIONS`` of the assignment's checks module: the section's
+    heading, and each question's text, answer and test cells, named as scripts/question_cells.py
+    names them) from the source notebooks in ``folder``."""
     import importlib
 
     import nbformat
 
+    from qkv_grader.catalog import function_of
+
     names = set(getattr(importlib.import_module(f"qkv_course.checks.{assignment.split('_', 1)[1]}"),
                         "QUESTIONS", {}))
-    ids = {"questions"} | {f"{n}{suffix}" for n in names
-                           for suffix in ("", "_text", "_visible", "_hidden")} | {f"test_{n}_{k}" for n in names
-                                                                                 for k in ("visible", "hidden")}
+
+    def is_question(grade_id: str | None) -> bool:
+        return (grade_id == "questions" or grade_id in names
+                or function_of(grade_id) in names or (grade_id or "").removesuffix("_text") in names)
+
     for path in folder.glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)
-        nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") not in ids]
+        nb.cells = [c for c in nb.cells if not is_question(c.metadata.get("nbgrader", {}).get("grade_id"))]
         nbformat.write(nb, path)
 
 

@@ -69,7 +69,7 @@ class GradebookLock:
 
     def __init__(self, inner: t.Any) -> None:
         self._inner = inner
-        self._holders: set[int] = set()
+        self._holders: set[t.Hashable] = set()
         self._since = 0.0
         self._guard = threading.Lock()
         self.held = 0.0
@@ -85,23 +85,23 @@ class GradebookLock:
 
     def release(self, holder: t.Hashable = None) -> None:
         with self._guard:
-            if holder not in self._holders:
-                return
-            self._holders.discard(holder)
-            if not self._holders:
-                self.held += time.perf_counter() - self._since
-                self._inner.release()
+            if holder in self._holders:
+                self._let_go({holder})
 
     def release_all(self) -> bool:
         """Hand the lock back whatever holds it (the end of a student's grading, where nothing
         should); whether something did."""
         with self._guard:
             leaked = bool(self._holders)
-            self._holders.clear()
-            if leaked:
-                self.held += time.perf_counter() - self._since
-                self._inner.release()
+            self._let_go(set(self._holders))
             return leaked
+
+    def _let_go(self, holders: set) -> None:
+        """Drop ``holders`` (held, under the guard); the last one gone hands the lock back."""
+        if holders and not (self._holders - holders):
+            self.held += time.perf_counter() - self._since
+            self._inner.release()
+        self._holders -= holders
 
 
 def _make_lock(spec: tuple[str, str]) -> GradebookLock:
