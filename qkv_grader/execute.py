@@ -154,6 +154,14 @@ METADATA = "qkv_grader"
 FEEDBACK = "FeedbackError"
 _ANSWER = "__import__('qkv_course.emit', fromlist=['answer']).answer({nonce!r}, {path!r}, {function!r})"
 
+#: The first runs of the checks this process made (:class:`qkv_grader.remote.Replay`'s memo):
+#: they see nothing of a notebook's, so every notebook of an assignment shares them.
+_FIRST_RUNS: dict = {}
+#: The callable names the last notebook graded here reported at each test cell (assignment,
+#: grade id): the first run of that cell in the next notebook starts from them. A guess, which
+#: only decides which calls the first request asks (the names count in the memo's key).
+_LAST_NAMES: dict[tuple[str, str], frozenset[str]] = {}
+
 #: ename of the error output given to cells that did not run because grading stopped.
 STOPPED = "GradingStopped"
 #: ename of the error output given to test cells that left no evidence of having run.
@@ -278,6 +286,7 @@ class SandboxedExecute(Execute):
         self._deciding: int | None = None        # the test cell decided outside, while it is
         self._emitted: dict[int, list[t.Any]] = {}
         self._oracle: Oracle | None = None
+        self._names: frozenset[str] | None = None  # the notebook's callable names, once reported
         info = (resources or {}).get("nbgrader", {}) if isinstance(resources, dict) else {}
         self._assignment: Assignment | None = assignment(info.get("assignment"))
         if self._assignment is not None and not self._assignment.outside:
@@ -412,7 +421,10 @@ class SandboxedExecute(Execute):
         assert self._assignment is not None
         hidden = cell.metadata["nbgrader"]["grade_id"].endswith("_hidden")
         check, reference = self._assignment.check(function)
-        replay = Replay(function, reference, names=self._assignment.functions())
+        cell_key = (self._assignment.name, cell.metadata["nbgrader"]["grade_id"])
+        names = _LAST_NAMES.get(cell_key) or (
+            self._names | {function} if self._names is not None else self._assignment.functions())
+        replay = Replay(function, reference, names=names, memo=_FIRST_RUNS)
         verdict = replay.run(check, hidden=hidden)
         original, first, rounds = cell.source, True, 0
         result: tuple[NotebookNode, t.Any] = (cell, resources)
@@ -464,6 +476,7 @@ class SandboxedExecute(Execute):
                                   "per test (was the notebook's way of running cells changed?). This test "
                                   "scores 0.", rounds, unconfirmed=True)
                 break
+            self._names = _LAST_NAMES[cell_key] = frozenset(replay.names)
             verdict = replay.run(check, hidden=hidden)
         cell.outputs = [o for o in cell.outputs
                         if not (o.get("output_type") == "stream" and not o.get("text"))]

@@ -79,7 +79,9 @@ def install() -> None:
         root = Path(coursedir.root)
         staging = stage_for_plain_run(root, submitted, coursedir.assignment_id or "*",
                                       coursedir.student_id or "*",
-                                      functools.partial(_expected, coursedir.db_url), self.log)
+                                      # the gradebook opened once per assignment, not per student
+                                      functools.cache(functools.partial(_expected, coursedir.db_url)),
+                                      self.log)
         coursedir.submitted_directory = str(staging)
         try:
             return original(self)

@@ -116,12 +116,20 @@ def notebook_namespace(assignment: str, answers: dict[str, str]) -> dict:
     return namespace
 
 
+#: The first runs shared by every decide() of this module, as a grading process shares them
+#: between the notebooks it grades (qkv_grader.execute): a catalogue file's mistakes are decided
+#: after the first runs of other files, as they are in a class.
+MEMO: dict = {}
+
+
 def decide(assignment: str, function: str, hidden: bool, namespace: dict, oracle: Oracle,
            tamper=None) -> Verdict:
-    """What the grader decides for one test cell, the kernel answering in this process."""
+    """What the grader decides for one test cell, the kernel answering in this process. The
+    first run sees the names the notebook defines, as the grader's does when it has graded a
+    notebook like it (so a correct answer's verdict comes from that run, Replay.run)."""
     spec = ASSIGNMENTS[assignment]
     check, reference = spec.check(function)
-    replay = Replay(function, reference, names=spec.functions())
+    replay = Replay(function, reference, names=emit.callables(namespace), memo=MEMO)
     from qkv_course.checks import guard
 
     for _ in range(MAX_ROUNDS + 1):
@@ -263,6 +271,70 @@ def test_the_oracle_answers_only_its_helpers_while_serving(oracle):
             emit._Oracle(oracle.path, "token-2").helper("dot_scores")(np.ones(2), np.ones((3, 2)))
     with pytest.raises(RuntimeError):
         helper(np.ones(2), np.ones((3, 2)))
+
+
+def test_fingerprints_tell_apart_what_a_check_can_tell_apart():
+    import torch
+
+    from qkv_grader.remote import fingerprint
+
+    def same(a, b) -> bool:
+        return fingerprint(emit.Outcome(value=a)) == fingerprint(emit.Outcome(value=b))
+
+    x = np.arange(6.0).reshape(2, 3)
+    assert same(x, x.copy()) and same(np.array([np.nan, 1.0]), np.array([np.nan, 1.0]))
+    assert same((x, {"w": torch.ones(2)}), (x.copy(), {"w": torch.ones(2)}))
+    different = [(x, x.reshape(3, 2)), (x, x.astype(np.float32)), (x, np.nextafter(x, 9)),
+                 (np.array([0.0]), np.array([-0.0])), (0.0, -0.0), (1, True), (1, 1.0), ((1, 2), [1, 2]),
+                 ({"a": 1}, {"b": 1}), ("a", "b"), (np.float64(1), np.float32(1)), (None, 0),
+                 (torch.ones(2), torch.ones(2, requires_grad=True)),
+                 (torch.ones(2), torch.nn.Parameter(torch.ones(2))), (torch.ones(2), torch.ones(2).double()),
+                 (emit._opaque("Layer", "k.0"), emit._opaque("Layer", "k.1")),
+                 (emit._opaque("Layer", "k.0"), emit._opaque("Other", "k.0"))]
+    for a, b in different:
+        assert not same(a, b), (a, b)
+    assert fingerprint(emit.Outcome(error="x")) != fingerprint(emit.Outcome(error="y"))
+    assert fingerprint(emit.Outcome(value=1, peak=0)) != fingerprint(emit.Outcome(value=1, peak=10))
+
+
+def test_only_answers_equal_to_the_guesses_skip_the_checks_second_run(oracle, monkeypatch):
+    """A run of the check on guesses gives its verdict without running again only when the
+    kernel's answers are the guesses bit for bit, under the same names: a correct notebook's
+    test costs one run of its check (none once a grading process has made that first run), an
+    answer a rounding away from the guess gets a run on its own values, as a wrong one does."""
+    import qkv_course.checks.search as checks
+
+    runs = []
+    check = checks.CHECKS["dot_scores"]
+
+    def counted(fn, **kwargs):
+        runs.append(1)
+        return check(fn, **kwargs)
+
+    monkeypatch.setitem(checks.CHECKS, "dot_scores", counted)
+    correct = notebook_namespace("ps01_search", {})
+    near = dict(correct, dot_scores=lambda q, k: correct["dot_scores"](q, k) * (1 + 1e-12))
+    wrong = dict(correct, dot_scores=lambda q, k: correct["dot_scores"](q, k) + 1)
+
+    def runs_of(namespace) -> tuple[int, str | None]:
+        runs.clear()
+        verdict = decide("ps01_search", "dot_scores", True, namespace, oracle)
+        return len(runs), verdict.error
+
+    assert runs_of(correct) == (1, None)        # the first run, on guesses, confirmed
+    assert runs_of(correct) == (0, None)        # the first run from the memo, confirmed
+    assert runs_of(near) == (2, None)           # from the memo: objects made again, then its own run
+    count, error = runs_of(wrong)
+    assert count == 2 and error and "dot_scores" in error
+    # the names the kernel reports differ from those the first run saw: the check runs again
+    spec = ASSIGNMENTS["ps01_search"]
+    replay = Replay("dot_scores", spec.check("dot_scores")[1], names=spec.functions())
+    runs.clear()
+    assert replay.run(counted, hidden=True) is None
+    nonce = secrets.token_hex(8)
+    replay.accept(nonce, [emit.respond(replay.request(nonce, None), correct)], 0)
+    assert replay.names != set(spec.functions())
+    assert replay.run(counted, hidden=True) == Verdict(None, 0) and len(runs) == 2
 
 
 def test_remote_is_only_callable_through_the_replay():
