@@ -191,7 +191,7 @@ def _nonce(emission: t.Any) -> t.Any:
 
 def _blob(emission: dict) -> bytes | None:
     try:
-        return base64.b64decode(emission["npz"], validate=True)
+        return base64.b64decode(emission["data"], validate=True)
     except Exception:
         return None
 
@@ -501,14 +501,14 @@ class SandboxedExecute(Execute):
         # goes: neither is followed, and the file is new
         folder = os.open(host_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
-            fd = os.open(f"{nonce}.npz", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644,
+            fd = os.open(f"{nonce}.qkvpack", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644,
                          dir_fd=folder)
         finally:
             os.close(folder)
         with os.fdopen(fd, "wb") as handle:
             handle.write(replay.request(nonce, oracle))
             os.fchmod(handle.fileno(), 0o644)
-        return os.path.join(host_dir, f"{nonce}.npz")
+        return os.path.join(host_dir, f"{nonce}.qkvpack")
 
     def _oracle_path(self) -> str:
         if self._oracle is None:

@@ -1588,7 +1588,7 @@ _h_real_answer = _h_emit.answer
 
 
 def _h_publish(nonce, blob):
-    _h_display.publish_display_data({_h_emit.MIME: {"nonce": nonce, "npz": _h_b64.b64encode(blob).decode()}})
+    _h_display.publish_display_data({_h_emit.MIME: {"nonce": nonce, "data": _h_b64.b64encode(blob).decode()}})
 
 
 def _h_request(path):
@@ -1638,13 +1638,13 @@ def _h_forged(nonce, request, function):
     _h_count("forged answers")
     mine = _h_capture(nonce, request, function)
     # the first test has nothing to steal yet: its own results under another test's tag
-    stolen = _H_KEPT[-1] if _H_KEPT else {"nonce": "0" * 16, "npz": mine["npz"]}
+    stolen = _H_KEPT[-1] if _H_KEPT else {"nonce": "0" * 16, "data": mine["data"]}
     if len(_H_KEPT) % 2 == 0:     # the earlier test's blob, as it was, next to this test's own
         _h_display.publish_display_data({_h_emit.MIME: stolen})
         _h_display.publish_display_data({_h_emit.MIME: mine})
         _h_count("stolen blobs published as they were")
     else:                          # the earlier test's blob alone, tagged with this test's nonce
-        _h_display.publish_display_data({_h_emit.MIME: {"nonce": nonce, "npz": stolen["npz"]}})
+        _h_display.publish_display_data({_h_emit.MIME: {"nonce": nonce, "data": stolen["data"]}})
         _h_count("stolen blobs re-tagged")
     _H_KEPT.append(mine)
 
@@ -1700,7 +1700,7 @@ _h_course_markers = [b"REFERENCES" b" = {", b"BEGIN HIDDEN" b" TESTS"] + [
 # in compiled code of the course: the checks' names
 _h_pyc_markers = [("check_" + f).encode() for f in _h_names]
 _h_texty = (".py", ".pyc", ".ipynb", ".json", ".txt", ".md", ".csv", ".cfg", ".toml", ".ini", ".yml",
-            ".yaml", ".db", ".sqlite", ".pth", ".npz", ".pkl", ".sh", ".log")
+            ".yaml", ".db", ".sqlite", ".pth", ".npz", ".qkvpack", ".pkl", ".sh", ".log")
 _h_skip = ("/proc", "/sys", "/dev")
 _h_deadline = _h_time.monotonic() + 7.0
 _h_found, _h_capped = [], [0]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import pickle
 import secrets
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -84,20 +83,49 @@ def test_torch_tensors_and_linear_layers_travel():
 
 
 def test_unpack_never_unpickles():
+    # a pickle, an .npz holding an object array, and a buffer whose header names object data
+    with pytest.raises(ValueError):
+        emit.unpack(pickle.dumps({"spec": 1}))
     buffer = io.BytesIO()
     np.savez(buffer, spec=np.frombuffer(b"{}", dtype=np.uint8), a0=np.array([{"x": 1}], dtype=object))
     with pytest.raises(ValueError):
         emit.unpack(buffer.getvalue())
-    with pytest.raises(Exception):
-        emit.unpack(pickle.dumps({"spec": 1}))
+    blob = emit.pack({"nd": 0}, [np.zeros(2)]).replace(b'"<f8"', b'"|O8"')
+    with pytest.raises(ValueError, match="do not travel"):
+        emit.unpack(blob)
+    # what cannot travel is described, never packed
+    arrays: list = []
+    assert emit.encode(np.array([{"x": 1}], dtype=object), arrays) == {"object": "ndarray of Python objects"}
+    assert emit.encode(np.zeros(2, dtype=[("a", "f8")]), arrays)["object"].startswith("ndarray of")
+    assert arrays == []
 
 
-def test_unpack_refuses_archives_that_unpack_too_large():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("spec.npy", b"\0" * (2 * 1024**2))
+@pytest.mark.parametrize("damage", ["truncated", "extra byte", "shape too large", "bad dtype",
+                                   "negative size", "header too long", "magic"])
+def test_unpack_refuses_buffers_that_are_not_what_their_header_says(damage):
+    blob = emit.pack({"nd": 0}, [np.arange(6.0).reshape(2, 3)])
+    damaged = {"truncated": blob[:-1], "extra byte": blob + b"\0",
+               "shape too large": blob.replace(b"[2, 3]", b"[2, 4]"),
+               "bad dtype": blob.replace(b'"<f8"', b'"xx8"'),
+               "negative size": blob.replace(b"[2, 3]", b"[-2, -3]"),
+               "header too long": blob[:8] + (10**9).to_bytes(8, "little") + blob[16:],
+               "magic": b"X" + blob[1:]}[damage]
+    with pytest.raises(ValueError):
+        emit.unpack(damaged)
+
+
+def test_unpacked_arrays_are_writable_copies():
+    source = np.arange(4.0)
+    blob = emit.pack({}, [source, np.arange(3, dtype=np.int8), np.array(["ab", "c"])])
+    _, arrays = emit.unpack(blob)
+    arrays["a0"][0] = 99.0
+    assert source[0] == 0.0 and arrays["a1"].tolist() == [0, 1, 2] and arrays["a2"].tolist() == ["ab", "c"]
+
+
+def test_unpack_refuses_buffers_larger_than_its_limit():
+    blob = emit.pack({}, [np.zeros(2 * 1024**2, dtype=np.uint8)])
     with pytest.raises(ValueError, match="larger"):
-        emit.unpack(buffer.getvalue(), limit=1024**2)
+        emit.unpack(blob, limit=1024**2)
 
 
 # --------------------------------------------------------------------------- decide outside
@@ -240,7 +268,7 @@ def _forged(kind: str):
             tree["nonce"] = "0" * 16
             return [emit.pack(tree, [arrays[f"a{i}"] for i in range(len(arrays))])], 0
         if kind == "garbage":
-            return [b"PK\x03\x04 not a zip"], 0
+            return [emit.MAGIC + b"\xff" * 8 + b" not a buffer"], 0
         raise ValueError(kind)
     return tamper
 
