@@ -17,13 +17,15 @@ import atexit
 import dataclasses
 import functools
 import importlib
+import os
 import re
 import shutil
 import tempfile
 import typing as t
 from pathlib import Path
 
-__all__ = ["Assignment", "ASSIGNMENTS", "KERNEL_COMMON", "assignment", "kernel_view", "library_stubs"]
+__all__ = ["Assignment", "ASSIGNMENTS", "KERNEL_COMMON", "assignment", "cache_dir", "kernel_view",
+           "library_stubs"]
 
 #: Modules of the course package that every grading kernel may import: the kernel's half of
 #: grading and input validation, none of which computes anything an assignment grades.
@@ -56,7 +58,13 @@ class Assignment:
         return self.name.split("_", 1)[1]
 
     def module(self) -> t.Any:
-        return importlib.import_module(f"qkv_course.checks.{self.key}")
+        """The assignment's checks module; one that can keep costly expected values between
+        grading processes (its ``keep_runs_in``, e.g. MiniLM's runs) keeps them in :func:`cache_dir`."""
+        module = importlib.import_module(f"qkv_course.checks.{self.key}")
+        keep = getattr(module, "keep_runs_in", None)
+        if keep is not None:
+            keep(cache_dir())
+        return module
 
     def warm_up(self) -> None:
         """Import the checks and let them make what every notebook needs (their module's optional
@@ -98,6 +106,15 @@ ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     # transformers looks for scipy when it loads MiniLM
     Assignment("ps11_trained", ("trained", "minilm"), hidden_libraries=()),
 )}
+
+
+def cache_dir() -> Path:
+    """Where grading processes keep what their checks compute at a cost and every process needs
+    (MiniLM's runs for ps11): ``$QKV_CACHE_DIR``, else ``qkv-course`` in the user's cache folder
+    (``$XDG_CACHE_HOME``, else ``~/.cache``). Delete it at will: it is made again."""
+    if os.environ.get("QKV_CACHE_DIR"):
+        return Path(os.environ["QKV_CACHE_DIR"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qkv-course"
 
 
 def assignment(name: str | None) -> Assignment | None:

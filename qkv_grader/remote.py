@@ -298,6 +298,8 @@ class Replay:
             fn = resolve("notebook", target)
         elif "handle" in target:
             fn = resolve("handle", target["handle"])
+        elif target["probe"] in probes.UNGUESSED:
+            raise _NoGuess(target["probe"])
         else:
             fn = getattr(probes, target["probe"])
         arrays: list[np.ndarray] = []
@@ -332,13 +334,13 @@ class Replay:
             key = (check, self.function, self._reference_key, frozenset(self.names), args,
                    tuple(sorted(kwargs.items())))
             if key in self._memo:
-                pending, self._provisional = self._memo[key]
+                pending, self._provisional, made = self._memo[key]
                 self.pending = dict(pending)
-                self._objects_made = False
+                self._objects_made = not made
                 return None
         if not self._objects_made:
-            # the first run came from the memo: make the objects guesses make (a layer the
-            # reference builds) before the check needs them
+            # the first run came from the memo, and made objects (a layer the reference builds):
+            # make them here before the check needs them
             answers, names = self.answers, self.names
             self.answers, self.names = {}, set(self._first_names)
             try:
@@ -348,7 +350,7 @@ class Replay:
             self._objects_made = True
         verdict = self._run(check, args, kwargs)
         if key is not None and verdict is None and len(self._memo) < MEMO_SIZE:
-            self._memo[key] = (dict(self.pending), self._provisional)
+            self._memo[key] = (dict(self.pending), self._provisional, bool(self._objects))
         return verdict
 
     def _run(self, check: t.Callable[..., None], args: tuple, kwargs: dict) -> Verdict | None:

@@ -351,9 +351,9 @@ def test_only_answers_equal_to_the_guesses_skip_the_checks_second_run(oracle, mo
 
     assert runs_of(correct) == (1, None)        # the first run, on guesses, confirmed
     assert runs_of(correct) == (0, None)        # the first run from the memo, confirmed
-    assert runs_of(near) == (2, None)           # from the memo: objects made again, then its own run
+    assert runs_of(near) == (1, None)           # the first run from the memo, then its own run
     count, error = runs_of(wrong)
-    assert count == 2 and error and "dot_scores" in error
+    assert count == 1 and error and "dot_scores" in error
     # the names the kernel reports differ from those the first run saw: the check runs again
     spec = ASSIGNMENTS["ps01_search"]
     replay = Replay("dot_scores", spec.check("dot_scores")[1], names=spec.functions())
@@ -363,6 +363,32 @@ def test_only_answers_equal_to_the_guesses_skip_the_checks_second_run(oracle, mo
     replay.accept(nonce, [emit.respond(replay.request(nonce, None), correct)], 0)
     assert replay.names != set(spec.functions())
     assert replay.run(counted, hidden=True) == Verdict(None, 0) and len(runs) == 2
+
+
+def test_a_layer_from_the_memo_gets_the_objects_its_guesses_need(oracle, monkeypatch):
+    """A first run from the memo made no layer here; when the kernel's layer answers otherwise,
+    the run that makes them comes first, so that the calls on the layer are still guessed (one
+    more request, not one per call), and the mistake gets its message."""
+    import qkv_course.checks.projections as checks
+
+    runs = []
+    check = checks.CHECKS["QKVProjection"]
+
+    def counted(fn, **kwargs):
+        runs.append(1)
+        return check(fn, **kwargs)
+
+    monkeypatch.setitem(checks.CHECKS, "QKVProjection", counted)
+    [variant] = [v for v in catalogue.variants("ps03_projections") if v.name == "mistake_module_2d_only"]
+    correct = notebook_namespace("ps03_projections", {})
+    wrong = notebook_namespace("ps03_projections", variant.answers)
+    for namespace, expected_runs in ((correct, {1}), (correct, {0}), (wrong, {3})):
+        runs.clear()
+        verdict = decide("ps03_projections", "QKVProjection", True, namespace, oracle)
+        assert len(runs) in expected_runs and (verdict.error is None) == (namespace is correct)
+    # the runs: the one that makes the layers, one on the kernel's answers, and one on the
+    # answers to the calls that answer's diagnosis added
+    assert "The batch axes were merged with the token axis" in verdict.error
 
 
 def test_remote_is_only_callable_through_the_replay():

@@ -277,3 +277,46 @@ def test_the_notebook_states_the_number_of_training_steps_the_grader_uses():
     for folder in ("solutions", "notebooks"):
         text = (Path(__file__).resolve().parents[1] / folder / "ps11_trained" / "trained.ipynb").read_text()
         assert f"trained for {checks.TRAIN_STEPS} steps" in text, folder
+
+
+def test_minilm_runs_are_kept_between_grading_processes(tmp_path, monkeypatch):
+    """Where the grader keeps them (its cache folder), a MiniLM case is run once and read back by
+    every later process, as plain data, the same numbers; a damaged file is run again; without
+    the cache (a student's kernel) nothing is written."""
+    from qkv_grader.assignments import ASSIGNMENTS
+
+    monkeypatch.setenv("QKV_CACHE_DIR", str(tmp_path))
+    monkeypatch.setitem(checks._CACHE, "dir", None)   # put back afterwards
+    checks.keep_runs_in(None)
+    ASSIGNMENTS["ps11_trained"].module()             # the grader's use of the checks
+    assert checks._CACHE["dir"] == tmp_path
+    runs = []
+    real = pretrained.model_attention_tensors          # what running the model is
+    monkeypatch.setattr(pretrained, "model_attention_tensors", lambda *a: runs.append(a) or real(*a))
+    case = (("The cat sat on the mat.", "Dogs bark."), 1)
+    try:
+        checks._minilm_case.cache_clear()
+        first = checks.minilm_case(*case)
+        [path] = tmp_path.glob("minilm-*.qkvpack")
+        checks._minilm_case.cache_clear()            # as in a new process
+        again = checks.minilm_case(*case)
+        assert len(runs) == 1
+        for name in ("hidden", "attention_mask", "probs", "output"):
+            a, b = getattr(first, name), getattr(again, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), name
+        assert list(first.weights) == list(again.weights)
+        assert all(np.array_equal(first.weights[k], again.weights[k]) for k in first.weights)
+        assert (again.num_heads, again.sentences, again.layer) == (first.num_heads, *case)
+        path.write_bytes(path.read_bytes()[:-7])    # damaged: run again, and kept again
+        checks._minilm_case.cache_clear()
+        checks.minilm_case(*case)
+        assert len(runs) == 2 and checks._read_case(path, *case) is not None
+        checks._minilm_case.cache_clear()
+        checks.minilm_case(case[0], 2)               # another layer: another run, another file
+        assert len(runs) == 3 and len(list(tmp_path.glob("minilm-*.qkvpack"))) == 2
+        checks.keep_runs_in(None)
+        checks._minilm_case.cache_clear()
+        checks.minilm_case(case[0], 3)
+        assert len(runs) == 4 and len(list(tmp_path.glob("minilm-*.qkvpack"))) == 2
+    finally:
+        checks._minilm_case.cache_clear()

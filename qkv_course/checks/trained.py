@@ -29,8 +29,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import os
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -47,7 +49,7 @@ from .guard import guarded, seal
 from .questions import Part, Question, question_checks
 
 __all__ = ["check_retrieval_attention", "check_minilm_self_attention", "minilm", "minilm_case",
-           "FORBIDDEN"]
+           "keep_runs_in", "FORBIDDEN"]
 
 #: Agreement asked of the reproduction (absolute, on probabilities and on the output).
 TOL = 1e-5
@@ -125,6 +127,113 @@ _RUNNING = threading.Lock()
 
 @functools.lru_cache(maxsize=64)
 def _minilm_case(sentences: tuple[str, ...], layer: int) -> MiniLMCase:
+    """The case from the grader's cache of MiniLM's runs (:func:`keep_runs_in`), else run (and kept
+    there): loading MiniLM takes each grading process seconds that its kernels could use, every
+    time it grades, for the same numbers. One process runs the model while the others wait for
+    its file (a lock beside it); the file is read as plain data (:func:`qkv_course.emit.unpack`)
+    and named by everything the run depends on (:func:`_case_key`). A file that cannot be read
+    is made again; a cache that cannot be written is done without."""
+    if "dir" not in _CACHE:
+        return _run_minilm_case(sentences, layer)
+    from filelock import FileLock, Timeout
+
+    path = _CACHE["dir"] / f"minilm-{_case_key(sentences, layer)}.qkvpack"
+    case = _read_case(path, sentences, layer)
+    if case is not None:
+        return case
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(f"{path}.lock", timeout=120)
+        lock.acquire()
+    except (OSError, Timeout):
+        return _run_minilm_case(sentences, layer)
+    try:
+        case = _read_case(path, sentences, layer)  # made by another process while this one waited
+        if case is None:
+            case = _run_minilm_case(sentences, layer)
+            _write_case(path, case)
+        return case
+    finally:
+        lock.release()
+
+
+#: Where MiniLM's runs are kept between processes (``"dir"``); empty (a student's kernel, the
+#: book): they are not kept.
+_CACHE: dict[str, Path] = {}
+
+
+def keep_runs_in(folder: str | os.PathLike | None) -> None:
+    """Keep MiniLM's runs in ``folder`` (None: do not keep them). The grader calls this with
+    :func:`qkv_grader.assignments.cache_dir`, outside the grading sandbox, which mounts no home
+    folder: the files hold hidden cases' expected values."""
+    if folder is None:
+        _CACHE.pop("dir", None)
+    else:
+        _CACHE["dir"] = Path(folder)
+
+
+def _case_key(sentences: tuple[str, ...], layer: int) -> str:
+    """A digest of what a MiniLM run depends on: the sentences and layer, the model's files
+    (names, sizes, times) and the versions of transformers, tokenizers and torch."""
+    import hashlib
+    import importlib.metadata
+    import json
+
+    from ..minilm import model_path
+
+    folder = Path(model_path())
+    files = sorted((str(f.relative_to(folder)), f.stat().st_size, f.stat().st_mtime_ns)
+                   for f in folder.rglob("*") if f.is_file()) if folder.is_dir() else [str(folder)]
+    versions = []
+    for name in ("transformers", "tokenizers", "torch"):
+        try:
+            versions.append(importlib.metadata.version(name))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(None)
+    text = json.dumps([list(sentences), int(layer), files, versions, _CASE_FORMAT])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+#: Changes when what a cached case holds changes.
+_CASE_FORMAT = 1
+_CASE_ARRAYS = ("hidden", "attention_mask", "probs", "output")
+
+
+def _write_case(path: Path, case: MiniLMCase) -> None:
+    import tempfile
+
+    from ..emit import pack
+
+    names = [*_CASE_ARRAYS, *(f"weights.{k}" for k in case.weights)]
+    arrays = [*(getattr(case, n) for n in _CASE_ARRAYS), *case.weights.values()]
+    blob = pack({"names": names, "sentences": list(case.sentences), "layer": case.layer,
+                 "num_heads": case.num_heads}, arrays)
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
+            handle.write(blob)
+        os.replace(handle.name, path)
+    except OSError:
+        pass  # a cache that cannot be written is done without
+
+
+def _read_case(path: Path, sentences: tuple[str, ...], layer: int) -> MiniLMCase | None:
+    from ..emit import unpack
+
+    try:
+        tree, arrays = unpack(path.read_bytes())
+        names = tree["names"]
+        if tree["sentences"] != list(sentences) or tree["layer"] != layer or len(names) != len(arrays):
+            return None
+        found = {name: arrays[f"a{i}"] for i, name in enumerate(names)}
+        return MiniLMCase(sentences=tuple(sentences), layer=int(layer),
+                          weights={n.split(".", 1)[1]: a for n, a in found.items() if n.startswith("weights.")},
+                          num_heads=int(tree["num_heads"]), **{n: found[n] for n in _CASE_ARRAYS})
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _run_minilm_case(sentences: tuple[str, ...], layer: int) -> MiniLMCase:
+    """Run MiniLM on ``sentences`` (one padded batch) and capture layer ``layer``'s case."""
     from .. import pretrained
 
     tokenizer, model = minilm()
@@ -584,8 +693,37 @@ CHECKS = {
     'retrieval_attention': check_retrieval_attention,
     'minilm_self_attention': check_minilm_self_attention,
 }
-#: No reference answers the checks' calls speculatively here: each call is asked of the kernel.
-REFERENCES: dict[str, Callable] = {}
+
+
+def _retrieval_reference(X: Any, W_q: Any, W_k: Any, W_v: Any, W_o: Any) -> tuple[Any, Any]:
+    """What a correct ``retrieval_attention`` returns (one-head attention through the four
+    layers): the grader's guess of the kernel's answers, so that one request asks every toy call
+    (:mod:`qkv_grader.remote`). Training with it is not guessed (``probes.UNGUESSED``)."""
+    import torch
+
+    Q, K, V = W_q(X), W_k(X), W_v(X)
+    weights = torch.softmax(Q @ K.transpose(-1, -2) / Q.shape[-1] ** 0.5, dim=-1)
+    return W_o(weights @ V), weights
+
+
+def _minilm_reference(hidden: np.ndarray, weights: dict[str, np.ndarray], attention_mask: np.ndarray,
+                      num_heads: int) -> tuple[np.ndarray, np.ndarray]:
+    """What a correct ``minilm_self_attention`` returns: the course's multi-head attention with
+    the layer's weights (nn.Linear layout, hence the transposes) and biases; the grader's guess,
+    so that one request asks every hidden case."""
+    from ..multihead import multi_head_attention
+
+    w = {k: np.asarray(v) for k, v in weights.items()}
+    mask = np.asarray(attention_mask).astype(bool)[:, None, :]
+    return multi_head_attention(np.asarray(hidden), w["W_q"].T, w["W_k"].T, w["W_v"].T, w["W_o"].T,
+                                int(num_heads), mask, b_q=w["b_q"], b_k=w["b_k"], b_v=w["b_v"], b_o=w["b_o"])
+
+
+#: The grader's guesses of a correct notebook's answers (see :mod:`qkv_grader.remote`).
+REFERENCES: dict[str, Callable] = {
+    "retrieval_attention": _retrieval_reference,
+    "minilm_self_attention": _minilm_reference,
+}
 
 
 #: The questions (qkv_course/checks/questions.py): the answer's parts and their form; the keys
