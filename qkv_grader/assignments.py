@@ -63,7 +63,8 @@ class Assignment:
         module = importlib.import_module(f"qkv_course.checks.{self.key}")
         keep = getattr(module, "keep_runs_in", None)
         if keep is not None:
-            keep(cache_dir())
+            folder = cache_dir()
+            keep(None if seen_by_kernels(folder) else folder)
         return module
 
     def warm_up(self) -> None:
@@ -115,6 +116,16 @@ def cache_dir() -> Path:
     if os.environ.get("QKV_CACHE_DIR"):
         return Path(os.environ["QKV_CACHE_DIR"])
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qkv-course"
+
+
+def seen_by_kernels(folder: Path) -> bool:
+    """Whether the grading sandbox mounts ``folder`` (it is inside the system's, Python's or the
+    course package's folders): then the grader keeps nothing there."""
+    from .sandbox import SYSTEM_DIRS, _package_root, _python_roots
+
+    path = os.path.realpath(folder)
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+               for root in (*SYSTEM_DIRS, *_python_roots(), os.path.dirname(_package_root())))
 
 
 def assignment(name: str | None) -> Assignment | None:

@@ -5,6 +5,7 @@ of these through nbgrader)."""
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -290,6 +291,12 @@ def test_minilm_runs_are_kept_between_grading_processes(tmp_path, monkeypatch):
     checks.keep_runs_in(None)
     ASSIGNMENTS["ps11_trained"].module()             # the grader's use of the checks
     assert checks._CACHE["dir"] == tmp_path
+    for mounted in (sys.prefix, str(Path(checks.__file__).parents[2] / "cache")):
+        monkeypatch.setenv("QKV_CACHE_DIR", mounted)   # a folder the sandbox mounts: not used
+        ASSIGNMENTS["ps11_trained"].module()
+        assert checks._CACHE.get("dir") is None, mounted
+    monkeypatch.setenv("QKV_CACHE_DIR", str(tmp_path))
+    ASSIGNMENTS["ps11_trained"].module()
     runs = []
     real = pretrained.model_attention_tensors          # what running the model is
     monkeypatch.setattr(pretrained, "model_attention_tensors", lambda *a: runs.append(a) or real(*a))
