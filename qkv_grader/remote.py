@@ -52,8 +52,9 @@ __all__ = ["Remote", "Replay", "NeedCalls", "Oracle", "Verdict", "remote_calls",
 
 #: How many rounds (requests to the kernel) one test may take before it is given up.
 MAX_ROUNDS = 64
-#: How many first runs a memo of :class:`Replay` keeps (one per test cell and set of names).
-MEMO_SIZE = 512
+#: How many first runs a memo of :class:`Replay` keeps per test (one per set of names, the most
+#: recently used): a class's correct notebooks share one, and a run's inputs can be megabytes.
+MEMO_PER_TEST = 2
 #: The largest call of a trusted helper the oracle reads.
 ORACLE_BYTES = 64 * 1024**2
 
@@ -330,11 +331,14 @@ class Replay:
             return shortcut
         first, self._ran = not self._ran, True
         key = None
+        runs = None
         if first and self._memo is not None and not self.answers:
-            key = (check, self.function, self._reference_key, frozenset(self.names), args,
-                   tuple(sorted(kwargs.items())))
-            if key in self._memo:
-                pending, self._provisional, made = self._memo[key]
+            key = frozenset(self.names)
+            runs = self._memo.setdefault((check, self.function, self._reference_key, args,
+                                          tuple(sorted(kwargs.items()))), {})
+            if key in runs:
+                runs[key] = runs.pop(key)  # the most recently used last
+                pending, self._provisional, made = runs[key]
                 self.pending = dict(pending)
                 self._objects_made = not made
                 return None
@@ -349,8 +353,10 @@ class Replay:
                 self.answers, self.names = answers, names
             self._objects_made = True
         verdict = self._run(check, args, kwargs)
-        if key is not None and verdict is None and len(self._memo) < MEMO_SIZE:
-            self._memo[key] = (dict(self.pending), self._provisional, bool(self._objects))
+        if runs is not None and verdict is None:
+            runs[key] = (dict(self.pending), self._provisional, bool(self._objects))
+            while len(runs) > MEMO_PER_TEST:
+                del runs[next(iter(runs))]
         return verdict
 
     def _run(self, check: t.Callable[..., None], args: tuple, kwargs: dict) -> Verdict | None:

@@ -365,6 +365,21 @@ def test_only_answers_equal_to_the_guesses_skip_the_checks_second_run(oracle, mo
     assert replay.run(counted, hidden=True) == Verdict(None, 0) and len(runs) == 2
 
 
+def test_the_memo_keeps_a_few_first_runs_per_test():
+    """Notebooks that each define other names (a hostile class can) cost the grader's memory
+    at most MEMO_PER_TEST first runs per test, the most recently used."""
+    from qkv_grader.remote import MEMO_PER_TEST
+
+    spec = ASSIGNMENTS["ps01_search"]
+    check, reference = spec.check("dot_scores")
+    memo: dict = {}
+    for i in range(6):
+        names = {*spec.functions(), f"helper_{i}"}
+        assert Replay("dot_scores", reference, names=names, memo=memo).run(check, hidden=True) is None
+    [runs] = memo.values()
+    assert len(runs) == MEMO_PER_TEST and frozenset({*spec.functions(), "helper_5"}) in runs
+
+
 def test_a_layer_from_the_memo_gets_the_objects_its_guesses_need(oracle, monkeypatch):
     """A first run from the memo made no layer here; when the kernel's layer answers otherwise,
     the run that makes them comes first, so that the calls on the layer are still guessed (one
