@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import pickle
 import secrets
+import typing as t
 from pathlib import Path
 
 import numpy as np
@@ -325,21 +326,29 @@ def test_fingerprints_tell_apart_what_a_check_can_tell_apart():
     assert fingerprint(emit.Outcome(value=1, peak=0)) != fingerprint(emit.Outcome(value=1, peak=10))
 
 
-def test_only_answers_equal_to_the_guesses_skip_the_checks_second_run(oracle, monkeypatch):
-    """A run of the check on guesses gives its verdict without running again only when the
-    kernel's answers are the guesses bit for bit, under the same names: a correct notebook's
-    test costs one run of its check (none once a grading process has made that first run), an
-    answer a rounding away from the guess gets a run on its own values, as a wrong one does."""
-    import qkv_course.checks.search as checks
+def count_runs(monkeypatch, key: str, function: str) -> tuple[list, t.Callable]:
+    """Make the grader's check of ``function`` (chapter ``key``) count its runs: (the list a run
+    appends to, the counting check)."""
+    import importlib
 
-    runs = []
-    check = checks.CHECKS["dot_scores"]
+    checks = importlib.import_module(f"qkv_course.checks.{key}")
+    runs: list = []
+    check = checks.CHECKS[function]
 
     def counted(fn, **kwargs):
         runs.append(1)
         return check(fn, **kwargs)
 
-    monkeypatch.setitem(checks.CHECKS, "dot_scores", counted)
+    monkeypatch.setitem(checks.CHECKS, function, counted)
+    return runs, counted
+
+
+def test_only_answers_equal_to_the_guesses_skip_the_checks_second_run(oracle, monkeypatch):
+    """A run of the check on guesses gives its verdict without running again only when the
+    kernel's answers are the guesses bit for bit, under the same names: a correct notebook's
+    test costs one run of its check (none once a grading process has made that first run), an
+    answer a rounding away from the guess gets a run on its own values, as a wrong one does."""
+    runs, counted = count_runs(monkeypatch, "search", "dot_scores")
     correct = notebook_namespace("ps01_search", {})
     near = dict(correct, dot_scores=lambda q, k: correct["dot_scores"](q, k) * (1 + 1e-12))
     wrong = dict(correct, dot_scores=lambda q, k: correct["dot_scores"](q, k) + 1)
@@ -384,16 +393,7 @@ def test_a_layer_from_the_memo_gets_the_objects_its_guesses_need(oracle, monkeyp
     """A first run from the memo made no layer here; when the kernel's layer answers otherwise,
     the run that makes them comes first, so that the calls on the layer are still guessed (one
     more request, not one per call), and the mistake gets its message."""
-    import qkv_course.checks.projections as checks
-
-    runs = []
-    check = checks.CHECKS["QKVProjection"]
-
-    def counted(fn, **kwargs):
-        runs.append(1)
-        return check(fn, **kwargs)
-
-    monkeypatch.setitem(checks.CHECKS, "QKVProjection", counted)
+    runs, _ = count_runs(monkeypatch, "projections", "QKVProjection")
     [variant] = [v for v in catalogue.variants("ps03_projections") if v.name == "mistake_module_2d_only"]
     correct = notebook_namespace("ps03_projections", {})
     wrong = notebook_namespace("ps03_projections", variant.answers)
