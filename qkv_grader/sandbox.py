@@ -216,6 +216,21 @@ HANDED_IN = "/home/.handed-in"
 SCRATCH_PREFIX = "qkv-kernel-"
 
 
+def _runs_as(uid: int) -> bool:
+    """Whether a process whose real or effective user id is ``uid`` exists (its /proc status:
+    the owner of its /proc folder is root once it changed ids)."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as handle:
+                    ids = next(line for line in handle if line.startswith("Uid:")).split()[1:3]
+            except (OSError, StopIteration):
+                continue
+            if str(uid) in ids:
+                return True
+    return False
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -406,6 +421,20 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)
         if not restart:
+            await self._gone()
             shutil.rmtree(self._sandbox_dir, ignore_errors=True)
+
+    async def _gone(self, timeout: float = 5.0) -> None:
+        """Wait (up to ``timeout`` s) until no process runs as this kernel's own user id: bwrap
+        SIGKILLs the kernel when it dies itself, and the kernel is gone a moment later, not at
+        once. Only where kernels run as ids of their own (as root)."""
+        import asyncio
+        import time
+
+        if os.geteuid() != 0 or self.sandbox_uid == os.geteuid():
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _runs_as(self.sandbox_uid):
+            await asyncio.sleep(0.02)
 
 
