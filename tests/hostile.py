@@ -189,7 +189,9 @@ try:
     os.symlink(TARGET, os.path.join(_ipc, "requests"))
     print("request link " + "planted")
 except OSError as _e:
-    print("request link refused:", type(_e).__name__)
+    # one write, so one stream message: under load a print's pieces can be flushed apart, and
+    # a piece flushed after the cell's end is not the cell's
+    print("request link refused: " + type(_e).__name__)
 '''.replace("TARGET", repr(str(target)))
     return b.files(b.append(b.correct(), "dot_scores", code))
 
