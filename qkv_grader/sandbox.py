@@ -217,18 +217,11 @@ SCRATCH_PREFIX = "qkv-kernel-"
 
 
 def _runs_as(uid: int) -> bool:
-    """Whether a process whose real or effective user id is ``uid`` exists (its /proc status:
-    the owner of its /proc folder is root once it changed ids)."""
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/status") as handle:
-                    ids = next(line for line in handle if line.startswith("Uid:")).split()[1:3]
-            except (OSError, StopIteration):
-                continue
-            if str(uid) in ids:
-                return True
-    return False
+    """Whether a process whose real or effective user id is ``uid`` exists (psutil reads both
+    from /proc/<pid>/status; the owner of the /proc folder is root once a process changed ids)."""
+    import psutil
+
+    return any(uid in tuple(p.info["uids"] or ())[:2] for p in psutil.process_iter(["uids"]))
 
 
 def _alive(pid: int) -> bool:
