@@ -259,19 +259,99 @@ def test_minilm_log_mask_warning_costs_nothing(capsys):
     assert "divide by zero encountered in log" in out and not err
 
 
-def test_the_graders_warm_up_runs_every_minilm_case_and_training_split_before_a_check_asks():
+def test_the_graders_warm_up_makes_every_case_and_training_split_before_a_check_asks():
+    import subprocess
+    import sys
+
     from qkv_grader.assignments import ASSIGNMENTS
     from qkv_grader.hidden import trained as hidden
 
     checks._minilm_case.cache_clear()
     checks._held_out.cache_clear()
+    checks._make_toy_case.cache_clear()
     ASSIGNMENTS["ps11_trained"].warm_up()
     cases = {(tuple(s), int(layer)) for s, layer in checks._minilm_cases(False) + checks._minilm_cases(True)}
     assert checks._minilm_case.cache_info().currsize == len(cases)
     assert checks._held_out.cache_info().currsize == len({0, *hidden.TRAINING_SEEDS})
-    hits = checks._minilm_case.cache_info().hits
-    checks.minilm_case(*next(iter(cases)))          # a check's call is now answered from the cache
-    assert checks._minilm_case.cache_info().hits == hits + 1
+    toys = {(tuple(s), float(x), int(seed)) for s, x, seed in checks._toy_cases(False) + checks._toy_cases(True)}
+    assert checks._make_toy_case.cache_info().currsize == len(toys)
+    hits = checks._minilm_case.cache_info().hits, checks._make_toy_case.cache_info().hits
+    checks.minilm_case(*next(iter(cases)))          # a check's calls are now answered from the caches
+    checks._toy_case(*next(iter(toys)))
+    assert (checks._minilm_case.cache_info().hits, checks._make_toy_case.cache_info().hits) == \
+        (hits[0] + 1, hits[1] + 1)
+    # and torch is imported by the warm-up, not by the first check (a fresh process: this one
+    # imported torch long ago)
+    code = ("import sys; from qkv_grader.assignments import ASSIGNMENTS; assert 'torch' not in sys.modules; "
+            "ASSIGNMENTS['ps11_trained'].warm_up(); print('torch' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "True"
+
+
+def test_a_toy_case_made_once_is_never_changed_by_the_function_it_checks():
+    """The toy cases are kept per process: the function under test gets copies of the layer and
+    of X, and the expected values cannot be written."""
+    import torch
+
+    shape, scale, seed = (2, 3, 4), 1.0, 7
+    case = checks._toy_case(shape, scale, seed)
+    before = {k: v.clone() for k, v in case.layer.state_dict().items()}, case.X.clone()
+
+    def vandal(X, W_q, W_k, W_v, W_o):
+        with torch.no_grad():
+            for lin in (W_q, W_k, W_v, W_o):
+                lin.weight.add_(1.0)
+            X.mul_(2.0)
+        return torch.zeros(2, 3, 4), torch.zeros(2, 3, 3)
+
+    with pytest.raises(FeedbackError):
+        checks._check_toy_call(vandal, shape, scale, seed)
+    assert all(torch.equal(case.layer.state_dict()[k], v) for k, v in before[0].items())
+    assert torch.equal(case.X, before[1])
+    with pytest.raises(ValueError):
+        case.output[...] = 0.0
+    assert all(not a.flags.writeable for a, _ in case.weight_diagnoses + case.output_diagnoses)
+
+    def attention(X, W_q, W_k, W_v, W_o):
+        S = W_q(X) @ W_k(X).transpose(-1, -2) / X.shape[-1] ** 0.5
+        e = torch.exp(S - S.amax(dim=-1, keepdim=True))
+        weights = e / e.sum(dim=-1, keepdim=True)
+        return W_o(weights @ W_v(X)), weights
+
+    checks._check_toy_call(attention, shape, scale, seed)   # the case still passes a correct answer
+
+
+def test_the_evaluation_of_trained_parameters_is_kept_by_their_bytes():
+    """A check runs again each round and for each notebook: the same trained parameters are
+    evaluated once; other parameters (one bit apart) or another seed, again; what comes back
+    is the same either way."""
+    from qkv_course import trained as retrieval
+
+    state = {k: v.detach().double().numpy() for k, v in retrieval.RetrievalModel().state_dict().items()}
+    checks._EVALUATED.clear()
+    calls = []
+    real = retrieval.accuracy
+
+    def counted(model, data):
+        calls.append(1)
+        return real(model, data)
+
+    retrieval.accuracy = counted
+    try:
+        first = checks._evaluate({"state": state}, "label", 0)
+        again = checks._evaluate({"state": {k: v.copy() for k, v in state.items()}}, "label", 0)
+        assert len(calls) == 1 and again[0] == first[0] and np.array_equal(again[1], first[1])
+        other = dict(state)
+        key = next(iter(other))
+        other[key] = np.nextafter(other[key].astype(np.float32), np.float32(np.inf)).astype(np.float64)
+        checks._evaluate({"state": other}, "label", 0)
+        checks._evaluate({"state": state}, "label", 1)
+        assert len(calls) == 3
+        for bad in ({"state": {k: v.astype(str) for k, v in state.items()}}, {"state": {}}, None):
+            with pytest.raises(FeedbackError, match="did not come back"):
+                checks._evaluate(bad, "label", 0)
+    finally:
+        retrieval.accuracy = real
 
 
 def test_the_notebook_states_the_number_of_training_steps_the_grader_uses():
