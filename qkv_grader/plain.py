@@ -9,7 +9,7 @@ nbformat 3 upgraded). nbgrader has no setting for where autograde reads submissi
 run, nor a hook that runs before it lists them, so :func:`install` wraps ``Autograde.start``
 (``nbgrader_config.py`` calls it): the matching submissions are staged under
 ``.qkv-grade/plain/submitted/`` and the run reads them from there. Nothing in ``submitted/`` is
-changed. Before that, one sandboxed kernel checks that it sees the grader's course package
+changed. Meanwhile, one sandboxed kernel checks that it sees the grader's course package
 (:func:`qkv_grader.execute.check_environment`): a mismatched environment stops the run with an
 error that names both, before the gradebook is touched. A run that already reads a staged folder
 (``qkv-grade``'s workers, after qkv-grade's own check) is left alone.
@@ -69,19 +69,27 @@ def install() -> None:
         submitted = str(coursedir.submitted_directory)
         if ".qkv-grade" in Path(submitted).parts:  # qkv-grade staged it already
             return original(self)
+        from concurrent.futures import ThreadPoolExecutor
+
         from .execute import GradingSetupError, check_environment
 
-        try:  # before anything is written: a broken setup stops the run, never grades 0
-            check_environment(parent=self)
-        except GradingSetupError as error:
-            self.log.error("Grading setup: %s", error)
-            raise
-        root = Path(coursedir.root)
-        staging = stage_for_plain_run(root, submitted, coursedir.assignment_id or "*",
-                                      coursedir.student_id or "*",
-                                      # the gradebook opened once per assignment, not per student
-                                      functools.cache(functools.partial(_expected, coursedir.db_url)),
-                                      self.log)
+        # the environment check (a sandboxed kernel's start, most of a second) runs while the
+        # submissions are staged: staging writes only its own folder, and nothing reaches the
+        # gradebook until both are done
+        with ThreadPoolExecutor(1, thread_name_prefix="qkv-environment") as pool:
+            checked = pool.submit(check_environment, parent=self)
+            try:
+                staging = stage_for_plain_run(
+                    Path(coursedir.root), submitted, coursedir.assignment_id or "*",
+                    coursedir.student_id or "*",
+                    # the gradebook opened once per assignment, not per student
+                    functools.cache(functools.partial(_expected, coursedir.db_url)), self.log)
+            finally:
+                try:  # before anything is written: a broken setup stops the run, never grades 0
+                    checked.result()
+                except GradingSetupError as error:
+                    self.log.error("Grading setup: %s", error)
+                    raise
         coursedir.submitted_directory = str(staging)
         try:
             return original(self)
