@@ -35,6 +35,7 @@ import time
 from pathlib import Path
 
 from qkv_grader import practice
+from qkv_grader.classgrade import Outcome, serial_fraction
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = REPO / "tests" / "submissions"  # data files: the submission variants
@@ -105,8 +106,7 @@ def main() -> None:
                           for a in assignments)
             same = all(cell_grades(course, a) == expected[a] for a in assignments)
             reports = [json.loads((course / ".qkv-grade" / a / "report.json").read_text()) for a in assignments]
-            graded = [r for report in reports for r in report if r["seconds"] > 0]
-            fraction = sum(r["locked"] for r in graded) / max(sum(r["seconds"] for r in graded), 1e-9)
+            fraction = serial_fraction(Outcome(**r) for report in reports for r in report)
             rows.append((f"qkv-grade --jobs {j}", j, seconds, fraction, same))
         runs.append(rows)
         print(f"\n| command | jobs | seconds | s per notebook | speed-up vs serial | serial fraction | grades identical |")

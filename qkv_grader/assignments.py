@@ -201,32 +201,17 @@ def kernel_view(name: str) -> str:
     return str(view)
 
 
-_LIBRARY_STUB = '''raise ImportError({message!r})
-'''
-
-
 @functools.lru_cache(maxsize=None)
 def library_stubs(name: str) -> tuple[tuple[str, str], ...]:
     """``(stub, installed)`` directory pairs, to be mounted in the grading sandbox over what the
     kernel of assignment ``name`` must not import: this grader package (its hidden cases and
     checks), and the assignment's hidden libraries. Each stub is a package whose import raises an
-    ImportError saying why."""
-    import importlib.util
+    ImportError saying why (:func:`qkv_grader.sandbox.import_stubs`)."""
+    from .sandbox import import_stubs
 
     spec = ASSIGNMENTS[name]
     hidden = {"qkv_grader": "qkv_grader, the course's grader, is not available in the grading kernel"}
     for library in spec.hidden_libraries:
         hidden[library] = (f"{library} is not available while {name} is graded: the assignment is "
                            "written with numpy alone, and its rules forbid a library's ready-made version")
-    pairs = []
-    for library, message in hidden.items():
-        found = importlib.util.find_spec(library)
-        if found is None or not found.submodule_search_locations:
-            continue
-        stub = Path(tempfile.mkdtemp(prefix=f"qkv-{library}-stub-"))
-        atexit.register(shutil.rmtree, stub, True)
-        (stub / "__init__.py").write_text(_LIBRARY_STUB.format(message=message))
-        stub.chmod(0o755)
-        for location in found.submodule_search_locations:
-            pairs.append((str(stub), str(Path(location).resolve())))
-    return tuple(pairs)
+    return import_stubs(tuple(hidden.items()))

@@ -253,6 +253,38 @@ def _warn_once(log: t.Any, why_not: str) -> None:
     log.warning("Grading kernels run WITHOUT the sandbox (limits only): %s", why_not)
 
 
+#: Libraries that no grading kernel imports, whatever the assignment: ipykernel's debugger
+#: (debugpy), which grading never uses and whose import is about a tenth of a kernel's start.
+#: ipykernel runs without it when its import fails.
+NEVER_IN_KERNEL = (("debugpy", "debugpy, the debugger, is not available in the grading kernel"),)
+
+_IMPORT_STUB = '''raise ImportError({message!r})
+'''
+
+
+@functools.lru_cache(maxsize=None)
+def import_stubs(libraries: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """``(stub, installed)`` directory pairs for ``(library, message)`` pairs: each stub a package
+    (made once per process, removed at exit) whose import raises ``ImportError(message)``, to be
+    mounted over each folder the installed library imports from. Libraries not installed (or
+    single modules) are left out."""
+    import atexit
+    import importlib.util
+
+    pairs = []
+    for library, message in libraries:
+        found = importlib.util.find_spec(library)
+        if found is None or not found.submodule_search_locations:
+            continue
+        stub = Path(tempfile.mkdtemp(prefix=f"qkv-{library}-stub-"))
+        atexit.register(shutil.rmtree, stub, True)
+        (stub / "__init__.py").write_text(_IMPORT_STUB.format(message=message))
+        stub.chmod(0o755)
+        for location in found.submodule_search_locations:
+            pairs.append((str(stub), str(Path(location).resolve())))
+    return tuple(pairs)
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernels start in the sandbox (see the module docstring).
 
@@ -335,7 +367,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         use_bwrap = self.uses_bwrap
         return sandbox_argv(kernel_argv, ipc_dir=self._ipc_dir, workdir=self._work_dir, uid=uid,
                             limits=self.limits, use_bwrap=use_bwrap, package_view=self.package_view,
-                            hidden=self.hidden_libraries)
+                            hidden=[*import_stubs(NEVER_IN_KERNEL), *self.hidden_libraries])
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: t.Any) -> None:
         if not self.uses_bwrap:
@@ -346,23 +378,20 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def kernel_pid(self) -> int | None:
         """The kernel's own process: the deepest descendant of the process started (bwrap starts
-        the kernel as a child of its own), found in /proc."""
+        the kernel as a child of its own); the last one found if a process ends meanwhile."""
+        import psutil
+
         process = getattr(self.provisioner, "process", None)
         if process is None:
             return None
-        children: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
         pid = process.pid
-        while children.get(pid):
-            pid = min(children[pid])
+        try:
+            children = psutil.Process(pid).children()
+            while children:
+                pid = min(child.pid for child in children)
+                children = psutil.Process(pid).children()
+        except psutil.Error:
+            pass
         return pid
 
     def seal_ipc(self) -> None:

@@ -225,6 +225,11 @@ try:
     open({str(REPO / "README.md")!r}, "a")
 except OSError as e:
     print("write", type(e).__name__)
+import sys, ipykernel.debugger
+try:
+    import debugpy
+except ImportError as e:
+    print("debugpy", e, ipykernel.debugger._is_debugpy_available, "debugpy" in sys.modules)
 ''', tmp_path, memory_limit=3 * 1024**3, process_limit=77)
     uid = int(out.split("uid ")[1].split()[0])
     assert uid >= 200000, out
@@ -235,6 +240,8 @@ except OSError as e:
     assert "network no" in out
     assert f"limits {3 * 1024**3} 77" in out
     assert "write" in out and "write None" not in out
+    # ipykernel's debugger is not there (grading never uses it, and it is a tenth of a start)
+    assert "debugpy debugpy, the debugger, is not available in the grading kernel False False" in out
 
 
 def test_launcher_sets_limits_and_execs(tmp_path):

@@ -27,6 +27,9 @@ from qkv_grader.sandbox import bwrap_available
 
 # QKV_HOSTILE=<regex>: grade only the cases whose names match (while working on one attack)
 _ONLY = os.environ.get("QKV_HOSTILE")
+# QKV_HOSTILE_REPORT=<file>: also write each case's outcome there (JSON: score, maximum, the
+# score it must get, status, problems), e.g. for the table of attacks per assignment
+_REPORT = os.environ.get("QKV_HOSTILE_REPORT")
 if _ONLY:
     import re
 
@@ -88,6 +91,12 @@ def batch(tmp_path_factory) -> Batch:
     for assignment in ASSIGNMENTS:
         with open(course / f"{assignment}.csv", newline="") as f:
             rows += [r for r in csv.DictReader(f) if r["assignment"] == assignment]
+    if _REPORT:
+        Path(_REPORT).write_text(json.dumps({
+            case.name: {"assignment": case.assignment, "what": case.what, "must_score": case.score,
+                        "score": outcomes[case.name].score, "max_score": outcomes[case.name].max_score,
+                        "status": outcomes[case.name].status, "problems": outcomes[case.name].problems}
+            for case in hostile.CASES}, indent=1))
     return Batch(course, outcomes, before, config_before, rows)
 
 
