@@ -14,6 +14,7 @@ saying the course's own code is not available while a notebook is graded.
 from __future__ import annotations
 
 import atexit
+import compileall
 import dataclasses
 import functools
 import importlib
@@ -195,6 +196,9 @@ def kernel_view(name: str) -> str:
         stub = view / path.relative_to(package)
         stub.parent.mkdir(parents=True, exist_ok=True)
         stub.write_text(_STUB)
+    # compiled here, once: the kernel cannot write beside a read-only view, and would compile
+    # every module it imports from source, in every notebook
+    compileall.compile_dir(str(view), quiet=1)
     for path in root.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)
     root.chmod(0o755)

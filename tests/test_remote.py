@@ -419,7 +419,15 @@ def test_kernel_view_holds_no_reference_check_or_hidden_case(assignment):
     spec = ASSIGNMENTS[assignment]
     real = set(KERNEL_COMMON) | set(spec.kernel_modules)
     stub = (view / "checks" / "search.py").read_text()
-    assert not list(view.rglob("__pycache__")) and not list(view.rglob("*.pyc"))
+    # the only compiled files are the view's own sources, compiled (nothing else's bytecode)
+    import marshal
+
+    for pyc in view.rglob("*.pyc"):
+        source = pyc.parent.parent / f"{pyc.name.split('.')[0]}.py"
+        assert pyc.parent.name == "__pycache__" and source.is_file(), pyc
+        assert marshal.loads(pyc.read_bytes()[16:]) == compile(source.read_bytes(), str(source), "exec",
+                                                               dont_inherit=True), pyc
+    assert len(list(view.rglob("*.pyc"))) == len(list(view.rglob("*.py")))
     for path in view.rglob("*.py"):
         module = path.relative_to(view).with_suffix("").as_posix()
         if module in real:
