@@ -55,6 +55,10 @@ MAX_ROUNDS = 64
 #: How many first runs a memo of :class:`Replay` keeps per test (one per set of names, the most
 #: recently used): a class's correct notebooks share one, and a run's inputs can be megabytes.
 MEMO_PER_TEST = 2
+#: How many guesses (:meth:`Replay._guess`) a grading process keeps for other notebooks, the most
+#: recently made: a reference's answer to the same inputs is the same for every notebook.
+GUESSES_KEPT = 64
+_GUESSES: dict[tuple[t.Any, bytes], Outcome] = {}
 #: The largest call of a trusted helper the oracle reads.
 ORACLE_BYTES = 64 * 1024**2
 
@@ -274,21 +278,35 @@ class Replay:
             return self.answers[key]
         self.pending.setdefault(key, Call(key, target, name, tuple(args), dict(kwargs),
                                           dict(forbidden or {}), label, rule, helpers, measure))
-        try:
-            guess = self._guess(key, target, args, kwargs, measure)
-        except _NoGuess:
-            raise NeedCalls(key) from None
+        shared = (self._reference_key, base) if self._memo is not None and isinstance(target, str) else None
+        guess = _GUESSES.get(shared) if shared is not None else None
+        if guess is None:
+            try:
+                guess, plain = self._guess(key, target, args, kwargs, measure)
+            except _NoGuess:
+                raise NeedCalls(key) from None
+            if shared is not None and plain:
+                _GUESSES[shared] = guess
+                while len(_GUESSES) > GUESSES_KEPT:
+                    del _GUESSES[next(iter(_GUESSES))]
         self._guessed[key] = fingerprint(guess)
         return guess
 
-    def _guess(self, key: str, target: t.Any, args: tuple, kwargs: dict, measure: bool) -> Outcome:
+    def _guess(self, key: str, target: t.Any, args: tuple, kwargs: dict, measure: bool
+               ) -> tuple[Outcome, bool]:
         """What a correct notebook answers to the call ``key`` (the module docstring): the call
         made here on the reference and the objects earlier guesses made, its result passed
-        through the same plain data as the kernel's. Raises :class:`_NoGuess` where the call
-        needs something of the notebook's the grader has no reference for."""
+        through the same plain data as the kernel's; and whether it is *plain*: made from the
+        inputs alone (no object of an earlier guess used, none made), so that another replay of
+        the same reference may reuse it. Raises :class:`_NoGuess` where the call needs something
+        of the notebook's the grader has no reference for."""
         from qkv_course import probes
 
+        objects = len(self._objects)
+        used: list[str] = []
+
         def resolve(kind: str, ref: t.Any) -> t.Any:
+            used.append(kind)
             if kind == "notebook" and ref == self.function and self.reference is not None:
                 return self.reference
             if kind == "handle" and ref in self._objects:
@@ -309,10 +327,11 @@ class Replay:
         try:
             value = fn(*args, **kwargs)
         except Exception as exc:
-            return Outcome(error=f"raised {type(exc).__name__}: {exc}")
+            return Outcome(error=f"raised {type(exc).__name__}: {exc}"), False
         arrays = []
         tree = encode(value, arrays, keep=Keeper(key, self._objects))
-        return Outcome(value=decode(tree, _named(arrays)), peak=0 if measure else None)
+        plain = len(self._objects) == objects and all(kind == "notebook" for kind in used)
+        return Outcome(value=decode(tree, _named(arrays)), peak=0 if measure else None), plain
 
     # -- around the check -------------------------------------------------------------------
 

@@ -388,3 +388,31 @@ def test_the_memory_limit_is_generous_for_correct_loops():
 
     checks.check_chunked_attention(wasteful)
     checks.check_chunked_attention(wasteful, hidden=True)
+
+
+def test_chunked_cases_are_prepared_once_and_never_changed_by_the_function_checked():
+    """The grader prepares each case once per process (its warm-up does it before a check asks);
+    the function under test gets copies, so one that writes into its inputs changes nothing
+    kept, and the next call is checked against the same values."""
+    from qkv_grader.assignments import ASSIGNMENTS
+
+    checks._prepared_cases.cache_clear()
+    ASSIGNMENTS["ps10_cost"].warm_up()
+    assert checks._prepared_cases.cache_info().currsize == 2
+    kept = [(p.case.Q.copy(), p.case.K.copy(), p.case.V.copy(), p.expected.copy())
+            for p in checks._prepared_cases(False)]
+
+    def vandal(Q, K, V, chunk_size, mask=None):
+        Q[...], K[...], V[...] = 7.0, -7.0, 0.5
+        if mask is not None:
+            mask[...] = False
+        return np.zeros(Q.shape[:-1] + (V.shape[-1],))
+
+    with pytest.raises(FeedbackError, match="in place"):
+        checks.check_chunked_attention(vandal)
+    for p, (Q, K, V, expected) in zip(checks._prepared_cases(False), kept):
+        assert all(np.array_equal(a, b) for a, b in ((p.case.Q, Q), (p.case.K, K), (p.case.V, V),
+                                                      (p.expected, expected)))
+        assert not p.expected.flags.writeable and not p.case.Q.flags.writeable
+    checks.check_chunked_attention(chunked)   # a correct answer still passes
+    assert checks._prepared_cases.cache_info().hits >= 2

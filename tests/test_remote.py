@@ -486,3 +486,31 @@ def test_stubs_say_what_is_missing_and_report_the_call():
 
 def test_feedback_error_is_what_checks_raise():
     assert issubclass(FeedbackError, AssertionError)
+
+
+def test_guesses_made_from_the_inputs_alone_are_shared_between_notebooks():
+    """A reference's answer to the same inputs is made once per grading process (its first run
+    may be a notebook's later run, as for a memory-measured call); a guess that makes or uses a
+    layer is each replay's own."""
+    from qkv_course.checks.core import call_student
+    from qkv_grader import remote
+
+    made = []
+
+    def reference(x):
+        made.append(1)
+        return np.asarray(x) * 2.0
+
+    def check(fn, hidden=False):
+        for k in range(3):
+            call_student(fn, "double", np.arange(4.0) + k)
+
+    remote._GUESSES.clear()
+    for _ in range(3):  # three notebooks (memos of their own, so that each first run runs)
+        replay = Replay("double", reference, names={"double"}, memo={})
+        assert replay.run(check) is None and len(replay.pending) == 3
+    assert len(made) == 3                                    # once per distinct input, not per notebook
+    other = Replay("double", lambda x: np.asarray(x) * 3.0, names={"double"}, memo={})
+    other.run(check)                                         # another reference: its own guesses
+    assert len(made) == 3 and len(remote._GUESSES) == 6
+    remote._GUESSES.clear()
