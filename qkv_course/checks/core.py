@@ -119,6 +119,15 @@ def remote_calls() -> Any:
     return REPLAY.get()
 
 
+def read_only(value: Any) -> Any:
+    """``value``, an array marked read-only (anything else as it is): for what a check keeps
+    between its runs (expected values, mistakes' outputs), so that nothing it is shown to can
+    change it."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    return value
+
+
 def fail(message: str) -> NoReturn:
     """Raise :class:`FeedbackError` with ``message``."""
     __tracebackhide__ = True

@@ -30,7 +30,7 @@ from .. import cost
 from ..softmax import masked_softmax, softmax
 from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, FeedbackError,
                    call_student, call_student_measured, check_close, fail, hidden_cases, matches, reference,
-                   to_array)
+                   read_only, to_array)
 from .diagnoses import errors
 from .diagnoses.case import Attention
 from .diagnoses.masks import check_bool_mask, empty_rows_nan, swapped
@@ -523,12 +523,6 @@ class _Prepared:
     nonfinite: tuple[tuple[Any, str], ...]
 
 
-def _read_only(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        value.flags.writeable = False
-    return value
-
-
 @functools.lru_cache(maxsize=2)
 def _prepared_cases(hidden: bool) -> tuple[_Prepared, ...]:
     """The cases with their expected outputs and diagnoses, made once per process (read-only
@@ -548,8 +542,8 @@ def _prepared_cases(hidden: bool) -> tuple[_Prepared, ...]:
             diagnoses = output_diagnoses(att, weight_diagnoses(att), extra=_chunked_diagnoses(case))
             nonfinite = _nonfinite(case, expected)
         for array in (case.Q, case.K, case.V, case.mask, expected):
-            _read_only(array)
-        prepared.append(_Prepared(case, expected, tuple((_read_only(w), m) for w, m in diagnoses),
+            read_only(array)
+        prepared.append(_Prepared(case, expected, tuple((read_only(w), m) for w, m in diagnoses),
                                   tuple(nonfinite)))
     return tuple(prepared)
 

@@ -41,7 +41,7 @@ import numpy as np
 from .. import probes
 from ..minilm import minilm
 from .core import (COURSE_ATTENTION, COURSE_SOFTMAX, LIBRARY_ATTENTION, LIBRARY_SOFTMAX, call_student,
-                   check_close, fail, hidden_cases, matches, reference)
+                   check_close, fail, hidden_cases, matches, read_only, reference)
 from .diagnoses.layers import CUTS_GRADIENTS
 from .diagnoses.pair import split_pair
 from .diagnoses.shapes import per_token
@@ -603,9 +603,7 @@ def _make_toy_case(shape: tuple[int, ...], scale: float, seed: int) -> _ToyCase:
     weights, output = _toy_diagnoses(X.double().numpy(), layer)
 
     def frozen(a: np.ndarray) -> np.ndarray:
-        a = np.array(a, dtype=np.float64)
-        a.flags.writeable = False
-        return a
+        return read_only(np.array(a, dtype=np.float64))
 
     return _ToyCase(layer, X, frozen(out.double().numpy()), frozen(w.double().numpy()),
                     tuple((frozen(a), m) for a, m in weights), tuple((frozen(a), m) for a, m in output))
@@ -662,8 +660,7 @@ def _evaluate(result: Any, label: str, seed: int) -> tuple[float, np.ndarray]:
     with torch.no_grad():
         model.load_state_dict({k: torch.from_numpy(v) for k, v in arrays.items()})
     model.eval()
-    attention = np.array(retrieval.query_attention(model, data))
-    attention.flags.writeable = False
+    attention = read_only(np.array(retrieval.query_attention(model, data)))
     found = (float(retrieval.accuracy(model, data)), attention)
     with _EVALUATING:
         _EVALUATED[key] = found
