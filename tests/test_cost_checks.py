@@ -396,9 +396,9 @@ def test_chunked_cases_are_prepared_once_and_never_changed_by_the_function_check
     kept, and the next call is checked against the same values."""
     from qkv_grader.assignments import ASSIGNMENTS
 
-    checks._prepared_cases.cache_clear()
+    checks._prepare.cache_clear()
     ASSIGNMENTS["ps10_cost"].warm_up()
-    assert checks._prepared_cases.cache_info().currsize == 2
+    assert checks._prepare.cache_info().currsize == 2
     kept = [(p.case.Q.copy(), p.case.K.copy(), p.case.V.copy(), p.expected.copy())
             for p in checks._prepared_cases(False)]
 
@@ -415,4 +415,4 @@ def test_chunked_cases_are_prepared_once_and_never_changed_by_the_function_check
                                                       (p.expected, expected)))
         assert not p.expected.flags.writeable and not p.case.Q.flags.writeable
     checks.check_chunked_attention(chunked)   # a correct answer still passes
-    assert checks._prepared_cases.cache_info().hits >= 2
+    assert checks._prepare.cache_info().hits >= 2

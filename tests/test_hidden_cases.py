@@ -38,8 +38,11 @@ def test_the_wheel_leaves_out_the_hidden_cases(tmp_path):
 @pytest.mark.parametrize("checks,function", CHECKS, ids=lambda x: str(x))
 def test_hidden_tests_need_the_hidden_package(checks, function, monkeypatch):
     """Without qkv_grader.hidden.<module> (a student's install), the hidden tests say they
-    run when the notebook is graded: their cases come from nowhere else."""
-    module = next(a for a in ASSIGNMENTS.values() if a.key == checks).module()
+    run when the notebook is graded: their cases come from nowhere else, not even from what the
+    checks keep between runs (the warm-up has made every case, hidden ones included, first)."""
+    assignment = next(a for a in ASSIGNMENTS.values() if a.key == checks)
+    module = assignment.module()
+    assignment.warm_up()
     monkeypatch.setitem(sys.modules, f"qkv_grader.hidden.{checks}", None)
 
     def unanswered(*args, **kwargs):

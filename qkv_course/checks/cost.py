@@ -523,14 +523,21 @@ class _Prepared:
     nonfinite: tuple[tuple[Any, str], ...]
 
 
-@functools.lru_cache(maxsize=2)
 def _prepared_cases(hidden: bool) -> tuple[_Prepared, ...]:
-    """The cases with their expected outputs and diagnoses, made once per process (read-only
-    arrays): the memory case's reference runs 128 chunks in Python, and every case simulates a
-    dozen mistakes, while the grader runs the check again for every notebook (its memory is
-    measured in the kernel, so no guess stands in for it)."""
+    """The cases with their expected outputs and diagnoses, made once per process and per source
+    of cases. The hidden module is looked up on every call, so a kept copy never stands in for
+    hidden cases that are not installed here."""
+    return _prepare(hidden_cases("cost") if hidden else None)
+
+
+@functools.lru_cache(maxsize=2)
+def _prepare(hidden_module: Any) -> tuple[_Prepared, ...]:
+    """The cases (the hidden module's, or the visible ones where it is None), prepared as
+    read-only arrays: the memory case's reference runs 128 chunks in Python, and every case
+    simulates a dozen mistakes, while the grader runs the check again for every notebook (its
+    memory is measured in the kernel, so no guess stands in for it)."""
     prepared = []
-    for case in _chunked_cases(hidden):
+    for case in _chunked_cases(hidden_module is not None):
         if case.measure_memory:
             expected = cost.chunked_attention(case.Q, case.K, case.V, case.chunk_size, case.mask)
             diagnoses: _Diagnoses = []
