@@ -393,7 +393,8 @@ def _grade_class(root: Path, assignment: str, students: list[str] | None, jobs: 
 
     # once, before anything is staged or written: a kernel that does not see this package
     # would fail every student's imports cell (GradingSetupError, exit status EXIT_SETUP)
-    check_environment(config=workers.load_config(root, overrides))
+    # (a kernel started, not only its interpreter: a class run stops here, before any worker)
+    check_environment(config=workers.load_config(root, overrides), kernel=True)
     db = db_url or coursedir.db_url
     submitted_root = root / coursedir.submitted_directory
     present = sorted(p.parent.name for p in submitted_root.glob(f"*/{assignment}") if p.is_dir())

@@ -89,6 +89,9 @@ ENVIRONMENT_PROBE = (
     "del _qkv_u, _qkv_s\n"
 )
 _PROBE_LINE = re.compile(r"\[qkv-grade environment\] (.*)")
+#: What the interpreter's probe adds: whether the kernel's Python can find ipykernel.
+_IPYKERNEL_PROBE = ("import importlib.util as _qkv_u\n"
+                    "print('[qkv-grade ipykernel]', _qkv_u.find_spec('ipykernel') is not None)\n")
 
 
 def environment_mismatch(seen: str | None, expected: str) -> str | None:
@@ -105,11 +108,53 @@ def environment_mismatch(seen: str | None, expected: str) -> str | None:
     return None
 
 
-def check_environment(parent: t.Any = None, config: t.Any = None) -> None:
-    """Start one sandboxed kernel as grading will (``SandboxedKernelManager`` configured by
-    ``parent``'s or ``config``'s settings), run :data:`ENVIRONMENT_PROBE` in it, and raise
-    :class:`GradingSetupError` naming both packages if it does not see the grader's course
-    package. Once per run, before any gradebook write (a second or two)."""
+def check_environment(parent: t.Any = None, config: t.Any = None, *, kernel: bool = False) -> None:
+    """Check, as grading's ``SandboxedKernelManager`` (configured by ``parent``'s or ``config``'s
+    settings) will run it, that the grading kernel sees the grader's course package; raise
+    :class:`GradingSetupError` naming both if not. Once per run, before any gradebook write.
+
+    By default the kernel's own interpreter runs :data:`ENVIRONMENT_PROBE` with ``-c``, in the
+    kernel's sandbox, and checks that ipykernel is there (50 ms). A kernel is started instead
+    (most of a second) with ``kernel=True``, or where the kernel spec is not ``<python> -m
+    ipykernel_launcher``. A kernel that then fails to start for every notebook is caught by
+    :class:`SandboxedExecute`, which runs this check with ``kernel=True`` before it scores a
+    notebook whose kernel never started."""
+    import qkv_course
+
+    km = SandboxedKernelManager(parent=parent, config=config) if parent is not None else \
+        SandboxedKernelManager(config=config)
+    text = None if kernel else _probe_interpreter(km)
+    if text is None:
+        text = _probe_kernel(km)
+    found = _PROBE_LINE.search(text)
+    why = environment_mismatch(found.group(1).strip() if found else None, qkv_course.__file__)
+    if why:
+        raise GradingSetupError(why)
+
+
+def _probe_interpreter(km: SandboxedKernelManager) -> str | None:
+    """The probe's output from the kernel's interpreter (see :func:`check_environment`), or None
+    where the kernel spec allows no such probe."""
+    import subprocess
+
+    try:
+        done = km.run_probe(ENVIRONMENT_PROBE + _IPYKERNEL_PROBE)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise GradingSetupError(f"the grading kernel's Python could not run: {type(error).__name__}: "
+                                f"{error}") from None
+    if done is None:
+        return None
+    if done.returncode != 0:
+        raise GradingSetupError(f"the grading kernel's Python could not run in the sandbox (exit "
+                                f"status {done.returncode}): {done.stderr.strip()[-1000:]}")
+    if "[qkv-grade ipykernel] True" not in done.stdout:
+        raise GradingSetupError("the grading kernel's Python has no ipykernel: install it in the "
+                                "environment that runs nbgrader")
+    return done.stdout
+
+
+def _probe_kernel(km: SandboxedKernelManager) -> str:
+    """The probe's output from a kernel started in the sandbox, and stopped."""
     import subprocess
     import tempfile
 
@@ -117,10 +162,6 @@ def check_environment(parent: t.Any = None, config: t.Any = None) -> None:
     from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
-    import qkv_course
-
-    km = SandboxedKernelManager(parent=parent, config=config) if parent is not None else \
-        SandboxedKernelManager(config=config)
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(ENVIRONMENT_PROBE)])
     with tempfile.TemporaryDirectory(prefix="qkv-probe-") as cwd:
         try:
@@ -134,12 +175,8 @@ def check_environment(parent: t.Any = None, config: t.Any = None) -> None:
             if run_sync(km.is_alive)():
                 run_sync(km.shutdown_kernel)(now=True)   # removes its scratch directory too
             else:
-                run_sync(km.cleanup_resources)()
-    text = "".join(o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream")
-    found = _PROBE_LINE.search(text)
-    why = environment_mismatch(found.group(1).strip() if found else None, qkv_course.__file__)
-    if why:
-        raise GradingSetupError(why)
+                run_sync(km._async_cleanup_resources)()  # ours: the base's skips the scratch
+    return "".join(o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream")
 
 
 #: The problems that stop a whole notebook (the others are a cell's).
@@ -235,6 +272,11 @@ def _reply_error(content: dict[str, t.Any]) -> NotebookNode:
                         traceback=frames or ["ERROR: An error occurred while showtraceback was disabled"])
 
 
+#: Why grading kernels cannot start in this process, once a notebook found out
+#: (:meth:`SandboxedExecute._kernel_can_start`): later notebooks stop at once.
+_SETUP_BROKEN: str | None = None
+
+
 def _load_quietly(assignment: Assignment) -> None:
     """Import ``assignment``'s checks and warm them up; an error is left for the test cell that
     needs them."""
@@ -276,6 +318,8 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb: NotebookNode, resources: t.Any = None, retries: t.Any = None
                    ) -> tuple[NotebookNode, t.Any]:
+        if _SETUP_BROKEN is not None:
+            raise GradingSetupError(_SETUP_BROKEN)
         self._index = 0
         self._sealed = False
         self._stop_reason: tuple[Problem, str] | None = None
@@ -310,6 +354,8 @@ class SandboxedExecute(Execute):
                 watchdog.start()
             ExecutePreprocessor.preprocess(self, nb, resources)
         except (DeadKernelError, CellTimeoutError, RuntimeError, TimeoutError) as error:
+            if not self._sealed and self._stop_reason is None:
+                self._kernel_can_start(error)
             kind, reason = self._stop_reason or self._death_message(error)
             self.log.warning("Grading stopped at cell %d: %s", self._index, reason)
             self._stop(nb, kind, reason)
@@ -321,6 +367,22 @@ class SandboxedExecute(Execute):
         if resources is not None:
             self.resources = resources
         return nb, resources
+
+    def _kernel_can_start(self, error: BaseException) -> None:
+        """The kernel stopped before any of the notebook's code ran (most often: it never
+        started). Start one as the run's environment check does, with no submission's files: if
+        that fails too, the grading setup is broken (:class:`GradingSetupError`, and every later
+        notebook of this process stops at once) and nobody is scored 0 for it; if it starts, the
+        notebook's own files stopped it, and the notebook is scored as any that stops."""
+        global _SETUP_BROKEN
+        self.log.warning("The kernel stopped before the notebook ran (%s): checking that a grading "
+                         "kernel can start at all", type(error).__name__)
+        try:
+            check_environment(parent=self, kernel=True)
+        except GradingSetupError as broken:
+            _SETUP_BROKEN = str(broken)
+            self.log.error("Grading setup: %s", broken)
+            raise
 
     def _out_of_time(self) -> None:
         self._stop_reason = (Problem.NOTEBOOK_TIMEOUT, f"the notebook ran past its time limit "

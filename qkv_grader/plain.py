@@ -9,9 +9,11 @@ nbformat 3 upgraded). nbgrader has no setting for where autograde reads submissi
 run, nor a hook that runs before it lists them, so :func:`install` wraps ``Autograde.start``
 (``nbgrader_config.py`` calls it): the matching submissions are staged under
 ``.qkv-grade/plain/submitted/`` and the run reads them from there. Nothing in ``submitted/`` is
-changed. Meanwhile, one sandboxed kernel checks that it sees the grader's course package
-(:func:`qkv_grader.execute.check_environment`): a mismatched environment stops the run with an
-error that names both, before the gradebook is touched. A run that already reads a staged folder
+changed. Meanwhile, the kernel's interpreter, in the kernel's sandbox, checks that it sees the
+grader's course package (:func:`qkv_grader.execute.check_environment`): a mismatched environment
+stops the run with an error that names both, before the gradebook is touched (a kernel that
+cannot start at all is caught at the first notebook: see
+:meth:`qkv_grader.execute.SandboxedExecute._kernel_can_start`). A run that already reads a staged folder
 (``qkv-grade``'s workers, after qkv-grade's own check) is left alone.
 """
 
@@ -73,7 +75,7 @@ def install() -> None:
 
         from .execute import GradingSetupError, check_environment
 
-        # the environment check (a sandboxed kernel's start, most of a second) runs while the
+        # the environment check (the kernel's interpreter started in its sandbox) runs while the
         # submissions are staged: staging writes only its own folder, and nothing reaches the
         # gradebook until both are done
         with ThreadPoolExecutor(1, thread_name_prefix="qkv-environment") as pool:

@@ -355,11 +355,41 @@ class SandboxedKernelManager(AsyncKernelManager):
         # itself: a SIGINT to the process group would stop bwrap, and the kernel with it.
         self.kernel_spec.interrupt_mode = "message"
         cwd = self._launch_args.get("cwd") if isinstance(self._launch_args, dict) else None
+        return self._sandboxed(kernel_argv, cwd)
+
+    def probe_cmd(self, code: str) -> list[str] | None:
+        """The command that runs ``code`` (``python -c``) with the kernel's own interpreter, in
+        the sandbox a kernel gets (same mounts, environment, limits and id; an empty working
+        directory): a twentieth of a kernel's start. None where the kernel spec does not start
+        ``<python> -m ipykernel_launcher``, whose interpreter is the kernel's."""
+        kernel_argv = super().format_kernel_cmd()
+        if len(kernel_argv) < 3 or kernel_argv[1:3] != ["-m", "ipykernel_launcher"]:
+            return None
+        return self._sandboxed([kernel_argv[0], "-c", code], None)
+
+    def run_probe(self, code: str, timeout: float = 120) -> subprocess.CompletedProcess[str] | None:
+        """Run :meth:`probe_cmd` and clean up after it (its scratch directory, its processes):
+        the finished process, output captured; None where the kernel spec allows no probe."""
+        from jupyter_core.utils import run_sync
+
+        argv = self.probe_cmd(code)
+        if argv is None:
+            return None
+        try:
+            return subprocess.run(argv, cwd=self._work_dir, capture_output=True, text=True,
+                                  timeout=timeout, stdin=subprocess.DEVNULL, start_new_session=True)
+        finally:
+            # (AsyncKernelManager.cleanup_resources is the base class's function, not this override)
+            run_sync(self._async_cleanup_resources)()
+
+    def _sandboxed(self, kernel_argv: list[str], cwd: str | None) -> list[str]:
+        """``kernel_argv`` started in this manager's sandbox, in a scratch copy of ``cwd``."""
         self._prepare_workdir(cwd)
         uid = self.sandbox_uid if os.geteuid() == 0 else os.geteuid()
         if os.geteuid() == 0:  # the kernel's own files belong to the id it will run as
             for path in (self._ipc_dir, self.connection_file):
-                os.chown(path, uid, uid)
+                if os.path.exists(path):  # (a probe has no connection file)
+                    os.chown(path, uid, uid)
             for dirpath, dirnames, filenames in os.walk(self._work_dir):
                 os.lchown(dirpath, uid, uid)
                 for name in filenames:

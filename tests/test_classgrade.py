@@ -538,8 +538,73 @@ def test_a_mismatched_environment_stops_grading_with_a_clear_error(tmp_path):
 
 
 @needs_bwrap
-def test_the_environment_check_leaves_no_kernel_or_scratch_directory(tmp_path):
-    """check_environment runs one sandboxed kernel (as its own id, here) and stops it."""
+def test_a_kernel_that_cannot_start_stops_plain_grading_with_a_clear_error(tmp_path):
+    """The kernel's Python runs and sees the course (the run's quick check passes), but no kernel
+    can start: here one process or thread per kernel, while ipykernel needs several. Plain
+    nbgrader stops every notebook with the setup error (the second without starting a kernel),
+    exits non-zero, and scores nobody 0."""
+    course = make_course(tmp_path / "course", "ps01_search")
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write("\nc.SandboxedKernelManager.process_limit = 1\n")
+    run_nbgrader(course, "generate_assignment", "ps01_search", "--force")
+    for student in ("alice", "bob"):
+        mine = course / "submitted" / student / "ps01_search"
+        mine.mkdir(parents=True)
+        (mine / "search.ipynb").write_bytes((REPO / "solutions" / "ps01_search" / "search.ipynb").read_bytes())
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    plain = subprocess.run(["nbgrader", "autograde", "ps01_search"], cwd=course, env=env,
+                           capture_output=True, text=True, timeout=600)
+    log = plain.stdout + plain.stderr
+    assert plain.returncode != 0, log
+    assert "Grading setup: a grading kernel could not start" in log, log[-3000:]
+    assert log.count("checking that a grading kernel can start at all") == 1, log[-3000:]
+    assert "There was an error processing assignment 'ps01_search' for student 'bob'" in log
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:   # no score recorded, not even 0
+        scored = [(sub.student.id, g.name, g.auto_score) for sub in gb.assignment_submissions("ps01_search")
+                  for nb in sub.notebooks for g in nb.grades if g.auto_score is not None]
+    assert not scored, scored
+    assert not list((course / "autograded").glob("*/ps01_search/*.ipynb"))
+
+
+@needs_bwrap
+def test_a_kernel_that_fails_to_start_once_scores_that_notebook_only(tmp_path):
+    """One notebook's kernel fails to start (a transient failure: here its command exits at
+    once), while a grading kernel can start: grading goes on (that notebook stops and scores 0 as
+    any that stops, with the reason), and the next notebook is graded."""
+    import nbformat
+
+    from qkv_grader import execute
+    from qkv_grader.execute import SandboxedExecute
+    from qkv_grader.sandbox import SandboxedKernelManager
+
+    class FailsOnce(SandboxedKernelManager):
+        failures = 1
+
+        def format_kernel_cmd(self, extra_arguments=None):
+            command = super().format_kernel_cmd(extra_arguments)
+            if FailsOnce.failures:
+                FailsOnce.failures -= 1
+                return ["/bin/false"]
+            return command
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('ran')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    graded = [SandboxedExecute(kernel_manager_class=FailsOnce, timeout=60, allow_errors=True).preprocess(
+        nbformat.from_dict(nb), {"metadata": {"path": str(tmp_path)}})[0] for _ in range(2)]
+    assert graded[0].metadata[execute.METADATA]["stopped"] in (execute.Problem.KERNEL_DIED.value,
+                                                               execute.Problem.KERNEL_UNRESPONSIVE.value)
+    assert "not graded" in graded[0].cells[0].outputs[-1]["evalue"]
+    assert execute._SETUP_BROKEN is None
+    assert [o.get("text") for o in graded[1].cells[0].outputs] == ["ran\n"]
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["interpreter", "kernel"])
+@needs_bwrap
+def test_the_environment_check_leaves_no_kernel_or_scratch_directory(tmp_path, kernel):
+    """check_environment runs the kernel's interpreter, or one sandboxed kernel, in the sandbox
+    (as its own id, here) and leaves nothing running or on disk."""
     import tempfile
 
     from traitlets.config import Config
@@ -549,7 +614,7 @@ def test_the_environment_check_leaves_no_kernel_or_scratch_directory(tmp_path):
 
     base = 1_900_000
     before = set(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"))
-    check_environment(config=Config({"SandboxedKernelManager": {"uid_base": base}}))
+    check_environment(config=Config({"SandboxedKernelManager": {"uid_base": base}}), kernel=kernel)
     after = set(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"))
     assert after <= before, after - before
     if os.geteuid() == 0:  # kernels run as ids of their own only under root
