@@ -29,11 +29,15 @@ so plain ``nbgrader autograde`` and ``qkv-grade`` (:mod:`qkv_grader.classgrade`)
   student's function on the check's inputs (:mod:`qkv_course.emit`), and the check itself runs
   on its answers (:mod:`qkv_grader.remote`). The cell's source is kept in the notebook
   but not run; the kernel sees a view of the course package without references, hidden cases or
-  checks. The test-ran evidence above applies to assignments still checked in the kernel.
+  checks. The test-ran evidence above applies to assignments still checked in the kernel;
+* **kernels started ahead** (plain runs, :func:`grade_in_order`): the next notebook's kernel
+  boots while this one runs, in its own sandbox and without files; the next notebook takes it and
+  hands it its own files (:data:`qkv_grader.sandbox.HAND_IN_CELL`) before any of its code runs.
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
 import os
@@ -44,6 +48,7 @@ import typing as t
 
 import enum
 
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert.preprocessors import ExecutePreprocessor
 from nbformat.notebooknode import NotebookNode
@@ -54,9 +59,9 @@ from qkv_course.emit import MIME
 from .assignments import Assignment, assignment, kernel_view, library_stubs
 from .catalog import function_of
 from .remote import MAX_ROUNDS, ForgedResults, Oracle, Replay, Verdict
-from .sandbox import SandboxedKernelManager
+from .sandbox import HAND_IN_CELL, SandboxedKernelManager
 
-__all__ = ["SandboxedExecute", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK",
+__all__ = ["SandboxedExecute", "grade_in_order", "discard_ahead", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK",
            "Problem", "problems", "METADATA",
            "OUTPUT_MESSAGES"]
 
@@ -159,7 +164,6 @@ def _probe_kernel(km: SandboxedKernelManager) -> str:
     import tempfile
 
     import nbformat
-    from jupyter_core.utils import run_sync
     from nbclient import NotebookClient
 
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(ENVIRONMENT_PROBE)])
@@ -272,6 +276,75 @@ def _reply_error(content: dict[str, t.Any]) -> NotebookNode:
                         traceback=frames or ["ERROR: An error occurred while showtraceback was disabled"])
 
 
+#: The notebooks of a plain run, in the order nbgrader grades them (:func:`grade_in_order`):
+#: ``(student, assignment, notebook)``.
+_UPCOMING: list[tuple[str, str, str]] = []
+#: The kernel started ahead for the next notebook: ``(what it was started with, its manager)``.
+_AHEAD: tuple[tuple[t.Any, ...], t.Any] | None = None
+_AHEAD_LOCK = threading.Lock()
+
+
+def _notebook_id(directory: str, name: str) -> tuple[str, str, str]:
+    """``(student, assignment, notebook)`` of a notebook in ``<...>/<student>/<assignment>/``."""
+    parts = os.path.normpath(directory).split(os.sep)
+    return (parts[-2] if len(parts) > 1 else "", parts[-1], name)
+
+
+def grade_in_order(notebooks: t.Iterable[str]) -> None:
+    """Say which notebooks this process grades, in order (paths of the submitted notebooks), so
+    that each one's kernel starts while the one before it runs (:meth:`SandboxedExecute._start_ahead`):
+    :mod:`qkv_grader.plain` calls it with nbgrader's own list. Without it no kernel is started
+    ahead (``qkv-grade``'s workers each grade one submission)."""
+    _UPCOMING[:] = [_notebook_id(os.path.dirname(p), os.path.splitext(os.path.basename(p))[0])
+                    for p in notebooks]
+
+
+def _more_to_grade(resources: t.Any) -> bool:
+    """Whether another notebook follows the one ``resources`` describe (:func:`grade_in_order`)."""
+    meta = resources.get("metadata", {}) if isinstance(resources, dict) else {}
+    if not _UPCOMING or not meta.get("path") or _SETUP_BROKEN is not None:
+        return False
+    try:
+        return _UPCOMING.index(_notebook_id(meta["path"], meta.get("name", ""))) + 1 < len(_UPCOMING)
+    except ValueError:
+        return False
+
+
+def _take_ahead(key: tuple[t.Any, ...]) -> t.Any:
+    """The kernel started ahead if it was started for ``key``, else None (and it is stopped)."""
+    global _AHEAD
+    with _AHEAD_LOCK:
+        ahead, _AHEAD = _AHEAD, None
+    if ahead is None:
+        return None
+    if ahead[0] == key and run_sync(ahead[1].is_alive)():
+        return ahead[1]
+    _stop_kernel(ahead[1])
+    return None
+
+
+def discard_ahead() -> None:
+    """Stop the kernel started ahead, if any (a notebook nbgrader skipped, the run's end)."""
+    global _AHEAD
+    with _AHEAD_LOCK:
+        ahead, _AHEAD = _AHEAD, None
+    if ahead is not None:
+        _stop_kernel(ahead[1])
+
+
+def _stop_kernel(km: t.Any) -> None:
+    try:
+        if run_sync(km.is_alive)():
+            run_sync(km.shutdown_kernel)(now=True)   # removes its scratch directory too
+        else:
+            run_sync(km._async_cleanup_resources)()
+    except Exception:  # noqa: BLE001 - bwrap's --die-with-parent ends it with the grader anyway
+        pass
+
+
+atexit.register(discard_ahead)
+
+
 #: Why grading kernels cannot start in this process, once a notebook found out
 #: (:meth:`SandboxedExecute._kernel_can_start`): later notebooks stop at once.
 _SETUP_BROKEN: str | None = None
@@ -322,6 +395,7 @@ class SandboxedExecute(Execute):
             raise GradingSetupError(_SETUP_BROKEN)
         self._index = 0
         self._sealed = False
+        self._handed_in_late = False
         self._stop_reason: tuple[Problem, str] | None = None
         nb.metadata.pop(METADATA, None)
         self._output_bytes = 0                   # output the notebook has sent, in all
@@ -419,19 +493,61 @@ class SandboxedExecute(Execute):
     # -- one cell -------------------------------------------------------------------------------
 
     def create_kernel_manager(self) -> t.Any:
+        if not self.kernel_name:
+            self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or ""
+        ahead = _take_ahead(self._ahead_key(self._assignment))
+        if ahead is not None:  # started while the notebook before this one ran, without files
+            ahead.hand_in(self.resources.get("metadata", {}).get("path"))
+            self._handed_in_late = True
+            self.km = ahead
+            return ahead
         km = super().create_kernel_manager()
-        if self._assignment is not None and isinstance(km, SandboxedKernelManager):
-            km.package_view = kernel_view(self._assignment.name)
-            km.hidden_libraries = list(library_stubs(self._assignment.name))
+        self._sandbox_for(km, self._assignment)
         return km
+
+    @staticmethod
+    def _sandbox_for(km: t.Any, graded: Assignment | None) -> None:
+        if graded is not None and isinstance(km, SandboxedKernelManager):
+            km.package_view = kernel_view(graded.name)
+            km.hidden_libraries = list(library_stubs(graded.name))
+
+    def _ahead_key(self, graded: Assignment | None) -> tuple[t.Any, ...]:
+        """What a kernel started ahead must have been started with to serve this notebook."""
+        return (self.kernel_name, tuple(self.extra_arguments), graded.name if graded else None,
+                self.kernel_manager_class, id(self.config))
+
+    def _start_ahead(self, resources: t.Any) -> None:
+        """Start the next notebook's kernel now, while this one runs (its Python and ipykernel
+        boot, most of a second, on a core this notebook leaves idle), where this process grades
+        another notebook after this one (:func:`grade_in_order`). It starts in a sandbox of its
+        own, with no files and nothing of any notebook, and waits; the next notebook takes it
+        (:meth:`create_kernel_manager`) and hands it its files, or it is stopped."""
+        global _AHEAD
+        if not _more_to_grade(resources) or not issubclass(self.kernel_manager_class, SandboxedKernelManager):
+            return
+        discard_ahead()
+        key = self._ahead_key(self._assignment)
+        try:
+            km = self.kernel_manager_class(kernel_name=self.kernel_name, config=self.config) \
+                if self.kernel_name else self.kernel_manager_class(config=self.config)
+            self._sandbox_for(km, self._assignment)
+            run_sync(km.start_kernel)(extra_arguments=list(self.extra_arguments))
+        except Exception as error:  # noqa: BLE001 - the next notebook starts its own, as always
+            self.log.debug("No kernel started ahead: %s", error)
+            return
+        with _AHEAD_LOCK:
+            _AHEAD = (key, km)
 
     def preprocess_cell(self, cell: NotebookNode, resources: t.Any, index: int
                         ) -> tuple[NotebookNode, t.Any]:
         self._index = index
         if not self._sealed:  # the kernel is up: no student code has run yet
+            if self._handed_in_late:
+                self._run_quietly(HAND_IN_CELL, index)
             self._check_environment(index)
             self.km.seal_ipc()
             self._sealed = True
+            self._start_ahead(resources)
         if not _is_test_cell(cell) or not cell.source.strip():
             return super().preprocess_cell(cell, resources, index)
         function = function_of(cell.metadata.get("nbgrader", {}).get("grade_id"))
@@ -454,19 +570,28 @@ class SandboxedExecute(Execute):
         when it does not see the grader's course package."""
         import qkv_course
 
-        probe = NotebookNode(cell_type="code", source=ENVIRONMENT_PROBE, metadata={}, outputs=[],
-                             execution_count=None, id="qkv-environment")
-        original = self.nb.cells[index]
-        try:
-            self.execute_cell(probe, index, store_history=False)
-        finally:
-            self.nb.cells[index] = original
-        text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+        text = self._run_quietly(ENVIRONMENT_PROBE, index)
         found = _PROBE_LINE.search(text)
         why = environment_mismatch(found.group(1).strip() if found else None, qkv_course.__file__)
         if why:
             self.log.error("Grading setup: %s", why)
             raise GradingSetupError(why)
+
+    def _run_quietly(self, source: str, index: int) -> str:
+        """Run the grader's own ``source`` in the kernel, outside the notebook (before any of its
+        code): its printed text."""
+        cell = NotebookNode(cell_type="code", source=source, metadata={}, outputs=[],
+                            execution_count=None, id="qkv-grader")
+        original = self.nb.cells[index]
+        try:
+            self.execute_cell(cell, index, store_history=False)
+        finally:
+            self.nb.cells[index] = original
+        text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+        if "[qkv-grade hand-in]" in text:
+            self.log.warning("The files handed in beside the notebook did not all fit in the "
+                             "kernel's working directory: %s", text.strip())
+        return text
 
     def _decide_outside(self, cell: NotebookNode, resources: t.Any, index: int, function: str
                         ) -> tuple[NotebookNode, t.Any]:

@@ -13,7 +13,9 @@ changed. Meanwhile, the kernel's interpreter, in the kernel's sandbox, checks th
 grader's course package (:func:`qkv_grader.execute.check_environment`): a mismatched environment
 stops the run with an error that names both, before the gradebook is touched (a kernel that
 cannot start at all is caught at the first notebook: see
-:meth:`qkv_grader.execute.SandboxedExecute._kernel_can_start`). A run that already reads a staged folder
+:meth:`qkv_grader.execute.SandboxedExecute._kernel_can_start`). The run tells the execute step
+nbgrader's list of notebooks (:func:`qkv_grader.execute.grade_in_order`), so that each kernel
+starts while the notebook before it runs. A run that already reads a staged folder
 (``qkv-grade``'s workers, after qkv-grade's own check) is left alone.
 """
 
@@ -73,7 +75,7 @@ def install() -> None:
             return original(self)
         from concurrent.futures import ThreadPoolExecutor
 
-        from .execute import GradingSetupError, check_environment
+        from .execute import GradingSetupError, check_environment, discard_ahead, grade_in_order
 
         # the environment check (the kernel's interpreter started in its sandbox) runs while the
         # submissions are staged: staging writes only its own folder, and nothing reaches the
@@ -93,10 +95,22 @@ def install() -> None:
                     self.log.error("Grading setup: %s", error)
                     raise
         coursedir.submitted_directory = str(staging)
+        listed = self.init_notebooks
+
+        def init_notebooks() -> None:
+            # nbgrader's own list, in its order: each kernel starts while the notebook before it
+            # is written up (qkv_grader.execute.grade_in_order)
+            listed()
+            grade_in_order(nb for folder in sorted(self.assignments) for nb in sorted(self.assignments[folder]))
+
+        self.init_notebooks = init_notebooks
         try:
             return original(self)
         finally:
             coursedir.submitted_directory = submitted
+            del self.init_notebooks
+            grade_in_order(())
+            discard_ahead()
 
     start._qkv_staged = True  # type: ignore[attr-defined]
     Autograde.start = start

@@ -211,6 +211,18 @@ def _status_bytes(pid: int, field: str) -> int:
 #: notebook are mounted read-only for the launcher to copy there.
 WORK_DIR = "/home/student/work"
 HANDED_IN = "/home/.handed-in"
+#: What a kernel started ahead of its notebook runs first, once :meth:`SandboxedKernelManager.hand_in`
+#: has given it the notebook's files: the launcher's copy (:mod:`qkv_grader.launch`), done late.
+HAND_IN_CELL = (
+    "def _qkv_hand_in():\n"
+    "    import os, shutil\n"
+    f"    if os.path.isdir({HANDED_IN!r}) and os.listdir({HANDED_IN!r}):\n"
+    "        try:\n"
+    f"            shutil.copytree({HANDED_IN!r}, os.getcwd(), symlinks=True, dirs_exist_ok=True)\n"
+    "        except (OSError, shutil.Error) as error:\n"
+    "            print('[qkv-grade hand-in]', error)\n"
+    "_qkv_hand_in()\n"
+    "del _qkv_hand_in\n")
 
 #: A kernel's scratch directory in the temporary directory: ``qkv-kernel-<grader's pid>-<random>``.
 SCRATCH_PREFIX = "qkv-kernel-"
@@ -349,6 +361,27 @@ class SandboxedKernelManager(AsyncKernelManager):
         else:
             os.mkdir(self._work_dir)
 
+    def hand_in(self, cwd: str | None) -> None:
+        """Give a kernel started without files (started ahead of its notebook) the files beside
+        its notebook: copied into the directory bound at :data:`HANDED_IN` (a bind shows what is
+        added later), from where the kernel copies them into its working directory
+        (:data:`HAND_IN_CELL`, before any of the notebook's code); without bwrap, that directory
+        is the kernel's working directory itself."""
+        if not cwd or not os.path.isdir(cwd):
+            return
+        shutil.copytree(cwd, self._work_dir, symlinks=True, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        self._own_workdir()
+
+    def _own_workdir(self) -> None:
+        if os.geteuid() != 0:
+            return
+        uid = self.sandbox_uid  # the kernel's own files belong to the id it runs as
+        for dirpath, dirnames, filenames in os.walk(self._work_dir):
+            os.lchown(dirpath, uid, uid)
+            for name in filenames:
+                os.lchown(os.path.join(dirpath, name), uid, uid)
+
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         kernel_argv = _ignore_cwd(super().format_kernel_cmd(extra_arguments))
         # Interrupt by a message on the control channel, which the kernel turns into SIGINT for
@@ -390,10 +423,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             for path in (self._ipc_dir, self.connection_file):
                 if os.path.exists(path):  # (a probe has no connection file)
                     os.chown(path, uid, uid)
-            for dirpath, dirnames, filenames in os.walk(self._work_dir):
-                os.lchown(dirpath, uid, uid)
-                for name in filenames:
-                    os.lchown(os.path.join(dirpath, name), uid, uid)
+        self._own_workdir()
         use_bwrap = self.uses_bwrap
         return sandbox_argv(kernel_argv, ipc_dir=self._ipc_dir, workdir=self._work_dir, uid=uid,
                             limits=self.limits, use_bwrap=use_bwrap, package_view=self.package_view,

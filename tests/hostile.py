@@ -485,7 +485,8 @@ CASES: list[Case] = [
          _memory_bomb, ALL, ("memory error",)),
     Case("disk_filler", "writes 32 MiB files into its /tmp, home and working directory until refused "
          "(1.5 GiB each at most), after defining dot_scores; reads a file handed in beside the notebook",
-         _disk_filler, ALL, output_text=("handed-in file: hello from beside", "disk writes bounded: True")),
+         _disk_filler, ALL, output_text=("handed-in file: hello from beside", "disk writes bounded: True"),
+         plain=True),
     Case("request_link", "links the folder the grader writes its requests into to its own submission folder "
          "on the host (which must stay unchanged), after defining every function: the IPC directory "
          "is the grader's once the kernel is up (and the grader would not follow the link)",
@@ -496,7 +497,7 @@ CASES: list[Case] = [
          absent_text=("ipc write succeeded",)),
     Case("os_exit", "`os._exit(0)` in the hard_lookup answer cell", lambda b: b.files(
         b.prepend(b.correct(), "hard_lookup", "import os\nos._exit(0)")), frozenset({"dot_scores"}),
-        ("kernel died",), output_text=("GradingStopped",)),
+        ("kernel died",), output_text=("GradingStopped",), plain=True),
     Case("sys_exit", "`sys.exit()` after a correct hard_lookup", lambda b: b.files(
         b.append(b.correct(), "hard_lookup", "import sys\nsys.exit()")), ALL),
     Case("exit_in_function", "dot_scores calls IPython's exit()",
@@ -577,10 +578,10 @@ get_ipython().events.register("pre_run_cell", fake)
     Case("renamed", "the notebook saved as 'search (1).ipynb'", _renamed, NONE,
          ("ungradable", "search.ipynb is missing", "search (1).ipynb")),
     Case("reads_disk", "walks the file system for the gradebook, solutions and hidden tests",
-         _search_disk, ALL, output_text=("hostile search found 0 files",)),
+         _search_disk, ALL, output_text=("hostile search found 0 files",), plain=True),
     Case("writes_everywhere", "writes into another student's folders, the gradebook, the config and "
          "site-packages (a .pth file)", _write_everywhere, ALL,
-         output_text=("hostile writes that succeeded: []",)),
+         output_text=("hostile writes that succeeded: []",), plain=True),
     Case("output_spam", "prints 400 MB", _output_spam, ALL, max_notebook_bytes=2_000_000),
     # the notebook's output is capped in all (8 MiB), every message type counted: the updates and
     # the prints of 3 MB beside them are dropped once the notebook has sent 8 MiB

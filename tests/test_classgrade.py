@@ -23,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyter_core.utils import run_sync
 
 import synthetic_class
 from nbgrader_course import REPO, make_course, run_nbgrader
@@ -598,6 +599,55 @@ def test_a_kernel_that_fails_to_start_once_scores_that_notebook_only(tmp_path):
     assert "not graded" in graded[0].cells[0].outputs[-1]["evalue"]
     assert execute._SETUP_BROKEN is None
     assert [o.get("text") for o in graded[1].cells[0].outputs] == ["ran\n"]
+
+
+@needs_bwrap
+def test_each_kernel_started_ahead_gets_only_its_own_notebooks_files(tmp_path):
+    """In a run that grades several notebooks (grade_in_order), each notebook's kernel starts
+    while the one before it runs, without files; the notebook that takes it hands it its own
+    files, and sees no other's (nor what the notebook before it wrote). Nothing is left running
+    or on disk after the run."""
+    import tempfile
+
+    import nbformat
+
+    from qkv_grader import execute
+    from qkv_grader.execute import SandboxedExecute
+    from qkv_grader.sandbox import SCRATCH_PREFIX
+
+    scratch = set(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"))
+    code = ("import os, pathlib\nprint(sorted(os.listdir('.')), pathlib.Path('mine.txt').read_text())\n"
+            "_ = pathlib.Path('left_behind.txt').write_text('x')")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folders = []
+    for student in ("ann", "ben", "cat"):
+        folder = tmp_path / student / "practice"
+        folder.mkdir(parents=True)
+        (folder / "mine.txt").write_text(f"{student}'s file")
+        nbformat.write(nb, folder / "nb.ipynb")
+        folders.append(folder)
+    execute.grade_in_order(str(f / "nb.ipynb") for f in folders)
+    grader = SandboxedExecute(timeout=60, allow_errors=True)
+    taken = []
+    try:
+        for folder in folders:
+            graded, _ = grader.preprocess(nbformat.read(folder / "nb.ipynb", as_version=4),
+                                          {"metadata": {"path": str(folder), "name": "nb"}})
+            assert [o.get("text") for o in graded.cells[0].outputs] == \
+                [f"['mine.txt'] {folder.parent.name}'s file\n"], graded.cells[0].outputs
+            taken.append(grader._handed_in_late)
+            ahead = execute._AHEAD
+            if folder != folders[-1]:   # the next one's kernel is up, and holds no file yet
+                assert ahead is not None and run_sync(ahead[1].is_alive)()
+                assert os.listdir(ahead[1]._work_dir) == []
+            else:
+                assert ahead is None
+    finally:
+        execute.grade_in_order(())
+        execute.discard_ahead()
+    assert taken == [False, True, True]
+    assert set(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*")) <= scratch
 
 
 @pytest.mark.parametrize("kernel", [False, True], ids=["interpreter", "kernel"])

@@ -158,6 +158,8 @@ def test_plain_nbgrader_grades_alike(plain, name):
     text = "".join(p.read_text() for p in (plain / "autograded" / name / case.assignment).glob("*.ipynb"))
     for unwanted in case.absent_text:
         assert unwanted not in text, f"{name}: {unwanted!r} is in the autograded notebook"
+    for expected in case.output_text:   # (plain runs start each kernel ahead, without files)
+        assert expected in text, f"{name}: {expected!r} should be in the autograded notebook"
 
 
 def test_well_behaved_students_are_unaffected(batch):
