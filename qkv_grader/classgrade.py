@@ -433,8 +433,12 @@ def _grade_class(root: Path, assignment: str, students: list[str] | None, jobs: 
     else:
         lock = ("file", str(root / STATE_DIR / "gradebook.lock"))
 
-    def job(student: str) -> workers.Job:
-        return workers.Job(str(root), overrides, assignment, student, feedback, str(log_dir), lock)
+    def job(student: str, after: int = 0, pool_size: int = 1) -> workers.Job:
+        # a local worker starts a kernel ahead while it grades, where students are left for it
+        # after those the other workers are grading (not on a Dask cluster: its workers outlive
+        # the run)
+        return workers.Job(str(root), overrides, assignment, student, feedback, str(log_dir), lock,
+                           more=not scheduler and after >= pool_size)
 
     def finish(student: str, result: workers.Graded | BaseException) -> None:
         outcome = outcomes[student]
@@ -467,7 +471,8 @@ def _grade_class(root: Path, assignment: str, students: list[str] | None, jobs: 
         else:
             executor = workers.local_pool(min(jobs, len(todo)), str(log_dir))
         try:
-            for student, result in _run(executor, [job(s) for s in todo]):
+            size = getattr(executor, "_max_workers", 1)
+            for student, result in _run(executor, [job(s, len(todo) - i - 1, size) for i, s in enumerate(todo)]):
                 if isinstance(result, BrokenProcessPool) and attempt == 1:
                     broken.append(student)
                 else:

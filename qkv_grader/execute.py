@@ -61,7 +61,7 @@ from .catalog import function_of
 from .remote import MAX_ROUNDS, ForgedResults, Oracle, Replay, Verdict
 from .sandbox import HAND_IN_CELL, SandboxedKernelManager
 
-__all__ = ["SandboxedExecute", "grade_in_order", "discard_ahead", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK",
+__all__ = ["SandboxedExecute", "grade_in_order", "keep_spare", "discard_ahead", "EVIDENCE", "STOPPED", "UNCONFIRMED", "FEEDBACK",
            "Problem", "problems", "METADATA",
            "OUTPUT_MESSAGES"]
 
@@ -284,6 +284,26 @@ _AHEAD: tuple[tuple[t.Any, ...], t.Any] | None = None
 _AHEAD_LOCK = threading.Lock()
 
 
+#: Whether this process grades another submission after the current one (qkv-grade's
+#: workers: :func:`keep_spare`); a plain run knows its notebooks instead (:func:`grade_in_order`).
+_MORE_AFTER = False
+
+
+def keep_spare(more: bool) -> None:
+    """Say whether this process will grade another submission after the current one, so that a
+    kernel is started ahead for it (:meth:`SandboxedExecute._start_ahead`) or not."""
+    global _MORE_AFTER
+    _MORE_AFTER = bool(more)
+
+
+def _kernel_settings(config: t.Any, manager: type) -> str:
+    """The configuration a kernel manager of class ``manager`` reads: its classes' sections."""
+    import json
+
+    sections = {c.__name__: dict(config[c.__name__]) for c in manager.__mro__ if c.__name__ in config}
+    return json.dumps(sections, sort_keys=True, default=repr)
+
+
 def _notebook_id(directory: str, name: str) -> tuple[str, str, str]:
     """``(student, assignment, notebook)`` of a notebook in ``<...>/<student>/<assignment>/``."""
     parts = os.path.normpath(directory).split(os.sep)
@@ -302,8 +322,10 @@ def grade_in_order(notebooks: t.Iterable[str]) -> None:
 def _more_to_grade(resources: t.Any) -> bool:
     """Whether another notebook follows the one ``resources`` describe (:func:`grade_in_order`)."""
     meta = resources.get("metadata", {}) if isinstance(resources, dict) else {}
-    if not _UPCOMING or not meta.get("path") or _SETUP_BROKEN is not None:
+    if _SETUP_BROKEN is not None:
         return False
+    if not _UPCOMING or not meta.get("path"):
+        return _MORE_AFTER
     try:
         return _UPCOMING.index(_notebook_id(meta["path"], meta.get("name", ""))) + 1 < len(_UPCOMING)
     except ValueError:
@@ -514,7 +536,7 @@ class SandboxedExecute(Execute):
     def _ahead_key(self, graded: Assignment | None) -> tuple[t.Any, ...]:
         """What a kernel started ahead must have been started with to serve this notebook."""
         return (self.kernel_name, tuple(self.extra_arguments), graded.name if graded else None,
-                self.kernel_manager_class, id(self.config))
+                self.kernel_manager_class, _kernel_settings(self.config, self.kernel_manager_class))
 
     def _start_ahead(self, resources: t.Any) -> None:
         """Start the next notebook's kernel now, while this one runs (its Python and ipykernel

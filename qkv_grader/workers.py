@@ -48,6 +48,7 @@ class Job:
     feedback: bool
     log_dir: str
     lock: tuple[str, str]           # ("file", path) or ("dask", name): see GradebookLock
+    more: bool = False              # the worker will likely grade another student after this one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -235,6 +236,12 @@ def grade(job: Job) -> Graded:
     held = lock.held
     api = _api(job)
     log = ""
+    from .execute import discard_ahead, keep_spare
+
+    # a kernel for the next student starts while this one's notebook runs (none after the last)
+    keep_spare(job.more)
+    if not job.more:
+        discard_ahead()
     try:
         result = api.autograde(job.assignment, job.student, force=True, create=True)
         log += result.get("log", "") + (result.get("error") or "")
@@ -293,6 +300,13 @@ def _init_local_worker(log_dir: str, parent: int, jobs: int = 1) -> None:
 
     global _psutil, _sweep_scratch
     _psutil, _sweep_scratch = psutil, sweep_scratch
+    from multiprocessing.util import Finalize
+
+    from .execute import discard_ahead
+
+    # a worker that ends normally stops the kernel it started ahead (atexit does not run in a
+    # pool's worker process; multiprocessing's finalizers do)
+    Finalize(None, discard_ahead, exitpriority=10)
     log = open(os.path.join(log_dir, f"worker-{os.getpid()}.log"), "a")
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 from jupyter_core.utils import run_sync
 
@@ -58,8 +59,27 @@ def courses(tmp_path_factory):
     parallel = tmp_path_factory.mktemp("parallel")
     shutil.copytree(serial, parallel, dirs_exist_ok=True)
     run_nbgrader(serial, "autograde", "ps01_search")
+    before = _scratch_directories()
     outcomes = classgrade.grade_class(parallel, "ps01_search", jobs=2, progress=False)
+    # the workers started kernels ahead while they graded, and stopped the last ones on leaving
+    left = [p for p in _scratch_directories() - before if not psutil.pid_exists(_scratch_pid(p))]
+    assert not left, left
     return serial, parallel, students, outcomes
+
+
+def _scratch_directories() -> set[Path]:
+    import tempfile
+
+    from qkv_grader.sandbox import SCRATCH_PREFIX
+
+    return set(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"))
+
+
+def _scratch_pid(path: Path) -> int:
+    from qkv_grader.sandbox import SCRATCH_PREFIX
+
+    head = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+    return int(head) if head.isdigit() else -1
 
 
 _LOCK_SCOPE = r"""
