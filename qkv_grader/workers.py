@@ -190,11 +190,33 @@ def _sqlite_without_fsync_per_commit() -> None:
 
         if isinstance(connection, sqlite3.Connection):
             cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
+            try:
+                # the journal mode is the database's: set once, read by every later connection.
+                # Setting it (even to what it is) can fail at once with "database is locked"
+                # while another worker writes, without waiting as other statements do, so it is
+                # read first, and set (or read) again for a while when locked
+                if _locked_retry(lambda: cursor.execute("PRAGMA journal_mode").fetchone()[0]) != "wal":
+                    _locked_retry(lambda: cursor.execute("PRAGMA journal_mode=WAL").fetchone())
+                cursor.execute("PRAGMA synchronous=NORMAL")  # this connection's own setting
+            finally:
+                cursor.close()
 
     _sqlite_without_fsync_per_commit.done = True  # type: ignore[attr-defined]
+
+
+def _locked_retry(statement: t.Callable[[], t.Any], seconds: float = 30.0) -> t.Any:
+    """``statement()``, tried again every 50 ms for up to ``seconds`` while SQLite says the
+    database is locked or busy (sqlite3's own wait does not cover a journal-mode pragma)."""
+    import sqlite3
+
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return statement()
+        except sqlite3.OperationalError as error:
+            if time.monotonic() > deadline or not any(w in str(error) for w in ("locked", "busy")):
+                raise
+            time.sleep(0.05)
 
 
 def load_config(root: Path, overrides: dict[str, dict[str, t.Any]]) -> t.Any:

@@ -28,7 +28,7 @@ from jupyter_core.utils import run_sync
 
 import synthetic_class
 from nbgrader_course import REPO, make_course, run_nbgrader
-from qkv_grader import classgrade
+from qkv_grader import classgrade, workers
 from qkv_grader.catalog import graded_items
 from qkv_grader.restore import restore_cells
 from qkv_grader.sandbox import LAUNCHER, bwrap_available
@@ -121,6 +121,53 @@ import sqlite3
 assert sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 print("ok", lock.held >= 0)
 """
+
+
+def test_a_locked_gradebook_is_waited_for_when_a_worker_connects(tmp_path):
+    """A worker's new SQLite connection reads the journal mode and sets write-ahead logging only
+    where it is not set yet (setting it fails at once, without waiting, while another worker
+    writes); a "locked" or "busy" answer is tried again for a while, any other error is not."""
+    import sqlite3
+
+    attempts = []
+
+    def locked_twice():
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise sqlite3.OperationalError("database is locked")
+        return "wal"
+
+    assert workers._locked_retry(locked_twice) == "wal" and len(attempts) == 3
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        workers._locked_retry(lambda: (attempts.append(1), sqlite3.connect(":memory:").execute("select * from nope")))
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        workers._locked_retry(lambda: (_ for _ in ()).throw(sqlite3.OperationalError("database is locked")), seconds=0.2)
+
+    script = r"""
+import sqlite3, sys
+from sqlalchemy import create_engine, text
+from qkv_grader import workers
+workers._sqlite_without_fsync_per_commit()
+seen = []
+real = sqlite3.connect
+def connect(*args, **kwargs):
+    connection = real(*args, **kwargs)
+    connection.set_trace_callback(seen.append)
+    return connection
+sqlite3.connect = sqlite3.dbapi2.connect = connect
+for _ in range(2):
+    engine = create_engine(f"sqlite:///{sys.argv[1]}")
+    with engine.connect() as c:
+        mode = c.execute(text("PRAGMA journal_mode")).scalar()
+    engine.dispose()
+print(mode, [s for s in seen if s.upper().startswith("PRAGMA JOURNAL_MODE")])
+"""
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "gradebook.db")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    # the first connection finds the default mode and sets WAL; the second only reads it
+    assert out.stdout.split(" ", 1) == ["wal", "['PRAGMA journal_mode', 'PRAGMA journal_mode=WAL', "
+                                        "'PRAGMA journal_mode', 'PRAGMA journal_mode', 'PRAGMA journal_mode']\n"], out.stdout
 
 
 def test_the_gradebook_lock_is_held_only_by_transactions_that_write(tmp_path):
