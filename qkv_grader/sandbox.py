@@ -246,15 +246,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def scratch_owner(path: Path) -> int | None:
+    """The id of the grader process whose kernel's scratch directory ``path`` is
+    (``<SCRATCH_PREFIX><pid>-<random>``), or None for another name."""
+    owner = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+    return int(owner) if path.name.startswith(SCRATCH_PREFIX) and owner.isdigit() else None
+
+
 def sweep_scratch(pids: t.Iterable[int] | None = None) -> list[str]:
     """Remove kernels' scratch directories left by graders that are gone (killed before their
     clean-up ran), or those of ``pids``, whose kernels are gone. Returns what it removed."""
     removed, wanted = [], None if pids is None else set(pids)
     for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
-        owner = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
-        if not owner.isdigit():
+        owner = scratch_owner(path)
+        if owner is None:
             continue
-        if (int(owner) in wanted) if wanted is not None else not _alive(int(owner)):
+        if (owner in wanted) if wanted is not None else not _alive(owner):
             shutil.rmtree(path, ignore_errors=True)
             removed.append(str(path))
     return removed

@@ -29,6 +29,7 @@ from jupyter_core.utils import run_sync
 import synthetic_class
 from nbgrader_course import REPO, make_course, run_nbgrader
 from qkv_grader import classgrade, workers
+from qkv_grader.sandbox import scratch_owner
 from qkv_grader.catalog import graded_items
 from qkv_grader.restore import restore_cells
 from qkv_grader.sandbox import LAUNCHER, bwrap_available
@@ -62,7 +63,7 @@ def courses(tmp_path_factory):
     before = _scratch_directories()
     outcomes = classgrade.grade_class(parallel, "ps01_search", jobs=2, progress=False)
     # the workers started kernels ahead while they graded, and stopped the last ones on leaving
-    left = [p for p in _scratch_directories() - before if not psutil.pid_exists(_scratch_pid(p))]
+    left = [p for p in _scratch_directories() - before if not psutil.pid_exists(scratch_owner(p) or -1)]
     assert not left, left
     return serial, parallel, students, outcomes
 
@@ -74,12 +75,6 @@ def _scratch_directories() -> set[Path]:
 
     return set(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"))
 
-
-def _scratch_pid(path: Path) -> int:
-    from qkv_grader.sandbox import SCRATCH_PREFIX
-
-    head = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
-    return int(head) if head.isdigit() else -1
 
 
 _LOCK_SCOPE = r"""

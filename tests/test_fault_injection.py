@@ -30,7 +30,7 @@ import psutil
 import pytest
 
 import synthetic_class
-from qkv_grader.sandbox import SCRATCH_PREFIX, bwrap_available
+from qkv_grader.sandbox import SCRATCH_PREFIX, bwrap_available, scratch_owner
 
 ASSIGNMENT = "ps01_search"
 STUDENTS = 2
@@ -164,7 +164,6 @@ def test_killed_graders_lose_no_grade_and_leave_nothing_behind(classes, tmp_path
             assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             rows = db.execute("SELECT count(*), count(DISTINCT student_id) FROM submitted_assignment").fetchone()
             assert rows == (STUDENTS, STUDENTS), rows
-        left = [p for p in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*")
-                if p.name[len(SCRATCH_PREFIX):].split("-", 1)[0] in {str(pid) for pid in pids}]
+        left = [p for p in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*") if scratch_owner(p) in pids]
         assert not left, f"scratch directories left after {log}: {left}"
     print(f"{kills} kills in {episode} episodes (seed {SEED}): {STUDENTS} students each, 0 grades lost")
