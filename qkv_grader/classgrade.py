@@ -347,7 +347,8 @@ def grade_class(root: Path, assignment: str, *, students: list[str] | None = Non
     log_dir.mkdir(parents=True, exist_ok=True)
     jobs = max(1, jobs or os.cpu_count() or 1)
     # the local workers start now, and import nbgrader while this process prepares the class
-    pool = None if scheduler else workers.local_pool(min(jobs, len(students or []) or jobs), str(log_dir))
+    pool = None if scheduler else workers.local_pool(min(jobs, len(students or []) or jobs), str(log_dir),
+                                                   assignment)
     if pool is not None:
         pool.warm_up(assignment)
     try:
@@ -469,7 +470,7 @@ def _grade_class(root: Path, assignment: str, students: list[str] | None, jobs: 
         elif attempt == 1 and pool is not None:
             executor = pool
         else:
-            executor = workers.local_pool(min(jobs, len(todo)), str(log_dir))
+            executor = workers.local_pool(min(jobs, len(todo)), str(log_dir), assignment)
         try:
             size = getattr(executor, "_max_workers", 1)
             for student, result in _run(executor, [job(s, len(todo) - i - 1, size) for i, s in enumerate(todo)]):
@@ -529,8 +530,6 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_SETUP, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 def main(argv: list[str] | None = None) -> int:
     from importlib.metadata import PackageNotFoundError, version
 
-    from .execute import GradingSetupError
-
     try:
         installed = version("qkv-course")
     except PackageNotFoundError:
@@ -570,6 +569,12 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.course / "nbgrader_config.py").exists() and not (args.course / "gradebook.db").exists():
         parser.error(f"{args.course.resolve()} has no nbgrader_config.py: run qkv-grade from the course root")
     students = [s.strip() for s in args.students.split(",") if s.strip()] if args.students else None
+    if not args.scheduler:
+        # the local workers' fork server imports torch, nbgrader and the checks (seconds) while
+        # this process imports its own and checks the setup
+        workers.start_fork_server(args.assignment)
+    from .execute import GradingSetupError
+
     _interrupt_on(signal.SIGTERM, signal.SIGHUP)
     try:
         outcomes = grade_class(args.course, args.assignment, students=students, jobs=args.jobs,

@@ -260,10 +260,9 @@ def grade(job: Job) -> Graded:
     log = ""
     from .execute import discard_ahead, keep_spare
 
-    # a kernel for the next student starts while this one's notebook runs (none after the last)
+    # a kernel for the next student starts while this one's notebook runs (none after the last;
+    # this student takes the one started for it while the last student was graded)
     keep_spare(job.more)
-    if not job.more:
-        discard_ahead()
     try:
         result = api.autograde(job.assignment, job.student, force=True, create=True)
         log += result.get("log", "") + (result.get("error") or "")
@@ -273,6 +272,8 @@ def grade(job: Job) -> Graded:
             log += fb.get("log", "") + (fb.get("error") or "")
             ok = bool(fb.get("success"))
     finally:
+        if not job.more:  # one started ahead and not taken (nbgrader skipped the notebook)
+            discard_ahead()
         # every write transaction has ended by now; were one left open (nbgrader failing half way
         # through a write), the other workers must not wait on it for ever
         if lock.release_all():
@@ -304,16 +305,27 @@ _psutil: t.Any = None
 _sweep_scratch: t.Any = None
 
 
-def _init_local_worker(log_dir: str, parent: int, jobs: int = 1) -> None:
+def _init_local_worker(log_dir: str, parent: int, jobs: int = 1,
+                       env: dict[str, str] | None = None) -> None:
     """A local worker: its own output (the kernels' chatter) goes to a log, not the terminal;
     Ctrl-C is qkv-grade's to handle; it stops when told (SIGTERM) and when qkv-grade dies; its
-    own numpy and torch use its share of the cores (set before either is imported: the checks'
-    expected values, MiniLM's run and a trained model's evaluation would otherwise each start a
-    thread per core beside every other worker's and every kernel's; the kernels have one thread
-    each, sandbox.py)."""
-    threads = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    own numpy and torch use its share of the cores (the checks' expected values, MiniLM's run
+    and a trained model's evaluation would otherwise each start a thread per core beside every
+    other worker's and every kernel's; the kernels have one thread each, sandbox.py).
+
+    ``parent``: qkv-grade's process id. A worker forked by the fork server (:class:`LocalPool`)
+    has the server's environment, made when the first pool started; ``env``, qkv-grade's now,
+    replaces it."""
+    import sys
+
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
+    threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ.setdefault(name, threads)
+        os.environ.setdefault(name, str(threads))
+    if "numpy" in sys.modules or "torch" in sys.modules:  # imported by the fork server already
+        _limit_threads(os.environ["OMP_NUM_THREADS"], os.environ["OPENBLAS_NUM_THREADS"])
     import signal
 
     import psutil
@@ -336,12 +348,67 @@ def _init_local_worker(log_dir: str, parent: int, jobs: int = 1) -> None:
     signal.signal(signal.SIGTERM, _stop_worker)
     if hasattr(signal, "pthread_kill") and os.uname().sysname == "Linux":
         # Linux's prctl(PR_SET_PDEATHSIG): SIGTERM when the parent dies, even by SIGKILL (no library
-        # wraps this one call)
+        # wraps this one call). The parent is qkv-grade for a spawned worker, the fork server for
+        # a forked one (the server outlives qkv-grade while any worker lives: the watch below)
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
-    if os.getppid() != parent:  # qkv-grade died before the line above
-        _stop_worker(signal.SIGTERM, None)
+    threading.Thread(target=_stop_when_gone, args=(parent,), name="qkv-grade-watch", daemon=True).start()
+
+
+def _stop_when_gone(pid: int) -> None:
+    """Wait until process ``pid`` (qkv-grade) has ended, even by SIGKILL, then stop this worker
+    (SIGTERM: :func:`_stop_worker`). A worker forked by the fork server would otherwise wait on
+    the pool's queue for ever, and the server with it."""
+    import select
+    import signal
+
+    try:
+        watched = os.pidfd_open(pid)  # Linux 5.3: readable once the process has ended
+    except ProcessLookupError:
+        pass  # ended already
+    except (AttributeError, OSError):  # no pidfd here: ask every second
+        while _psutil.pid_exists(pid):
+            try:
+                if _psutil.Process(pid).status() == _psutil.STATUS_ZOMBIE:
+                    break
+            except _psutil.Error:
+                break
+            time.sleep(1)
+    else:
+        select.select([watched], [], [])
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _limit_threads(openmp: str, blas: str) -> None:
+    """Limit numpy's BLAS and torch's OpenMP threads in this process, whose libraries were loaded
+    before their variables (OMP_NUM_THREADS, ...) were set (threadpoolctl: the maintained way to
+    reach every loaded BLAS and OpenMP library)."""
+    import sys
+
+    from threadpoolctl import threadpool_limits
+
+    try:
+        limits = {"openmp": int(openmp), "blas": int(blas)}
+    except ValueError:  # the variables are the user's to set; one that is not a number is ignored
+        return
+    threadpool_limits(limits)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(limits["openmp"])
+
+
+def _preloads(assignment: str | None) -> list[str]:
+    """The modules every worker of ``assignment`` imports: the fork server imports them once
+    and each worker it forks starts with them (torch alone is over a second of CPU per process)."""
+    from .assignments import assignment as find
+
+    names = ["nbgrader.apps", "qkv_grader.preload"]
+    known = find(assignment) if assignment else None
+    if known is not None and known.outside:
+        # the fork server passes over a module it cannot import (the hidden cases on a student's
+        # install): the worker then says so when it grades
+        names += [f"qkv_course.checks.{known.key}", f"qkv_grader.hidden.{known.key}"]
+    return names
 
 
 def _warm(assignment: str | None = None) -> None:
@@ -355,21 +422,57 @@ def _warm(assignment: str | None = None) -> None:
         known.warm_up()
 
 
-class LocalPool(futures.ProcessPoolExecutor):
-    """``jobs`` worker processes on this machine (started fresh, not forked), which can be
-    stopped at once (:meth:`stop`)."""
+def _fork_context(assignment: str | None) -> t.Any:
+    """multiprocessing's fork-server context, set to preload ``assignment``'s modules (ignored
+    once the server runs), or None where there is no fork server."""
+    import multiprocessing
 
-    def __init__(self, jobs: int, log_dir: str) -> None:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_preloads(assignment))
+    return context
+
+
+def start_fork_server(assignment: str | None) -> None:
+    """Start the fork server of :class:`LocalPool` now, importing ``assignment``'s modules while
+    this process goes on (qkv-grade calls it first thing, before its own imports)."""
+    if _fork_context(assignment) is not None:
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+
+
+class LocalPool(futures.ProcessPoolExecutor):
+    """``jobs`` worker processes on this machine, which can be stopped at once (:meth:`stop`).
+
+    On Linux and macOS they are forked by multiprocessing's fork server, which imports
+    ``assignment``'s checks, torch and nbgrader once (:func:`_preloads`), before it forks any
+    worker; where there is no fork server, each is started fresh (spawn) and imports them
+    itself. Nothing runs in the server but imports: no kernel, no check, no thread pool.
+    The server is one per qkv-grade process and lives as long as it; a later pool of the same
+    process (a second try, or a second call of :func:`qkv_grader.classgrade.grade_class`) forks
+    from it too, and its workers import what the server did not."""
+
+    def __init__(self, jobs: int, log_dir: str, assignment: str | None = None) -> None:
         import multiprocessing
 
-        super().__init__(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                         initializer=_init_local_worker, initargs=(log_dir, os.getpid(), jobs))
+        context = _fork_context(assignment) or multiprocessing.get_context("spawn")
+        super().__init__(max_workers=jobs, mp_context=context, initializer=_init_local_worker,
+                         initargs=(log_dir, os.getpid(), jobs, dict(os.environ)))
 
     def warm_up(self, assignment: str | None = None) -> None:
         """Start every worker now, each importing nbgrader and ``assignment``'s checks (a few
-        seconds), instead of at the first students."""
-        for _ in range(self._max_workers):
-            self.submit(_warm, assignment)
+        seconds), instead of at the first students. Returns at once: starting a worker waits
+        until the fork server has imported what it preloads, and meanwhile this process checks
+        the environment and stages the class on another core."""
+
+        def start() -> None:
+            for _ in range(self._max_workers):
+                self.submit(_warm, assignment)
+
+        self._starting = threading.Thread(target=start, name="qkv-grade-workers", daemon=True)
+        self._starting.start()
 
     def stop(self) -> None:
         """Stop now (qkv-grade interrupted): cancel what has not started, tell every worker to stop
@@ -378,6 +481,9 @@ class LocalPool(futures.ProcessPoolExecutor):
 
         from .sandbox import sweep_scratch
 
+        starting = getattr(self, "_starting", None)
+        if starting is not None:  # every worker started, so that every one is stopped
+            starting.join()
         # ProcessPoolExecutor keeps its processes in _processes; Python 3.14's terminate_workers()
         # is the public form of this
         processes = list((getattr(self, "_processes", None) or {}).values())
@@ -393,9 +499,9 @@ class LocalPool(futures.ProcessPoolExecutor):
         sweep_scratch([p.pid for p in processes if p.pid])
 
 
-def local_pool(jobs: int, log_dir: str) -> LocalPool:
-    """``jobs`` worker processes on this machine (:class:`LocalPool`)."""
-    return LocalPool(jobs, log_dir)
+def local_pool(jobs: int, log_dir: str, assignment: str | None = None) -> LocalPool:
+    """``jobs`` worker processes on this machine (:class:`LocalPool`), ready for ``assignment``."""
+    return LocalPool(jobs, log_dir, assignment)
 
 
 class _DaskExecutor(futures.Executor):

@@ -165,6 +165,42 @@ print(mode, [s for s in seen if s.upper().startswith("PRAGMA JOURNAL_MODE")])
                                         "'PRAGMA journal_mode', 'PRAGMA journal_mode', 'PRAGMA journal_mode']\n"], out.stdout
 
 
+def test_local_workers_are_forked_with_the_checks_loaded_and_this_runs_environment(tmp_path):
+    """qkv_grader.workers.LocalPool: its workers come from a fork server that imported the
+    assignment's checks (torch among them) once; each worker still has the environment of the
+    moment its pool was made (not the server's, made with the first pool) and its share of the
+    cores for torch and BLAS (limited after the fact: both were loaded before it existed)."""
+    script = r"""
+import json, os, sys
+sys.path.insert(0, sys.argv[2])
+import pool_probe
+from qkv_grader import workers
+
+if __name__ == "__main__":
+    seen = []
+    for value, threads in (("first", None), ("second", "1")):
+        os.environ["QKV_PROBE"] = value
+        if threads:
+            os.environ["OMP_NUM_THREADS"] = os.environ["OPENBLAS_NUM_THREADS"] = threads
+        pool = workers.LocalPool(2, sys.argv[1], "ps03_projections")
+        seen.append(pool.submit(pool_probe.state).result(timeout=300))
+        pool.shutdown()
+    print(json.dumps({"main": os.getpid(), "seen": seen}))
+"""
+    tests = str(Path(__file__).parent)
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path), tests],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    first, second = report["seen"]
+    share = max(1, (os.cpu_count() or 1) // 2)
+    assert first["QKV_PROBE"] == "first" and second["QKV_PROBE"] == "second"
+    assert first["torch_preloaded"] and second["torch_preloaded"]
+    assert first["parent"] == second["parent"] != report["main"]  # the one fork server
+    assert first["torch_threads"] == share and set(first["blas_threads"]) <= {share}
+    assert second["torch_threads"] == 1 and set(second["blas_threads"]) <= {1}
+
+
 def test_the_gradebook_lock_is_held_only_by_transactions_that_write(tmp_path):
     """qkv_grader.workers.serialise_gradebook: a worker takes the gradebook lock at the first
     statement that writes and hands it back when the transaction commits or rolls back (or the
