@@ -106,6 +106,17 @@ def _python_roots() -> list[str]:
     return sorted(roots)
 
 
+def _program(path: str) -> str:
+    """``path`` of a program with its folder resolved (``.venv/bin/../bin/python`` ->
+    ``.venv/bin/python``, ``..`` and links followed), not the program itself: a virtual
+    environment's ``python`` is a link that must stay one. The sandbox mounts the Python
+    installation at its resolved path, so a path through folders it does not mount (the grader
+    started as ``../.venv/bin/python``) would not be found there. A bare name is left as it is."""
+    if os.sep not in path:
+        return path
+    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+
+
 def _package_root() -> str:
     """The directory holding the qkv_course package (an editable install points into the repo)."""
     import qkv_course
@@ -127,10 +138,12 @@ def sandbox_argv(kernel_argv: list[str], *, ipc_dir: str, workdir: str, uid: int
     library the kernel must not import (:func:`qkv_grader.assignments.library_stubs`);
     without bwrap they cannot be hidden.
     """
-    launcher = [sys.executable, "-I", KERNEL_LAUNCHER if use_bwrap else LAUNCHER, *limits.args(),
+    python = _program(sys.executable)
+    kernel_argv = [_program(kernel_argv[0]), *kernel_argv[1:]] if kernel_argv else kernel_argv
+    launcher = [python, "-I", KERNEL_LAUNCHER if use_bwrap else LAUNCHER, *limits.args(),
                 f"--uid={uid}", "--"]
     env = {
-        "HOME": "/home/student", "TMPDIR": "/tmp", "PATH": f"{os.path.dirname(sys.executable)}:/usr/bin:/bin",
+        "HOME": "/home/student", "TMPDIR": "/tmp", "PATH": f"{os.path.dirname(python)}:/usr/bin:/bin",
         "LANG": "C.UTF-8", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/matplotlib",
         "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "IPYTHONDIR": "/tmp/ipython", "PYTHONNOUSERSITE": "1",
         "PYTHONDONTWRITEBYTECODE": "1",

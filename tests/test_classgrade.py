@@ -750,6 +750,22 @@ def test_each_kernel_started_ahead_gets_only_its_own_notebooks_files(tmp_path):
 
 @pytest.mark.parametrize("kernel", [False, True], ids=["interpreter", "kernel"])
 @needs_bwrap
+def test_a_grader_started_through_folders_the_sandbox_does_not_mount_starts_kernels(tmp_path, kernel):
+    """The grader's Python named by a path through folders the sandbox does not mount (e.g.
+    ``../../.venv/bin/python`` from the course folder): the kernel, whose interpreter is that
+    path, still starts in the sandbox."""
+    # (relative: Python makes an absolute program path normal in sys.executable, not this one)
+    python = os.path.relpath(sys.executable, tmp_path)
+    assert python.startswith("..") and os.path.samefile(tmp_path / python, sys.executable)
+    script = (f"import sys\nassert '..' in sys.executable, sys.executable\n"
+              f"from qkv_grader.execute import check_environment\n"
+              f"check_environment(kernel={kernel})\nprint('checked')")
+    out = subprocess.run([python, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0 and out.stdout.strip() == "checked", out.stderr[-3000:]
+
+
+@pytest.mark.parametrize("kernel", [False, True], ids=["interpreter", "kernel"])
+@needs_bwrap
 def test_the_environment_check_leaves_no_kernel_or_scratch_directory(tmp_path, kernel):
     """check_environment runs the kernel's interpreter, or one sandboxed kernel, in the sandbox
     (as its own id, here) and leaves nothing running or on disk."""
