@@ -48,6 +48,10 @@ class Assignment:
     #: and no honest answer needs. Absent from the kernel, a library shortcut fails the tests
     #: whatever the notebook does to the in-kernel rule checks (qkv_course.tripwire).
     hidden_libraries: tuple[str, ...] = ("scipy",)
+    #: libraries the notebook imports that take a second or more to load: a kernel started
+    #: ahead for the assignment (qkv_grader.execute) imports them while it waits for its
+    #: notebook, before it has any file and without binding a name the notebook would see.
+    kernel_imports: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"ps\d\d_[a-z][a-z0-9_]*", self.name):
@@ -96,17 +100,18 @@ class Assignment:
 ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (
     Assignment("ps01_search", ("videos",)),
     Assignment("ps02_softmax", ("masking",)),
-    Assignment("ps03_projections", ("embeddings",)),
+    Assignment("ps03_projections", ("embeddings",), kernel_imports=("torch",)),
     Assignment("ps04_attention", ("masking", "embeddings", "projections")),
     Assignment("ps05_masking", ("embeddings", "projections")),
-    Assignment("ps06_multihead", ("masking",)),
+    Assignment("ps06_multihead", ("masking",), kernel_imports=("torch",)),
     Assignment("ps07_position", ("embeddings",)),
     # chapter 6's multi_head_attention (and what it imports) is the block's attention sublayer
     Assignment("ps08_block", ("multihead", "attention", "softmax", "masking", "projections")),
     Assignment("ps09_generation"),
     Assignment("ps10_cost"),
     # transformers looks for scipy when it loads MiniLM
-    Assignment("ps11_trained", ("trained", "minilm"), hidden_libraries=()),
+    Assignment("ps11_trained", ("trained", "minilm"), hidden_libraries=(),
+               kernel_imports=("torch", "transformers")),
 )}
 
 

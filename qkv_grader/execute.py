@@ -332,6 +332,16 @@ def _more_to_grade(resources: t.Any) -> bool:
         return False
 
 
+def _preimports(graded: Assignment | None) -> list[str]:
+    """Kernel arguments that import ``graded``'s :attr:`~Assignment.kernel_imports` as the
+    kernel starts (IPython's ``exec_lines``, run before the kernel answers, not stored in its
+    history or execution count): a comprehension, which binds no name, evaluated to None, which
+    is not displayed."""
+    if graded is None or not graded.kernel_imports:
+        return []
+    return [f"--IPKernelApp.exec_lines=[__import__(name) for name in {graded.kernel_imports!r}] and None"]
+
+
 def _take_ahead(key: tuple[t.Any, ...]) -> t.Any:
     """The kernel started ahead if it was started for ``key``, else None (and it is stopped)."""
     global _AHEAD
@@ -553,7 +563,8 @@ class SandboxedExecute(Execute):
             km = self.kernel_manager_class(kernel_name=self.kernel_name, config=self.config) \
                 if self.kernel_name else self.kernel_manager_class(config=self.config)
             self._sandbox_for(km, self._assignment)
-            run_sync(km.start_kernel)(extra_arguments=list(self.extra_arguments))
+            run_sync(km.start_kernel)(extra_arguments=[*self.extra_arguments,
+                                                       *_preimports(self._assignment)])
         except Exception as error:  # noqa: BLE001 - the next notebook starts its own, as always
             self.log.debug("No kernel started ahead: %s", error)
             return

@@ -748,6 +748,44 @@ def test_each_kernel_started_ahead_gets_only_its_own_notebooks_files(tmp_path):
     assert set(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*")) <= scratch
 
 
+@needs_bwrap
+def test_a_kernel_started_ahead_has_imported_its_assignments_slow_libraries(tmp_path):
+    """A kernel started ahead for an assignment with kernel_imports (ps03: torch) has imported
+    them before its notebook's first cell, binding no name, adding no history and no execution
+    count; the first notebook's kernel, started as it begins, has not."""
+    import nbformat
+
+    from qkv_grader import execute
+    from qkv_grader.assignments import assignment
+    from qkv_grader.execute import SandboxedExecute
+
+    assert assignment("ps03_projections").kernel_imports == ("torch",)
+    code = ("import sys\nprint('torch' in sys.modules, 'torch' in globals(), 'name' in globals(), "
+            "len(In), get_ipython().execution_count)")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folders = []
+    for student in ("ann", "ben"):
+        folder = tmp_path / student / "ps03_projections"
+        folder.mkdir(parents=True)
+        nbformat.write(nb, folder / "nb.ipynb")
+        folders.append(folder)
+    execute.grade_in_order(str(f / "nb.ipynb") for f in folders)
+    grader = SandboxedExecute(timeout=120, allow_errors=True)
+    seen = []
+    try:
+        for folder in folders:
+            graded, _ = grader.preprocess(nbformat.read(folder / "nb.ipynb", as_version=4),
+                                          {"metadata": {"path": str(folder), "name": "nb"},
+                                           "nbgrader": {"assignment": "ps03_projections"}})
+            seen.append(([o.get("text") for o in graded.cells[0].outputs], grader._handed_in_late))
+    finally:
+        execute.grade_in_order(())
+        execute.discard_ahead()
+    assert seen[1][1] and seen[1][0][0].startswith("True False False "), seen
+    assert seen[0] == ([seen[1][0][0].replace("True", "False", 1)], False), seen
+
+
 @pytest.mark.parametrize("kernel", [False, True], ids=["interpreter", "kernel"])
 @needs_bwrap
 def test_a_grader_started_through_folders_the_sandbox_does_not_mount_starts_kernels(tmp_path, kernel):
