@@ -700,6 +700,28 @@ def test_a_kernel_that_fails_to_start_once_scores_that_notebook_only(tmp_path):
 
 
 @needs_bwrap
+def _notebooks_in_order(root: Path, code: str, students: tuple[str, ...], assignment: str,
+                        beside: str | None = None) -> list[Path]:
+    """A one-cell notebook ``nb.ipynb`` in ``root/<student>/<assignment>/`` for each student (with
+    a file ``beside`` it saying whose it is), said to be graded in that order (grade_in_order)."""
+    import nbformat
+
+    from qkv_grader import execute
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    folders = []
+    for student in students:
+        folder = root / student / assignment
+        folder.mkdir(parents=True)
+        if beside:
+            (folder / beside).write_text(f"{student}'s file")
+        nbformat.write(nb, folder / "nb.ipynb")
+        folders.append(folder)
+    execute.grade_in_order(str(f / "nb.ipynb") for f in folders)
+    return folders
+
+
 def test_each_kernel_started_ahead_gets_only_its_own_notebooks_files(tmp_path):
     """In a run that grades several notebooks (grade_in_order), each notebook's kernel starts
     while the one before it runs, without files; the notebook that takes it hands it its own
@@ -716,16 +738,7 @@ def test_each_kernel_started_ahead_gets_only_its_own_notebooks_files(tmp_path):
     scratch = set(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"))
     code = ("import os, pathlib\nprint(sorted(os.listdir('.')), pathlib.Path('mine.txt').read_text())\n"
             "_ = pathlib.Path('left_behind.txt').write_text('x')")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    folders = []
-    for student in ("ann", "ben", "cat"):
-        folder = tmp_path / student / "practice"
-        folder.mkdir(parents=True)
-        (folder / "mine.txt").write_text(f"{student}'s file")
-        nbformat.write(nb, folder / "nb.ipynb")
-        folders.append(folder)
-    execute.grade_in_order(str(f / "nb.ipynb") for f in folders)
+    folders = _notebooks_in_order(tmp_path, code, ("ann", "ben", "cat"), "practice", "mine.txt")
     grader = SandboxedExecute(timeout=60, allow_errors=True)
     taken = []
     try:
@@ -762,15 +775,7 @@ def test_a_kernel_started_ahead_has_imported_its_assignments_slow_libraries(tmp_
     assert assignment("ps03_projections").kernel_imports == ("torch",)
     code = ("import sys\nprint('torch' in sys.modules, 'torch' in globals(), 'name' in globals(), "
             "len(In), get_ipython().execution_count)")
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    folders = []
-    for student in ("ann", "ben"):
-        folder = tmp_path / student / "ps03_projections"
-        folder.mkdir(parents=True)
-        nbformat.write(nb, folder / "nb.ipynb")
-        folders.append(folder)
-    execute.grade_in_order(str(f / "nb.ipynb") for f in folders)
+    folders = _notebooks_in_order(tmp_path, code, ("ann", "ben"), "ps03_projections")
     grader = SandboxedExecute(timeout=120, allow_errors=True)
     seen = []
     try:
