@@ -28,6 +28,7 @@ import concurrent.futures as futures
 import dataclasses
 import os
 import re
+import sys
 import threading
 import time
 import typing as t
@@ -316,8 +317,6 @@ def _init_local_worker(log_dir: str, parent: int, jobs: int = 1,
     ``parent``: qkv-grade's process id. A worker forked by the fork server (:class:`LocalPool`)
     has the server's environment, made when the first pool started; ``env``, qkv-grade's now,
     replaces it."""
-    import sys
-
     if env is not None:
         os.environ.clear()
         os.environ.update(env)
@@ -346,13 +345,8 @@ def _init_local_worker(log_dir: str, parent: int, jobs: int = 1,
     os.dup2(log.fileno(), 2)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
-    if hasattr(signal, "pthread_kill") and os.uname().sysname == "Linux":
-        # Linux's prctl(PR_SET_PDEATHSIG): SIGTERM when the parent dies, even by SIGKILL (no library
-        # wraps this one call). The parent is qkv-grade for a spawned worker, the fork server for
-        # a forked one (the server outlives qkv-grade while any worker lives: the watch below)
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    # (a forked worker's parent is the fork server, which outlives qkv-grade while any worker
+    # lives: the worker watches qkv-grade itself)
     threading.Thread(target=_stop_when_gone, args=(parent,), name="qkv-grade-watch", daemon=True).start()
 
 
@@ -384,8 +378,6 @@ def _limit_threads(openmp: str, blas: str) -> None:
     """Limit numpy's BLAS and torch's OpenMP threads in this process, whose libraries were loaded
     before their variables (OMP_NUM_THREADS, ...) were set (threadpoolctl: the maintained way to
     reach every loaded BLAS and OpenMP library)."""
-    import sys
-
     from threadpoolctl import threadpool_limits
 
     try:
